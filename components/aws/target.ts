@@ -1,0 +1,166 @@
+/**
+ * Everything the stack puts on AWS, wired: network, alarm topic, ECS cluster, the database and
+ * its alarms, and per service an ALB with blue/green target groups, a Secrets Manager secret,
+ * alarms and the Fargate service.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { PROJECT, type StackConfig, type NormalizedService } from "../config";
+import { resolveEnv } from "../contract";
+import type { ServiceImage } from "../image";
+import { Network } from "./network";
+import { AlarmTopic } from "./alarm-topic";
+import { Postgres } from "./postgres";
+import { DatabaseAlarms } from "./database-alarms";
+import { AlbBlueGreen } from "./alb-blue-green";
+import { ServiceSecrets, recoveryWindowDays } from "./secrets";
+import { ServiceAlarms } from "./alarms";
+import { FargateService } from "./fargate-service";
+
+export interface AwsTargetArgs {
+    config: StackConfig;
+    /** The services this target runs. */
+    services: NormalizedService[];
+    /** Image component of each service, by service name. */
+    images: Record<string, ServiceImage>;
+    /** Declared secrets, by name (Pulumi secrets). */
+    secrets: Record<string, pulumi.Output<string>>;
+    /** Stack name, for resource names that must be unique per account (alarms, snapshots). */
+    stack: string;
+}
+
+export interface AwsServiceOutputs {
+    url: pulumi.Output<string>;
+    testUrl: pulumi.Output<string>;
+    image: pulumi.Output<string>;
+    clusterName: pulumi.Output<string>;
+    serviceName: pulumi.Output<string>;
+}
+
+export class AwsTarget extends pulumi.ComponentResource {
+    public readonly services: Record<string, AwsServiceOutputs> = {};
+    public readonly databaseEndpoint?: pulumi.Output<string>;
+    public readonly alarmTopicArn: pulumi.Output<string>;
+    public readonly cluster: aws.ecs.Cluster;
+
+    constructor(name: string, args: AwsTargetArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("service-deploy:aws:AwsTarget", name, {}, opts);
+        const cfg = args.config;
+        const aws_ = cfg.aws!;
+        const bg = cfg.blueGreen!;
+        const prefix = `${PROJECT}-${args.stack}`;
+
+        const network = new Network(`${name}-net`, cfg.network.mode === "existing"
+            ? { existing: { vpcId: cfg.network.vpcId, publicSubnetIds: cfg.network.publicSubnetIds, privateSubnetIds: cfg.network.privateSubnetIds } }
+            : { cidrBlock: cfg.network.cidrBlock, natGateways: cfg.network.natGateways ?? (cfg.production ? 2 : 1) }, { parent: this });
+
+        const topic = new AlarmTopic(`${name}-topic`, {
+            emails: cfg.alarms.emails,
+            webhooks: cfg.alarms.webhooks.map((s) => args.secrets[s]),
+        }, { parent: this });
+        this.alarmTopicArn = topic.arn;
+
+        this.cluster = new aws.ecs.Cluster(`${name}-cluster`, {
+            settings: [{ name: "containerInsights", value: "enabled" }],
+        }, { parent: this });
+
+        let db: Postgres | undefined;
+        if (cfg.database) {
+            db = new Postgres(`${name}-pg`, {
+                ...cfg.database,
+                vpcId: network.vpcId,
+                subnetIds: network.privateSubnetIds,
+                finalSnapshotIdentifier: `${prefix}-final`,
+            }, { parent: this });
+            new DatabaseAlarms(`${name}-pg-alarms`, {
+                alarmPrefix: prefix,
+                topicArn: topic.arn,
+                dbInstanceIdentifier: db.instance.identifier,
+                instanceClass: cfg.database.instanceClass,
+                allocatedStorageGiB: cfg.database.allocatedStorageGiB,
+                cpuPercent: cfg.alarms.databaseCpuPercent,
+                freeStoragePercent: cfg.alarms.databaseFreeStoragePercent,
+                connectionsPercent: cfg.alarms.databaseConnectionsPercent,
+            }, { parent: this });
+            this.databaseEndpoint = db.endpoint;
+        }
+
+        for (const svc of args.services) {
+            const n = `${name}-${svc.name}`;
+            const image = args.images[svc.name];
+            const alb = new AlbBlueGreen(n, {
+                vpcId: network.vpcId,
+                subnetIds: network.publicSubnetIds,
+                certificateArn: aws_.certificateArn,
+                sslPolicy: aws_.sslPolicy,
+                testListenerPort: bg.testListenerPort,
+                testCidr: bg.testCidr,
+                targetPort: svc.port,
+                healthPath: svc.health.readiness,
+                healthIntervalSeconds: svc.health.intervalSeconds,
+                healthTimeoutSeconds: svc.health.timeoutSeconds,
+                healthyThreshold: svc.health.healthyThreshold,
+                unhealthyThreshold: svc.health.unhealthyThreshold,
+                deletionProtection: cfg.production,
+            }, { parent: this });
+
+            const env = resolveEnv(svc.env, {
+                database: db?.connection,
+                servicePort: svc.port,
+                environment: cfg.environment,
+                secrets: args.secrets,
+            });
+            const hasSecrets = Object.keys(env.secret).length > 0;
+            const secrets = hasSecrets
+                ? new ServiceSecrets(n, { values: env.secret, recoveryWindowDays: recoveryWindowDays(cfg.production), description: `env secrets of ${svc.name} (${args.stack})` }, { parent: this })
+                : undefined;
+
+            const alarms = new ServiceAlarms(`${n}-alarms`, {
+                alarmPrefix: `${prefix}-${svc.name}`,
+                topicArn: topic.arn,
+                loadBalancerArnSuffix: alb.loadBalancer.arnSuffix,
+                targetGroupArnSuffixes: [alb.blue.arnSuffix, alb.green.arnSuffix],
+                clusterName: this.cluster.name,
+                serviceName: svc.name,
+                thresholds: { ...cfg.alarms, ...bg },
+            }, { parent: this });
+
+            const fargate = new FargateService(n, {
+                serviceName: svc.name,
+                clusterArn: this.cluster.arn,
+                vpcId: network.vpcId,
+                subnetIds: network.privateSubnetIds,
+                albSecurityGroupId: alb.securityGroup.id,
+                imageRef: image.ref,
+                architecture: svc.architecture,
+                vcpu: svc.vcpu,
+                memoryMiB: svc.memoryMiB,
+                desiredCount: svc.desiredCount,
+                containerPort: svc.port,
+                environment: env.plain,
+                secrets: secrets ? secrets.ecsSecrets : [],
+                secretArn: secrets?.arn,
+                blueTargetGroupArn: alb.blue.arn,
+                greenTargetGroupArn: alb.green.arn,
+                productionRuleArn: alb.productionRule.arn,
+                testRuleArn: alb.testRule.arn,
+                bakeTimeMinutes: bg.bakeTimeMinutes,
+                rollbackAlarmNames: alarms.rollbackAlarmNames,
+                logRetentionDays: cfg.logRetentionDays,
+                waitForSteadyState: aws_.waitForSteadyState,
+            }, { parent: this });
+            if (db && Object.values(svc.env).some((e) => "from" in e && e.from.startsWith("database."))) {
+                db.allowFrom(svc.name, fargate.securityGroup.id);
+            }
+
+            this.services[svc.name] = {
+                url: alb.url,
+                testUrl: alb.testUrl,
+                image: image.ref,
+                clusterName: this.cluster.name,
+                serviceName: fargate.service.name,
+            };
+        }
+        this.registerOutputs({ alarmTopicArn: this.alarmTopicArn, databaseEndpoint: this.databaseEndpoint });
+    }
+}

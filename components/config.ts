@@ -1,0 +1,507 @@
+/**
+ * The stack config: one zod schema for everything a stack file may say, parsed once, with every
+ * problem reported at once. Each problem names the config key (with the project prefix) and the
+ * stack file, so `pulumi up` fails before a single resource is registered.
+ *
+ * Pulumi hands a program its config as a flat map of `namespace:key` to string (objects and
+ * lists arrive JSON-encoded); `parseStackConfig` takes exactly that map, so the same function
+ * serves `pulumi up`, the offline plan and the tests.
+ */
+import { z } from "zod";
+import { envEntrySchema } from "./contract";
+
+export const PROJECT = "service-deploy";
+
+/** CPU architectures a workload can run on, and the OCI platform each one needs in an image. */
+export const ARCHITECTURES = ["amd64", "arm64"] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+export const platformOf = (arch: Architecture): string => `linux/${arch}`;
+
+export const TARGETS = ["aws"] as const;
+export type Target = (typeof TARGETS)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Helpers: strict objects whose unknown keys get a "did you mean"
+// ---------------------------------------------------------------------------------------------
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+    const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diag = prev[0];
+        prev[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = prev[j];
+            prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+            diag = tmp;
+        }
+    }
+    return prev[b.length];
+}
+
+/** The closest known key to an unknown one, when it is close enough to be a typo. */
+export function suggestKey(unknown: string, known: readonly string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(unknown, k);
+        if (d < bestDistance) {
+            best = k;
+            bestDistance = d;
+        }
+    }
+    const allowed = Math.max(2, Math.floor(unknown.length / 3));
+    return bestDistance <= allowed ? best : undefined;
+}
+
+function unknownKeyMessage(keys: readonly string[], known: readonly string[]): string {
+    return keys
+        .map((k) => {
+            const s = suggestKey(k, known);
+            return `unknown key "${k}"${s ? ` (did you mean "${s}"?)` : ""}; known keys: ${known.join(", ")}`;
+        })
+        .join("; ");
+}
+
+/** A strict object: an unknown key is an error that lists the known ones and the closest. */
+function strict<T extends z.ZodRawShape>(shape: T) {
+    const known = Object.keys(shape);
+    return z.strictObject(shape, {
+        error: (iss) => (iss.code === "unrecognized_keys" ? unknownKeyMessage(iss.keys, known) : undefined),
+    });
+}
+
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+const percent = z.number().gt(0).lte(100);
+const path = z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, "must be an absolute URL path such as /readiness");
+const slug = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, "must be 2-32 characters of a-z, 0-9 and -, starting with a letter");
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+// ---------------------------------------------------------------------------------------------
+
+export const DIGEST_REF = /^(?<repo>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?@(?<digest>sha256:[a-f0-9]{64})$/;
+
+const platform = z.enum(["linux/amd64", "linux/arm64"]);
+
+const healthSchema = strict({
+    /** @default "/liveness" */
+    liveness: path.default("/liveness"),
+    /** @default "/readiness" */
+    readiness: path.default("/readiness"),
+    /** @default "/health" */
+    health: path.default("/health"),
+    /** Seconds between load balancer health checks. @default 15 */
+    intervalSeconds: z.number().int().min(5).max(300).default(15),
+    /** @default 5 */
+    timeoutSeconds: z.number().int().min(2).max(120).default(5),
+    /** @default 3 */
+    healthyThreshold: z.number().int().min(2).max(10).default(3),
+    /** @default 3 */
+    unhealthyThreshold: z.number().int().min(2).max(10).default(3),
+});
+
+const imageSchema = z.union([
+    strict({
+        /** A prebuilt image, pinned: `registry/name@sha256:<64 hex>` (a tag before the digest is allowed and ignored). */
+        ref: z.string().regex(DIGEST_REF, "must be pinned by digest: <registry>/<name>@sha256:<64 hex digits> (a tag alone is mutable)"),
+    }),
+    strict({
+        build: strict({
+            /** Build context directory, relative to the project. */
+            context: z.string().min(1),
+            /** @default "Dockerfile" in the context */
+            dockerfile: z.string().min(1).optional(),
+            /**
+             * The tag pushed to the registry. Tags are immutable there, so the default is derived
+             * from the content of the build context: same sources, same tag.
+             * @default "src-<first 12 hex of the context's sha256>"
+             */
+            tag: z.string().regex(/^[\w][\w.-]{0,127}$/, "must be a valid image tag, e.g. the git commit").optional(),
+            /** @default ["linux/amd64", "linux/arm64"] */
+            platforms: z.array(platform).min(1).default(["linux/amd64", "linux/arm64"]),
+        }),
+    }),
+], { error: () => 'must be either { ref: "<registry>/<name>@sha256:<digest>" } or { build: { context, tag, ... } }' });
+
+const serviceSchema = strict({
+    /** Logical name; also the canonical image name. */
+    name: slug,
+    /** Where the service runs. */
+    target: z.enum(TARGETS),
+    /** Port the container listens on. @default 8080 */
+    port: z.number().int().min(1).max(65535).default(8080),
+    /** @default { liveness: "/liveness", readiness: "/readiness", health: "/health" } */
+    health: healthSchema.default(healthSchema.parse({})),
+    /** vCPUs per task (Fargate sizes). @default 0.5 in staging, 1 in production */
+    vcpu: z.union([z.literal(0.25), z.literal(0.5), z.literal(1), z.literal(2), z.literal(4), z.literal(8), z.literal(16)]).optional(),
+    /** Memory per task in MiB. @default 1024 in staging, 2048 in production */
+    memoryMiB: z.number().int().positive().optional(),
+    /** Tasks. @default 1 in staging, 3 in production */
+    desiredCount: z.number().int().min(0).max(100).optional(),
+    /** CPU architecture the tasks run on. @default "arm64" */
+    architecture: z.enum(ARCHITECTURES).default("arm64"),
+    image: imageSchema,
+    /** The app's env contract: every variable the app reads, and where its value comes from. */
+    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "env var names are UPPER_SNAKE_CASE"), envEntrySchema).default({}),
+});
+
+const databaseSchema = strict({
+    /** PostgreSQL major version. @default "16" */
+    engineVersion: z.string().regex(/^\d{2}(\.\d+)?$/, 'must be a PostgreSQL version such as "16" or "16.4"').default("16"),
+    /** @default "db.t4g.micro" in staging, "db.r6g.xlarge" in production */
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class such as db.r6g.xlarge").optional(),
+    /** @default 20 */
+    allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
+    /** Storage autoscaling ceiling. @default 100 */
+    maxAllocatedStorageGiB: z.number().int().min(20).max(65536).default(100),
+    /** @default false in staging, true in production */
+    multiAz: z.boolean().optional(),
+    /** @default 3 in staging, 14 in production */
+    backupRetentionDays: z.number().int().min(1).max(35).optional(),
+    /** @default false in staging, true in production */
+    deletionProtection: z.boolean().optional(),
+    /** @default false in staging, true in production */
+    performanceInsights: z.boolean().optional(),
+    /** Database name. @default "app" */
+    name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier (a-z, 0-9, _)").default("app"),
+    /** Application user. @default "app" */
+    username: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, "must be 1-16 characters a-z, 0-9, _").default("app"),
+});
+
+const secretSchema = z.discriminatedUnion("source", [
+    /** The value is a Pulumi config secret of the same name: `pulumi config set --secret <name> <value>`. */
+    strict({ source: z.literal("config") }),
+    /** The value is generated once and kept in state (as a secret). */
+    strict({ source: z.literal("generated"), length: z.number().int().min(16).max(128).default(48) }),
+], { error: () => 'must be { source: "config" } or { source: "generated", length?: number }' });
+
+const alarmsSchema = strict({
+    /** E-mail addresses subscribed to the alarm topic. @default [] */
+    emails: z.array(z.email()).default([]),
+    /**
+     * Declared secrets holding HTTPS endpoints subscribed to the alarm topic (Slack/PagerDuty
+     * webhook URLs carry a token, so they are secrets, never plain config). @default []
+     */
+    webhooks: z.array(z.string()).default([]),
+    /** Alert when 5xx responses exceed this share of requests... @default 5 */
+    errorRatePercent: percent.default(5),
+    /** ...for this many minutes. @default 5 */
+    errorRateMinutes: positiveInt(60).default(5),
+    /** Alert when p95 latency exceeds this... @default 500 */
+    p95LatencyMs: z.number().int().min(1).default(500),
+    /** ...for this many minutes. @default 10 */
+    p95LatencyMinutes: positiveInt(60).default(10),
+    /** @default 80 */
+    cpuPercent: percent.default(80),
+    /** @default 85 */
+    memoryPercent: percent.default(85),
+    /** @default 80 */
+    databaseCpuPercent: percent.default(80),
+    /** Alert when free database storage falls below this share of the allocated storage. @default 10 */
+    databaseFreeStoragePercent: percent.default(10),
+    /** Alert when connections exceed this share of the instance's max_connections. @default 80 */
+    databaseConnectionsPercent: percent.default(80),
+});
+
+const blueGreenSchema = strict({
+    /** Minutes ECS keeps blue after the switch, ready for rollback. @default 15 */
+    bakeTimeMinutes: z.number().int().min(0).max(1440).default(15),
+    /** Port of the test listener that serves the green revision before the switch. @default 8443 */
+    testListenerPort: z.number().int().min(1).max(65535).default(8443),
+    /** CIDR allowed on the test listener (your office or CI egress). */
+    testCidr: z.cidrv4(),
+    /** Roll back automatically when 5xx exceed this share... @default 10 */
+    rollbackErrorRatePercent: percent.default(10),
+    /** ...for this many minutes. @default 5 */
+    rollbackErrorRateMinutes: positiveInt(60).default(5),
+    /** Roll back automatically when p95 latency exceeds this... @default 1000 */
+    rollbackP95LatencyMs: z.number().int().min(1).default(1000),
+    /** ...for this many minutes. @default 10 */
+    rollbackP95LatencyMinutes: positiveInt(60).default(10),
+});
+
+const networkSchema = z.discriminatedUnion("mode", [
+    strict({
+        mode: z.literal("create"),
+        /** @default "10.0.0.0/16" */
+        cidrBlock: z.cidrv4().default("10.0.0.0/16"),
+        /** NAT gateways: 1 is cheaper, one per AZ survives an AZ outage. @default 1 in staging, 2 in production */
+        natGateways: z.number().int().min(1).max(2).optional(),
+    }),
+    strict({
+        mode: z.literal("existing"),
+        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "must be a VPC id such as vpc-0abc123"),
+        /** At least two, in different AZs, for the load balancer. */
+        publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "must be subnet ids")).min(2),
+        /** At least two, in different AZs, for tasks and the database. */
+        privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "must be subnet ids")).min(2),
+    }),
+], { error: () => 'must be { mode: "create", cidrBlock? } or { mode: "existing", vpcId, publicSubnetIds, privateSubnetIds }' });
+
+const awsSchema = strict({
+    /** ACM certificate for the HTTPS listeners (in the stack's region). */
+    certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, "must be an ACM certificate ARN"),
+    /** @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
+    sslPolicy: z.string().regex(/^ELBSecurityPolicy-TLS13-1-[23]-/, "must be a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06").default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+    /** Days CloudWatch keeps container logs. @default 30 in staging, 365 in production */
+    logRetentionDays: z.union([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]).optional(),
+    /** Wait for the ECS deployment to reach a steady state during `pulumi up`. @default true */
+    waitForSteadyState: z.boolean().default(true),
+});
+
+/** Shape of the config keys, before secrets are added. Keys are the part after `service-deploy:`. */
+export const stackConfigShape = {
+    /** Environment name: staging, production, or any other. */
+    environment: slug,
+    /** Whether production guardrails apply. @default environment === "production" */
+    production: z.boolean().optional(),
+    services: z.array(serviceSchema).min(1, "declare at least one service"),
+    database: databaseSchema.optional(),
+    /** Secrets the services may reference, by name. @default {} */
+    secrets: z.record(z.string().regex(/^[a-z][A-Za-z0-9]{1,62}$/, "secret names are camelCase, e.g. stripeApiKey"), secretSchema).default({}),
+    alarms: alarmsSchema.default(alarmsSchema.parse({})),
+    blueGreen: blueGreenSchema.optional(),
+    network: networkSchema.default({ mode: "create", cidrBlock: "10.0.0.0/16" }),
+    aws: awsSchema.optional(),
+};
+
+const stackConfigSchema = strict(stackConfigShape);
+export type RawStackConfig = z.infer<typeof stackConfigSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type SecretDecl = z.infer<typeof secretSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Normalized config: defaults per environment resolved, cross-field rules checked
+// ---------------------------------------------------------------------------------------------
+
+export interface Sizing {
+    vcpu: number;
+    memoryMiB: number;
+    desiredCount: number;
+}
+
+/** The seed's sizes: staging 1 task x 0.5 vCPU / 1 GB, production 3 tasks x 1 vCPU / 2 GB. */
+export function defaultSizing(production: boolean): Sizing {
+    return production ? { vcpu: 1, memoryMiB: 2048, desiredCount: 3 } : { vcpu: 0.5, memoryMiB: 1024, desiredCount: 1 };
+}
+
+/** Memory sizes (MiB) Fargate accepts for a vCPU count. */
+export function fargateMemoryOptions(vcpu: number): number[] {
+    const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+    switch (vcpu) {
+        case 0.25: return [512, 1024, 2048];
+        case 0.5: return range(1024, 4096, 1024);
+        case 1: return range(2048, 8192, 1024);
+        case 2: return range(4096, 16384, 1024);
+        case 4: return range(8192, 30720, 1024);
+        case 8: return range(16384, 61440, 4096);
+        case 16: return range(32768, 122880, 8192);
+        default: return [];
+    }
+}
+
+export interface DatabaseConfig {
+    engineVersion: string;
+    instanceClass: string;
+    allocatedStorageGiB: number;
+    maxAllocatedStorageGiB: number;
+    multiAz: boolean;
+    backupRetentionDays: number;
+    deletionProtection: boolean;
+    performanceInsights: boolean;
+    name: string;
+    username: string;
+}
+
+export function databaseDefaults(production: boolean): Omit<DatabaseConfig, "engineVersion" | "allocatedStorageGiB" | "maxAllocatedStorageGiB" | "name" | "username"> {
+    return production
+        ? { instanceClass: "db.r6g.xlarge", multiAz: true, backupRetentionDays: 14, deletionProtection: true, performanceInsights: true }
+        : { instanceClass: "db.t4g.micro", multiAz: false, backupRetentionDays: 3, deletionProtection: false, performanceInsights: false };
+}
+
+export type NormalizedService = Omit<ServiceConfig, "vcpu" | "memoryMiB" | "desiredCount"> & Sizing;
+
+export interface StackConfig extends Omit<RawStackConfig, "services" | "database" | "production"> {
+    production: boolean;
+    services: NormalizedService[];
+    database?: DatabaseConfig;
+    /** Values of `source: config` secrets, read from their own config keys (Pulumi secrets). */
+    secretValues: Record<string, string>;
+    logRetentionDays: number;
+}
+
+export interface ConfigProblem {
+    /** Full config key with the project prefix and a path inside it, e.g. `service-deploy:services[0].port`. */
+    key: string;
+    message: string;
+}
+
+export class ConfigError extends Error {
+    constructor(public readonly file: string, public readonly problems: ConfigProblem[]) {
+        super(
+            `${problems.length} problem${problems.length === 1 ? "" : "s"} in the stack config (${file}); nothing was deployed:\n` +
+            problems.map((p) => `  - ${file}: ${p.key}: ${p.message}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+function keyOf(path: readonly PropertyKey[]): string {
+    let out = PROJECT;
+    path.forEach((p, i) => {
+        if (typeof p === "number") out += `[${p}]`;
+        else out += i === 0 ? `:${String(p)}` : `.${String(p)}`;
+    });
+    return out;
+}
+
+/** Parse a config value the way Pulumi's `config.getObject` would, keeping plain strings as they are. */
+function decode(value: string): unknown {
+    const t = value.trim();
+    if (t.startsWith("{") || t.startsWith("[") || t === "true" || t === "false" || /^-?\d+(\.\d+)?$/.test(t)) {
+        try {
+            return JSON.parse(t);
+        } catch {
+            return value;
+        }
+    }
+    return value;
+}
+
+export interface ParseInput {
+    /** Pulumi's flat config map (`pulumi.runtime.allConfig()`): `namespace:key` to string. */
+    config: Record<string, string>;
+    /** Whether Pulumi holds a key as a secret (`secure:` in the stack file). */
+    isSecret: (fullKey: string) => boolean;
+    /** The stack file, for messages. */
+    file: string;
+}
+
+/**
+ * Parse and normalize the whole stack config. Throws one `ConfigError` carrying every problem;
+ * returns the normalized config otherwise. Pure: no Pulumi calls.
+ */
+export function parseStackConfig({ config, isSecret, file }: ParseInput): StackConfig {
+    const ours: Record<string, unknown> = {};
+    const rawStrings: Record<string, string> = {};
+    for (const [fullKey, value] of Object.entries(config)) {
+        const i = fullKey.indexOf(":");
+        if (i < 0 || fullKey.slice(0, i) !== PROJECT) continue;
+        const k = fullKey.slice(i + 1);
+        rawStrings[k] = value;
+        ours[k] = decode(value);
+    }
+    const problems: ConfigProblem[] = [];
+
+    // Secret declarations first: their names are config keys too.
+    const declared = stackConfigShape.secrets.safeParse(ours.secrets);
+    const secretNames = declared.success ? Object.keys(declared.data) : [];
+    const knownKeys = [...Object.keys(stackConfigShape), ...secretNames];
+    const structural: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(ours)) {
+        if (k in stackConfigShape) structural[k] = v;
+        else if (!secretNames.includes(k)) {
+            const s = suggestKey(k, knownKeys);
+            problems.push({
+                key: `${PROJECT}:${k}`,
+                message: `unknown config key${s ? ` (did you mean "${PROJECT}:${s}"?)` : ""}. Known keys: ${knownKeys.join(", ")}` +
+                    (secretNames.length === 0 ? "; a secret's key exists only once it is declared under secrets" : ""),
+            });
+        }
+    }
+
+    const parsed = stackConfigSchema.safeParse(structural);
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+            problems.push({ key: keyOf(issue.path), message: issue.message });
+        }
+    }
+
+    // Config-sourced secrets: present, and held as Pulumi secrets.
+    const secretValues: Record<string, string> = {};
+    if (declared.success) {
+        for (const [name, decl] of Object.entries(declared.data)) {
+            const fullKey = `${PROJECT}:${name}`;
+            if (decl.source !== "config") {
+                if (name in rawStrings) problems.push({ key: fullKey, message: `secret "${name}" is generated, so it must not also be set in config; remove the key or declare it source: config` });
+                continue;
+            }
+            if (!(name in rawStrings)) {
+                problems.push({ key: fullKey, message: `secret "${name}" is declared with source: config but not set; run: pulumi config set --secret ${name} <value>` });
+            } else if (!isSecret(fullKey)) {
+                problems.push({ key: fullKey, message: `secret "${name}" is stored in plain text in ${file}; remove it and run: pulumi config set --secret ${name} <value>` });
+            } else if (rawStrings[name].length === 0) {
+                problems.push({ key: fullKey, message: `secret "${name}" is empty` });
+            } else {
+                secretValues[name] = rawStrings[name];
+            }
+        }
+    }
+
+    if (!parsed.success) throw new ConfigError(file, problems);
+    const raw = parsed.data;
+    const production = raw.production ?? raw.environment === "production";
+    const services = raw.services.map((s, i) => normalizeService(s, i, production, raw, problems));
+    checkCrossField(raw, problems);
+    if (problems.length > 0) throw new ConfigError(file, problems);
+
+    const database = raw.database ? { ...databaseDefaults(production), ...stripUndefined(raw.database) } as DatabaseConfig : undefined;
+    return {
+        ...raw,
+        production,
+        services,
+        database,
+        secretValues,
+        logRetentionDays: raw.aws?.logRetentionDays ?? (production ? 365 : 30),
+    };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function normalizeService(s: ServiceConfig, i: number, production: boolean, raw: RawStackConfig, problems: ConfigProblem[]): NormalizedService {
+    const base = ["services", i] as const;
+    const d = defaultSizing(production);
+    const vcpu = s.vcpu ?? d.vcpu;
+    const memoryMiB = s.memoryMiB ?? (s.vcpu === undefined ? d.memoryMiB : fargateMemoryOptions(vcpu)[0]);
+    const allowed = fargateMemoryOptions(vcpu);
+    if (s.target === "aws" && !allowed.includes(memoryMiB)) {
+        problems.push({ key: keyOf([...base, "memoryMiB"]), message: `${memoryMiB} MiB is not a Fargate size for ${vcpu} vCPU; choose one of ${allowed[0]}-${allowed[allowed.length - 1]} (${allowed.join(", ")})` });
+    }
+    if ("build" in s.image && !s.image.build.platforms.includes(platformOf(s.architecture) as never)) {
+        problems.push({ key: keyOf([...base, "image", "build", "platforms"]), message: `service "${s.name}" runs on ${platformOf(s.architecture)} but the build only produces ${s.image.build.platforms.join(", ")}; add ${platformOf(s.architecture)}` });
+    }
+    for (const [name, entry] of Object.entries(s.env)) {
+        if ("secret" in entry && !(entry.secret in raw.secrets)) {
+            problems.push({ key: keyOf([...base, "env", name, "secret"]), message: `refers to secret "${entry.secret}", which is not declared under ${PROJECT}:secrets (declared: ${Object.keys(raw.secrets).join(", ") || "none"})` });
+        }
+        if ("from" in entry && entry.from.startsWith("database.") && !raw.database) {
+            problems.push({ key: keyOf([...base, "env", name, "from"]), message: `reads ${entry.from} but the stack declares no ${PROJECT}:database` });
+        }
+    }
+    return { ...s, vcpu, memoryMiB, desiredCount: s.desiredCount ?? d.desiredCount };
+}
+
+function checkCrossField(raw: RawStackConfig, problems: ConfigProblem[]): void {
+    const names = new Map<string, number>();
+    raw.services.forEach((s, i) => {
+        if (names.has(s.name)) problems.push({ key: keyOf(["services", i, "name"]), message: `duplicate service name "${s.name}" (also services[${names.get(s.name)}]); the name is the canonical image name, so it must be unique` });
+        names.set(s.name, i);
+    });
+    const usesAws = raw.services.some((s) => s.target === "aws");
+    if (usesAws && !raw.aws) problems.push({ key: `${PROJECT}:aws`, message: "a service targets aws, so set aws.certificateArn (the ACM certificate for HTTPS)" });
+    if (usesAws && !raw.blueGreen) problems.push({ key: `${PROJECT}:blueGreen`, message: "a service targets aws, so set blueGreen.testCidr (who may reach the test listener)" });
+    if (raw.blueGreen && raw.blueGreen.testListenerPort === 443) problems.push({ key: `${PROJECT}:blueGreen.testListenerPort`, message: "443 is the production listener; choose another port such as 8443" });
+    if (raw.blueGreen && raw.blueGreen.testCidr === "0.0.0.0/0") problems.push({ key: `${PROJECT}:blueGreen.testCidr`, message: "0.0.0.0/0 opens the unreleased revision to the world; use your office or CI range" });
+    if (raw.database && raw.database.maxAllocatedStorageGiB < raw.database.allocatedStorageGiB) {
+        problems.push({ key: `${PROJECT}:database.maxAllocatedStorageGiB`, message: `must be at least allocatedStorageGiB (${raw.database.allocatedStorageGiB})` });
+    }
+    raw.alarms.webhooks.forEach((w, i) => {
+        if (!(w in raw.secrets)) problems.push({ key: `${PROJECT}:alarms.webhooks[${i}]`, message: `must name a declared secret holding the webhook URL (declared: ${Object.keys(raw.secrets).join(", ") || "none"}); a webhook URL carries a token, so it is never plain config` });
+    });
+    if (raw.alarms.errorRatePercent >= (raw.blueGreen?.rollbackErrorRatePercent ?? Infinity)) {
+        problems.push({ key: `${PROJECT}:alarms.errorRatePercent`, message: `the alert threshold (${raw.alarms.errorRatePercent}%) must be below the rollback threshold blueGreen.rollbackErrorRatePercent (${raw.blueGreen?.rollbackErrorRatePercent}%) so people hear before ECS rolls back` });
+    }
+}

@@ -1,0 +1,110 @@
+/**
+ * The app's env contract: every env var a service's app reads, each with where its value comes
+ * from. Every target builds its env from this one declaration, and the policy pack reads the same
+ * declaration, so what the app needs and what a target sets cannot drift apart.
+ *
+ * A value is one of:
+ * - `{ value: "info" }`: a literal, plain;
+ * - `{ secret: "stripeApiKey" }`: a declared secret (Pulumi config secret or generated), secret;
+ * - `{ from: "database.url" }`: derived from an output. The database ones all come from the same
+ *   database outputs, so `DATABASE_URL` and `DATABASE_HOST`/`PORT`/`NAME`/`USER`/`PASSWORD` can
+ *   never disagree; the contract says which of them the app reads (seed section 3: the app read
+ *   DATABASE_URL while the infrastructure set only the parts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** Derived sources, and whether each carries a secret. */
+export const ENV_SOURCES = {
+    "database.url": { secret: true, description: "postgresql://user:password@host:port/name?sslmode=require" },
+    "database.host": { secret: false, description: "database host name" },
+    "database.port": { secret: false, description: "database port" },
+    "database.name": { secret: false, description: "database name" },
+    "database.user": { secret: false, description: "database user" },
+    "database.password": { secret: true, description: "database password" },
+    "service.port": { secret: false, description: "the container port" },
+    "stack.environment": { secret: false, description: "the environment name" },
+} as const;
+export type EnvSource = keyof typeof ENV_SOURCES;
+const sourceNames = Object.keys(ENV_SOURCES) as [EnvSource, ...EnvSource[]];
+
+export const envEntrySchema = z.union([
+    z.strictObject({ value: z.string().min(1, "a literal env value must not be empty") }),
+    z.strictObject({ secret: z.string().min(1) }),
+    z.strictObject({ from: z.enum(sourceNames, { error: () => `must be one of ${sourceNames.join(", ")}` }) }),
+], { error: () => `must be { value: "<literal>" }, { secret: "<declared secret>" } or { from: "<${sourceNames.join(" | ")}>" }` });
+export type EnvEntry = z.infer<typeof envEntrySchema>;
+
+export type EnvKind = "plain" | "secret";
+
+/** Whether an env entry carries a secret. Pure. */
+export function envKind(entry: EnvEntry): EnvKind {
+    if ("value" in entry) return "plain";
+    if ("secret" in entry) return "secret";
+    return ENV_SOURCES[entry.from].secret ? "secret" : "plain";
+}
+
+/** Outputs a contract can draw from. Database fields are absent when the stack has no database. */
+export interface EnvSourceValues {
+    database?: DatabaseConnection;
+    servicePort: number;
+    environment: string;
+    /** Declared secrets by name, as Pulumi secrets. */
+    secrets: Record<string, pulumi.Output<string>>;
+}
+
+export interface DatabaseConnection {
+    host: pulumi.Input<string>;
+    port: pulumi.Input<number>;
+    name: pulumi.Input<string>;
+    user: pulumi.Input<string>;
+    password: pulumi.Output<string>;
+}
+
+/** `postgresql://` URL from the parts; user and password are percent-encoded. Pure. */
+export function postgresUrl(p: { host: string; port: number; name: string; user: string; password: string }): string {
+    return `postgresql://${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}@${p.host}:${p.port}/${encodeURIComponent(p.name)}?sslmode=require`;
+}
+
+export interface ResolvedEnv {
+    /** Plain variables: safe in a task definition's `environment` or a Cloud Run `env.value`. */
+    plain: Record<string, pulumi.Input<string>>;
+    /** Secret variables: only ever delivered through a secret store reference. */
+    secret: Record<string, pulumi.Output<string>>;
+}
+
+/** Resolve a service's contract against the stack's outputs. Every target calls this. */
+export function resolveEnv(contract: Record<string, EnvEntry>, src: EnvSourceValues): ResolvedEnv {
+    const out: ResolvedEnv = { plain: {}, secret: {} };
+    for (const [name, entry] of Object.entries(contract)) {
+        if ("value" in entry) {
+            out.plain[name] = entry.value;
+        } else if ("secret" in entry) {
+            const v = src.secrets[entry.secret];
+            if (!v) throw new Error(`env ${name}: secret "${entry.secret}" is not declared`);
+            out.secret[name] = pulumi.secret(v);
+        } else {
+            const v = derived(entry.from, src, name);
+            if (ENV_SOURCES[entry.from].secret) out.secret[name] = pulumi.secret(pulumi.output(v));
+            else out.plain[name] = v;
+        }
+    }
+    return out;
+}
+
+function derived(from: EnvSource, src: EnvSourceValues, name: string): pulumi.Input<string> {
+    if (from === "service.port") return String(src.servicePort);
+    if (from === "stack.environment") return src.environment;
+    const db = src.database;
+    if (!db) throw new Error(`env ${name}: reads ${from} but the stack has no database`);
+    switch (from) {
+        case "database.host": return db.host;
+        case "database.port": return pulumi.output(db.port).apply(String);
+        case "database.name": return db.name;
+        case "database.user": return db.user;
+        case "database.password": return db.password;
+        case "database.url":
+            return pulumi.all([db.host, db.port, db.name, db.user, db.password]).apply(([host, port, dbName, user, password]) =>
+                postgresUrl({ host, port, name: dbName, user, password }));
+    }
+}

@@ -1,0 +1,146 @@
+/**
+ * The image of one service: either built for several platforms and pushed, or a prebuilt
+ * reference pinned by digest. Either way the component exposes exactly two things every target
+ * consumes: `ref` (always `<repository>@sha256:<digest>`) and `platforms` (what the image's index
+ * holds). No target ever takes a bare image string (seed section 1 had three names for one image
+ * and CI that built amd64 only for an arm64 host).
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as dockerBuild from "@pulumi/docker-build";
+import { DIGEST_REF } from "./config";
+
+/** A platform some workload needs, and who needs it (for the error message). */
+export interface RequiredPlatform {
+    /** e.g. "linux/arm64" */
+    platform: string;
+    /** e.g. 'aws service "api"' */
+    consumer: string;
+}
+
+export interface RegistryAuth {
+    /** Registry host, e.g. `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com`. */
+    address: pulumi.Input<string>;
+    username: pulumi.Input<string>;
+    /** Short-lived token taken from the cloud provider at deploy time; kept secret. */
+    password: pulumi.Input<string>;
+}
+
+export interface ServiceImageArgs {
+    /** The image: `{ ref }` pinned by digest, or `{ build }`. */
+    image:
+        | { ref: string }
+        | { build: { context: string; dockerfile?: string; tag?: string; platforms: string[] } };
+    /** Platforms the targets running this image need; checked against the image before deploying. */
+    required: RequiredPlatform[];
+    /**
+     * Where a build is pushed: the repository URL (without tag) and credentials for it.
+     * Required with `build`; ignored with `ref`.
+     * @default undefined
+     */
+    push?: { repositoryUrl: pulumi.Input<string>; auth: pulumi.Input<RegistryAuth> };
+    /**
+     * Credentials to read a prebuilt `ref`'s manifest from a private registry.
+     * @default undefined (anonymous)
+     */
+    pullAuth?: pulumi.Input<RegistryAuth>;
+}
+
+/** Platforms (`os/arch`) in a registry manifest list. Pure. */
+export function platformsFromManifests(manifests: readonly { os: string; architecture: string }[]): string[] {
+    return [...new Set(manifests.filter((m) => m.os !== "unknown").map((m) => `${m.os}/${m.architecture}`))].sort();
+}
+
+/** One message per required platform the image lacks, naming the platform and who needs it. Pure. */
+export function missingPlatforms(image: string, available: readonly string[], required: readonly RequiredPlatform[]): string[] {
+    return required
+        .filter((r) => !available.includes(r.platform))
+        .map((r) => `image ${image} has no ${r.platform} manifest (it holds ${available.length ? available.join(", ") : "no platform list: not a multi-platform index"}), but ${r.consumer} runs on ${r.platform}; rebuild with --platform ${[...new Set([...available, r.platform])].sort().join(",")}`);
+}
+
+/**
+ * A tag derived from the build context's content: every file's relative path and bytes, in
+ * sorted order. Same sources, same tag; a change anywhere, a new tag (the registry refuses to
+ * move an existing tag).
+ */
+export function contextTag(dir: string): string {
+    if (!fs.existsSync(dir)) throw new Error(`image build context ${dir} does not exist`);
+    const hash = crypto.createHash("sha256");
+    const walk = (rel: string) => {
+        for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            const p = path.join(rel, entry.name);
+            if (entry.isDirectory()) walk(p);
+            else if (entry.isFile()) {
+                hash.update(p.split(path.sep).join("/") + "\0");
+                hash.update(fs.readFileSync(path.join(dir, p)));
+                hash.update("\0");
+            }
+        }
+    };
+    walk("");
+    return `src-${hash.digest("hex").slice(0, 12)}`;
+}
+
+/** Split a pinned reference into repository and digest. Pure. */
+export function parseDigestRef(ref: string): { repository: string; digest: string } {
+    const m = DIGEST_REF.exec(ref);
+    if (!m?.groups) throw new Error(`image reference ${ref} is not pinned by digest (<registry>/<name>@sha256:<digest>)`);
+    return { repository: m.groups.repo, digest: m.groups.digest };
+}
+
+export class ServiceImage extends pulumi.ComponentResource {
+    /** `<repository>@sha256:<digest>`: the only form targets accept. */
+    public readonly ref: pulumi.Output<string>;
+    /** `sha256:<digest>` */
+    public readonly digest: pulumi.Output<string>;
+    /** Platforms the image index holds, e.g. ["linux/amd64", "linux/arm64"]. */
+    public readonly platforms: pulumi.Output<string[]>;
+    /** The build, when this image is built here. */
+    public readonly build?: dockerBuild.Image;
+
+    constructor(name: string, args: ServiceImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("service-deploy:image:ServiceImage", name, {}, opts);
+
+        if ("ref" in args.image) {
+            const { repository, digest } = parseDigestRef(args.image.ref);
+            const ref = `${repository}@${digest}`;
+            // Runs at preview too (invokes are not deferred), so a wrong-CPU image fails the
+            // preview, before anything changes, with the platform and the target named.
+            const manifests = docker.getRegistryImageManifestsOutput({ name: ref, authConfig: args.pullAuth }, { parent: this });
+            this.platforms = manifests.manifests.apply((ms) => {
+                const available = platformsFromManifests(ms ?? []);
+                const problems = missingPlatforms(ref, available, args.required);
+                if (problems.length > 0) throw new Error(problems.join("\n"));
+                return available;
+            });
+            this.ref = pulumi.output(ref);
+            this.digest = pulumi.output(digest);
+        } else {
+            const b = args.image.build;
+            if (!args.push) throw new Error(`image ${name}: a build needs a registry to push to`);
+            const problems = missingPlatforms(`build ${name}`, b.platforms, args.required);
+            if (problems.length > 0) throw new Error(problems.join("\n"));
+            const auth = pulumi.output(args.push.auth);
+            const repositoryUrl = pulumi.output(args.push.repositoryUrl);
+            this.build = new dockerBuild.Image(`${name}-build`, {
+                context: { location: b.context },
+                dockerfile: { location: path.join(b.context, b.dockerfile ?? "Dockerfile") },
+                platforms: b.platforms as dockerBuild.Platform[],
+                push: true,
+                tags: [pulumi.interpolate`${repositoryUrl}:${b.tag ?? contextTag(b.context)}`],
+                registries: [{
+                    address: auth.address,
+                    username: auth.username,
+                    password: pulumi.secret(auth.password),
+                }],
+            }, { parent: this });
+            this.digest = this.build.digest;
+            this.ref = pulumi.interpolate`${repositoryUrl}@${this.build.digest}`;
+            this.platforms = pulumi.output([...b.platforms].sort());
+        }
+        this.registerOutputs({ ref: this.ref, digest: this.digest, platforms: this.platforms });
+    }
+}

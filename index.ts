@@ -1,0 +1,44 @@
+/**
+ * Reads the stack config, wires the components, exports the outputs. Config is parsed before any
+ * resource is registered: a bad stack file changes nothing.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { platformOf, type NormalizedService } from "./components/config";
+import { loadStackConfig } from "./components/stack-config";
+import { ServiceImage } from "./components/image";
+import { StackSecrets } from "./components/secrets";
+import { EcrRepository, ecrAuth, ecrRegistryId } from "./components/aws/ecr";
+import { AwsTarget } from "./components/aws/target";
+
+const config = loadStackConfig();
+const stack = pulumi.getStack();
+
+const secrets = new StackSecrets("secrets", { declared: config.secrets, configValues: config.secretValues });
+
+function imageFor(svc: NormalizedService): ServiceImage {
+    const required = [{ platform: platformOf(svc.architecture), consumer: `${svc.target} service "${svc.name}"` }];
+    if ("build" in svc.image) {
+        const repo = new EcrRepository(`ecr-${svc.name}`, { repositoryName: svc.name, forceDelete: !config.production });
+        return new ServiceImage(svc.name, { image: svc.image, required, push: { repositoryUrl: repo.repositoryUrl, auth: repo.auth } });
+    }
+    const registryId = ecrRegistryId(svc.image.ref);
+    return new ServiceImage(svc.name, { image: svc.image, required, pullAuth: registryId ? ecrAuth(registryId) : undefined });
+}
+
+const images = Object.fromEntries(config.services.map((s) => [s.name, imageFor(s)]));
+
+const awsServices = config.services.filter((s) => s.target === "aws");
+const awsTarget = awsServices.length > 0
+    ? new AwsTarget("aws", { config, services: awsServices, images, secrets: secrets.values, stack })
+    : undefined;
+
+export const environment = config.environment;
+export const services = Object.fromEntries(config.services.map((s) => [s.name, {
+    target: s.target,
+    image: images[s.name].ref,
+    digest: images[s.name].digest,
+    platforms: images[s.name].platforms,
+    ...(awsTarget?.services[s.name] ?? {}),
+}]));
+export const databaseEndpoint = awsTarget?.databaseEndpoint;
+export const alarmTopicArn = awsTarget?.alarmTopicArn;

@@ -1,0 +1,297 @@
+/**
+ * The offline engine: runs index.ts under `pulumi.runtime.setMocks` with a stack's real config
+ * file and records every resource as the provider would receive it. `npm run plan` and the tests
+ * both use it. No Pulumi CLI, plugin or cloud is involved.
+ *
+ * - `secure:` values cannot be decrypted without the stack's key: they become opaque placeholder
+ *   secrets, and the plan says so.
+ * - Declared `source: config` secrets missing from the file get a placeholder secret too (a real
+ *   `pulumi up` stops on them with the `pulumi config set --secret` command to run).
+ * - Invokes get offline answers; each answer that stands in for something only the cloud knows
+ *   (a registry's manifest list, an ECR token) is listed in `notes` as not verified offline.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { specialSigKey: string; specialSecretSig: string };
+const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+export const ROOT = path.resolve(__dirname, "..");
+export const ACCOUNT = "123456789012";
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    /** URN of the parent, if any. */
+    parent?: string;
+    custom: boolean;
+    /** Inputs as the provider receives them; secrets are wrapped (see `isSecretValue`). */
+    inputs: Record<string, unknown>;
+    /** The resource options that matter to a reviewer. */
+    options: { ignoreChanges?: string[]; protect?: boolean; dependsOn?: string[]; deleteBeforeReplace?: boolean; additionalSecretOutputs?: string[] };
+}
+
+export interface Manifest { os: string; architecture: string }
+
+export interface OfflineOptions {
+    stack: string;
+    /** A config file in the stack-file format. @default Pulumi.<stack>.yaml in the project */
+    configFile?: string;
+    /** Platforms a registry reference resolves to. @default linux/amd64 + linux/arm64 for every ref */
+    registry?: (ref: string) => Manifest[];
+    /** Extra config entries (full keys) laid over the file, for tests. @default {} */
+    overrides?: Record<string, unknown>;
+}
+
+export interface OfflineResult {
+    stack: string;
+    project: string;
+    file: string;
+    resources: RecordedResource[];
+    outputs: Record<string, unknown>;
+    notes: string[];
+    /** Every secret value the run knows (config, placeholders, mock-generated), for leak scans. */
+    secretValues: string[];
+    /** The program's error, e.g. a ConfigError; no resources are registered then. */
+    error?: Error;
+}
+
+export function isSecretValue(v: unknown): v is { value: unknown } {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[rpc.specialSigKey] === rpc.specialSecretSig;
+}
+
+/** Inputs with every secret replaced by "[secret]": what the plan prints. */
+export function redact(v: unknown): unknown {
+    if (isSecretValue(v)) return "[secret]";
+    if (Array.isArray(v)) return v.map(redact);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x)]));
+    return v;
+}
+
+/** Inputs with secret wrappers removed: what the provider gets after decryption. */
+export function unwrap(v: unknown): unknown {
+    if (isSecretValue(v)) return unwrap(v.value);
+    if (Array.isArray(v)) return v.map(unwrap);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+    return v;
+}
+
+/** Read a stack file into Pulumi's flat config map (objects JSON-encoded) and its secret keys. */
+export function readStackFile(file: string, notes: string[], secretValues: string[]): { config: Record<string, string>; secretKeys: string[] } {
+    if (!fs.existsSync(file)) throw new Error(`config file ${file} does not exist`);
+    const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+    if (typeof doc !== "object" || (doc.config !== undefined && typeof doc.config !== "object")) throw new Error(`${file}: expected a top-level "config:" mapping`);
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries((doc.config ?? {}) as Record<string, unknown>)) {
+        let hasSecure = false;
+        const replaced = replaceSecure(value, key, () => { hasSecure = true; });
+        if (hasSecure) {
+            secretKeys.push(key);
+            notes.push(`${key}: a secure value cannot be decrypted offline; an opaque placeholder secret stands in`);
+        }
+        if (typeof replaced === "string") {
+            config[key] = replaced;
+            if (hasSecure) secretValues.push(replaced);
+        } else {
+            config[key] = JSON.stringify(replaced);
+        }
+    }
+    return { config, secretKeys };
+}
+
+function replaceSecure(v: unknown, key: string, found: () => void): unknown {
+    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v) {
+        found();
+        return `offline-placeholder-for-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
+    }
+    if (Array.isArray(v)) return v.map((x) => replaceSecure(x, key, found));
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replaceSecure(x, key, found)]));
+    return v;
+}
+
+/** Computed outputs a provider would return, so the program's applies have values. */
+function mockState(type: string, name: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
+    const id = `${name}-id`;
+    const arnOf = (service: string, resource: string) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
+    const s: Record<string, unknown> = { ...inputs };
+    switch (type) {
+        case "aws:lb/loadBalancer:LoadBalancer":
+            Object.assign(s, { arn: arnOf("elasticloadbalancing", `loadbalancer/app/${name}/0123456789abcdef`), arnSuffix: `app/${name}/0123456789abcdef`, dnsName: `${name}-123456.${region}.elb.amazonaws.com` });
+            break;
+        case "aws:lb/targetGroup:TargetGroup":
+            Object.assign(s, { arn: arnOf("elasticloadbalancing", `targetgroup/${name}/0123456789abcdef`), arnSuffix: `targetgroup/${name}/0123456789abcdef` });
+            break;
+        case "aws:rds/instance:Instance":
+            Object.assign(s, { identifier: name, address: `${name}.abcdefghijkl.${region}.rds.amazonaws.com`, endpoint: `${name}.abcdefghijkl.${region}.rds.amazonaws.com:5432`, arn: arnOf("rds", `db:${name}`) });
+            break;
+        case "aws:ecr/repository:Repository":
+            Object.assign(s, { registryId: ACCOUNT, repositoryUrl: `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${inputs.name ?? name}`, arn: arnOf("ecr", `repository/${inputs.name ?? name}`) });
+            break;
+        case "docker-build:index:Image": {
+            const digest = "sha256:" + Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64);
+            Object.assign(s, { digest, ref: `${(inputs.tags?.[0] ?? name).split(":")[0]}@${digest}` });
+            break;
+        }
+        case "random:index/randomPassword:RandomPassword":
+            Object.assign(s, { result: `offline-random-${name}`.padEnd(inputs.length ?? 16, "x") });
+            break;
+        case "aws:secretsmanager/secret:Secret":
+            Object.assign(s, { arn: arnOf("secretsmanager", `secret:${name}-AbCdEf`) });
+            break;
+        case "aws:ecs/cluster:Cluster":
+            Object.assign(s, { name: inputs.name ?? `${name}-1234567`, arn: arnOf("ecs", `cluster/${name}-1234567`) });
+            break;
+        default:
+            if (type.startsWith("aws:")) {
+                const [, mod, res] = /^aws:([^/]+)\/([^:]+):/.exec(type) ?? [];
+                s.arn = arnOf(mod ?? "x", `${res ?? "r"}/${name}`);
+            }
+    }
+    if (type.startsWith("aws:") && s.name === undefined) s.name = `${name}-1234567`;
+    s.id = id;
+    return s;
+}
+
+let running = false;
+
+/** Run the program once under mocks. One run per process: the Pulumi runtime is process-global. */
+export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
+    if (running) throw new Error("runOffline: one run per process");
+    running = true;
+    const notes: string[] = [];
+    const secretValues: string[] = [];
+    const project = (YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
+    const file = opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
+    const { config, secretKeys } = readStackFile(file, notes, secretValues);
+    for (const [k, v] of Object.entries(opts.overrides ?? {})) config[k] = typeof v === "string" ? v : JSON.stringify(v);
+    fillMissingConfigSecrets(project, config, secretKeys, notes, secretValues);
+    const region = config["aws:region"] ?? "ap-northeast-1";
+
+    const resources: RecordedResource[] = [];
+    const byKey = new Map<string, RecordedResource>();
+    const urnOf = new WeakMap<object, string>();
+    const registry = opts.registry;
+
+    await pulumi.runtime.setMocks({
+        newResource(args) {
+            const rec = byKey.get(`${args.type}::${args.name}`);
+            if (rec) {
+                rec.inputs = args.inputs;
+                rec.custom = args.custom ?? true;
+            }
+            const state = mockState(args.type, args.name, unwrap(args.inputs) as Record<string, any>, region);
+            if (args.type === "random:index/randomPassword:RandomPassword") secretValues.push(state.result as string);
+            return { id: state.id as string, state };
+        },
+        call(args) {
+            switch (args.token) {
+                case "aws:index/getAvailabilityZones:getAvailabilityZones":
+                    return { names: [`${region}a`, `${region}c`], zoneIds: ["apne1-az4", "apne1-az1"], id: region };
+                case "aws:index/getRegion:getRegion":
+                    return { name: region, region, id: region };
+                case "aws:index/getCallerIdentity:getCallerIdentity":
+                    return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/offline`, userId: "offline", id: ACCOUNT };
+                case "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
+                    notes.push(`ECR credentials for registry ${args.inputs.registryId}: taken from the provider at deploy time; not verified offline`);
+                    secretValues.push("offline-ecr-token");
+                    return { authorizationToken: "b2ZmbGluZQ==", expiresAt: "2099-01-01T00:00:00Z", proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${region}.amazonaws.com`, userName: "AWS", password: "offline-ecr-token", id: ACCOUNT };
+                }
+                case "docker:index/getRegistryImageManifests:getRegistryImageManifests": {
+                    const ref = String(args.inputs.name);
+                    const manifests = registry ? registry(ref) : [{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64" }];
+                    notes.push(`registry manifest list of ${ref}: the registry cannot be reached offline; assumed ${manifests.map((m) => `${m.os}/${m.architecture}`).join(", ") || "none"} (a real preview checks it)`);
+                    return { name: ref, id: ref, manifests: manifests.map((m) => ({ ...m, mediaType: "application/vnd.oci.image.manifest.v1+json", sha256Digest: "sha256:" + "0".repeat(64) })) };
+                }
+                default:
+                    throw new Error(`the offline plan has no answer for invoke ${args.token}; add one to scripts/offline.ts`);
+            }
+        },
+    }, project, opts.stack, true);
+    pulumi.runtime.setAllConfig(config, secretKeys);
+
+    const program = path.join(ROOT, "index.ts");
+    let exported: Record<string, unknown> = {};
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((args) => {
+            const parentUrn = args.opts.parent ? urnOf.get(args.opts.parent) : undefined;
+            // Like the engine: the root stack's type is not part of its children's URNs.
+            const parentType = parentUrn?.split("::")[2];
+            const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${args.type}` : args.type;
+            const urn = `urn:pulumi:${opts.stack}::${project}::${qualified}::${args.name}`;
+            urnOf.set(args.resource, urn);
+            const dependsOn = ([] as unknown[]).concat(args.opts.dependsOn ?? []).map((d) => urnOf.get(d as object)).filter((u): u is string => !!u);
+            const o = args.opts as pulumi.CustomResourceOptions;
+            const rec: RecordedResource = {
+                urn, type: args.type, name: args.name, parent: parentUrn, custom: true, inputs: {},
+                options: {
+                    ...(o.ignoreChanges?.length ? { ignoreChanges: [...o.ignoreChanges] } : {}),
+                    ...(o.protect ? { protect: true } : {}),
+                    ...(dependsOn.length ? { dependsOn } : {}),
+                    ...(o.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+                    ...(o.additionalSecretOutputs?.length ? { additionalSecretOutputs: [...o.additionalSecretOutputs] } : {}),
+                },
+            };
+            resources.push(rec);
+            byKey.set(`${args.type}::${args.name}`, rec);
+            return undefined;
+        });
+            exported = require(program);
+            return exported;
+        });
+    } catch (e) {
+        return { stack: opts.stack, project, file, resources, outputs: {}, notes, secretValues, error: e as Error };
+    }
+    let outputs: Record<string, unknown> = {};
+    try {
+        outputs = await resolveOutputs(exported);
+        await settings.waitForRPCs();
+    } catch (e) {
+        return { stack: opts.stack, project, file, resources, outputs, notes, secretValues, error: e as Error };
+    }
+    for (const r of resources) if (r.type.startsWith("service-deploy:") || r.type === "pulumi:pulumi:Stack") r.custom = false;
+    return { stack: opts.stack, project, file, resources, outputs, notes: [...new Set(notes)], secretValues: [...new Set(secretValues)], error: undefined };
+}
+
+function fillMissingConfigSecrets(project: string, config: Record<string, string>, secretKeys: string[], notes: string[], secretValues: string[]): void {
+    let declared: Record<string, { source?: string }> = {};
+    try {
+        declared = JSON.parse(config[`${project}:secrets`] ?? "{}");
+    } catch {
+        return; // the program reports the malformed key
+    }
+    for (const [name, decl] of Object.entries(declared ?? {})) {
+        const key = `${project}:${name}`;
+        if (decl?.source !== "config") continue;
+        if (key in config) {
+            if (secretKeys.includes(key)) secretValues.push(config[key]);
+            continue;
+        }
+        config[key] = `offline-placeholder-for-${name}`;
+        secretKeys.push(key);
+        secretValues.push(config[key]);
+        notes.push(`${key}: not set in the stack file (set it with: pulumi config set --secret ${name} <value>); an opaque placeholder secret stands in`);
+    }
+}
+
+/** Resolve exported Outputs to plain values, keeping secrets as "[secret]". */
+async function resolveOutputs(v: unknown): Promise<any> {
+    if (pulumi.Output.isInstance(v)) {
+        const o = v as pulumi.Output<unknown>;
+        const [value, secret] = await Promise.all([
+            new Promise((resolve) => o.apply((x) => { resolve(x); return x; })),
+            pulumi.isSecret(o),
+        ]);
+        return secret ? "[secret]" : resolveOutputs(value);
+    }
+    if (Array.isArray(v)) return Promise.all(v.map(resolveOutputs));
+    if (v && typeof v === "object" && !(v instanceof pulumi.Resource)) {
+        const entries = await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await resolveOutputs(x)] as const));
+        return Object.fromEntries(entries.filter(([, x]) => x !== undefined));
+    }
+    return v;
+}
