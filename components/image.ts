@@ -110,7 +110,9 @@ export class ServiceImage extends pulumi.ComponentResource {
             // Runs at preview too (invokes are not deferred), so a wrong-CPU image fails the
             // preview, before anything changes, with the platform and the target named.
             const manifests = docker.getRegistryImageManifestsOutput({ name: ref, authConfig: args.pullAuth }, { parent: this });
-            this.platforms = manifests.manifests.apply((ms) => {
+            // The invoke's result is secret because its input carries registry credentials; the
+            // platform list itself is not, so it is unwrapped for outputs and policies.
+            this.platforms = pulumi.unsecret(manifests.manifests).apply((ms) => {
                 const available = platformsFromManifests(ms ?? []);
                 const problems = missingPlatforms(ref, available, args.required);
                 if (problems.length > 0) throw new Error(problems.join("\n"));

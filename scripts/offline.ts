@@ -282,8 +282,10 @@ function fillMissingConfigSecrets(project: string, config: Record<string, string
 async function resolveOutputs(v: unknown): Promise<any> {
     if (pulumi.Output.isInstance(v)) {
         const o = v as pulumi.Output<unknown>;
+        // `promise()` is the Output's own (internal) promise: unlike a callback in `apply`, it
+        // rejects when the program's apply throws (e.g. an image missing a platform).
         const [value, secret] = await Promise.all([
-            new Promise((resolve) => o.apply((x) => { resolve(x); return x; })),
+            (o as unknown as { promise(): Promise<unknown> }).promise(),
             pulumi.isSecret(o),
         ]);
         return secret ? "[secret]" : resolveOutputs(value);

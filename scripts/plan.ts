@@ -1,0 +1,123 @@
+/**
+ * The offline plan: `npm run plan -- --stack <name> [--config <file>] [--json]`.
+ * Runs index.ts under mocks with the stack's config and prints the resource tree with its key
+ * inputs (secrets as [secret]) and what could not be verified offline.
+ * Exit codes: 0 fine; 1 the program failed (e.g. an image lacks a platform); 2 invalid config or
+ * arguments.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError } from "../components/config";
+import { ROOT, redact, runOffline, type OfflineResult, type RecordedResource } from "./offline";
+
+export interface PlanArgs { stack: string; config?: string; json: boolean }
+
+export function parseArgs(argv: string[]): PlanArgs {
+    const out: Partial<PlanArgs> = { json: false };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
+            return v;
+        };
+        if (a === "--stack") out.stack = value();
+        else if (a === "--config") out.config = value();
+        else if (a === "--json") out.json = true;
+        else throw new UsageError(`unknown argument ${a}`);
+    }
+    if (!out.stack) throw new UsageError("--stack <name> is required");
+    return out as PlanArgs;
+}
+
+export class UsageError extends Error {}
+
+export function knownStacks(): string[] {
+    return fs.readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+}
+
+/** Key inputs worth a line in the tree, by type. */
+const KEY_INPUTS: Record<string, string[]> = {
+    "aws:ecs/service:Service": ["name", "desiredCount", "deploymentConfiguration", "alarms", "deploymentCircuitBreaker"],
+    "aws:ecs/taskDefinition:TaskDefinition": ["cpu", "memory", "runtimePlatform"],
+    "aws:rds/instance:Instance": ["engineVersion", "instanceClass", "multiAz", "backupRetentionPeriod", "deletionProtection", "storageEncrypted", "publiclyAccessible", "password"],
+    "aws:lb/listener:Listener": ["port", "protocol", "sslPolicy"],
+    "aws:lb/targetGroup:TargetGroup": ["port", "targetType", "healthCheck"],
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ["name", "threshold", "evaluationPeriods"],
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ["fromPort", "cidrIpv4", "cidrIpv6", "referencedSecurityGroupId"],
+    "aws:secretsmanager/secretVersion:SecretVersion": ["secretString"],
+    "aws:secretsmanager/secret:Secret": ["recoveryWindowInDays"],
+    "docker-build:index:Image": ["platforms", "tags"],
+    "aws:ecr/repository:Repository": ["name", "imageTagMutability"],
+};
+
+function short(v: unknown): string {
+    const s = JSON.stringify(v);
+    return s.length > 140 ? s.slice(0, 137) + "..." : s;
+}
+
+export function renderTree(result: OfflineResult): string {
+    const children = new Map<string | undefined, RecordedResource[]>();
+    const urns = new Set(result.resources.map((r) => r.urn));
+    for (const r of result.resources) {
+        const p = r.parent && urns.has(r.parent) ? r.parent : undefined;
+        children.set(p, [...(children.get(p) ?? []), r]);
+    }
+    const lines: string[] = [`Offline plan of stack ${result.stack} (${path.relative(process.cwd(), result.file) || result.file}): ${result.resources.length} resources`];
+    const walk = (parent: string | undefined, depth: number) => {
+        for (const r of children.get(parent) ?? []) {
+            const opts = r.options.ignoreChanges ? `  [ignoreChanges: ${r.options.ignoreChanges.join(", ")}]` : "";
+            lines.push(`${"  ".repeat(depth)}+ ${r.type}  ${r.name}${opts}`);
+            const inputs = redact(r.inputs) as Record<string, unknown>;
+            for (const k of KEY_INPUTS[r.type] ?? []) {
+                if (inputs[k] !== undefined) lines.push(`${"  ".repeat(depth + 2)}${k}: ${short(inputs[k])}`);
+            }
+            walk(r.urn, depth + 1);
+        }
+    };
+    walk(undefined, 0);
+    if (Object.keys(result.outputs).length) lines.push("", "Outputs:", ...JSON.stringify(result.outputs, null, 2).split("\n").map((l) => "  " + l));
+    if (result.notes.length) lines.push("", "Not verified offline:", ...result.notes.map((n) => `  - ${n}`));
+    return lines.join("\n");
+}
+
+export function toJson(result: OfflineResult) {
+    return {
+        stack: result.stack,
+        resources: result.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent ?? null, inputs: redact(r.inputs) })),
+        violations: [] as unknown[],
+        outputs: result.outputs,
+        notes: result.notes,
+    };
+}
+
+async function main(): Promise<number> {
+    let args: PlanArgs;
+    try {
+        args = parseArgs(process.argv.slice(2));
+        if (!args.config && !fs.existsSync(path.join(ROOT, `Pulumi.${args.stack}.yaml`))) {
+            throw new UsageError(`no stack file Pulumi.${args.stack}.yaml; known stacks: ${knownStacks().join(", ")} (or pass --config <file>)`);
+        }
+        if (args.config && !fs.existsSync(args.config)) throw new UsageError(`--config ${args.config}: no such file`);
+    } catch (e) {
+        process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--json]\n`);
+        return 2;
+    }
+    let result: OfflineResult;
+    try {
+        result = await runOffline({ stack: args.stack, configFile: args.config && path.resolve(args.config) });
+    } catch (e) {
+        process.stderr.write(`plan: ${(e as Error).message}\n`);
+        return 2;
+    }
+    if (result.error) {
+        process.stderr.write(`${result.error.message}\n`);
+        return result.error instanceof ConfigError ? 2 : 1;
+    }
+    process.stdout.write(args.json ? JSON.stringify(toJson(result)) + "\n" : renderTree(result) + "\n");
+    return 0;
+}
+
+if (require.main === module) {
+    main().then((code) => process.exit(code), (e) => { process.stderr.write(`plan: ${e?.stack ?? e}\n`); process.exit(1); });
+}
