@@ -267,6 +267,7 @@ export const stackConfigShape = {
 };
 
 const stackConfigSchema = strict(stackConfigShape);
+/** The whole stack config as parsed (before per-environment defaults). */
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type SecretDecl = z.infer<typeof secretSchema>;
@@ -299,6 +300,14 @@ export function fargateMemoryOptions(vcpu: number): number[] {
         case 16: return range(32768, 122880, 8192);
         default: return [];
     }
+}
+
+/** Why a vCPU/memory pair is not a Fargate size, or undefined when it is. Pure. */
+export function fargateSizeProblem(vcpu: number, memoryMiB: number): string | undefined {
+    const allowed = fargateMemoryOptions(vcpu);
+    if (allowed.length === 0) return `${vcpu} vCPU is not a Fargate size; choose 0.25, 0.5, 1, 2, 4, 8 or 16`;
+    if (allowed.includes(memoryMiB)) return undefined;
+    return `${memoryMiB} MiB is not a Fargate size for ${vcpu} vCPU; choose one of ${allowed[0]}-${allowed[allowed.length - 1]} (${allowed.join(", ")})`;
 }
 
 export interface DatabaseConfig {
@@ -411,13 +420,35 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
         }
     }
 
-    const parsed = stackConfigSchema.safeParse(structural);
-    if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-            problems.push({ key: keyOf(issue.path), message: issue.message });
-        }
+    // Each key is parsed on its own, and each service on its own, so that one malformed part
+    // does not hide the problems of the others: every problem is reported in one run.
+    const pieces: Partial<RawStackConfig> = {};
+    const shape = stackConfigShape as Record<string, z.ZodType>;
+    for (const k of Object.keys(stackConfigShape)) {
+        if (k === "services") continue;
+        const r = shape[k].safeParse(structural[k]);
+        if (r.success) (pieces as Record<string, unknown>)[k] = r.data;
+        else for (const issue of r.error.issues) problems.push({ key: keyOf([k, ...issue.path]), message: issue.message });
     }
-
+    const services: [number, ServiceConfig][] = [];
+    const list = z.array(z.unknown()).min(1, "declare at least one service").safeParse(structural.services);
+    if (!list.success) {
+        for (const issue of list.error.issues) problems.push({ key: keyOf(["services", ...issue.path]), message: issue.message });
+    } else {
+        list.data.forEach((item, i) => {
+            const r = serviceSchema.safeParse(item);
+            if (r.success) services.push([i, r.data]);
+            else {
+                for (const issue of r.error.issues) problems.push({ key: keyOf(["services", i, ...issue.path]), message: issue.message });
+                // The sizing rule still runs on what is there, so it is not reported one run later.
+                const raw = (item ?? {}) as Record<string, unknown>;
+                const vcpu = typeof raw.vcpu === "number" ? raw.vcpu : undefined;
+                const memory = typeof raw.memoryMiB === "number" ? raw.memoryMiB : undefined;
+                const p = raw.target === "aws" && vcpu !== undefined && memory !== undefined ? fargateSizeProblem(vcpu, memory) : undefined;
+                if (p && !problems.some((x) => x.key === keyOf(["services", i, "memoryMiB"]))) problems.push({ key: keyOf(["services", i, "memoryMiB"]), message: p });
+            }
+        });
+    }
     // Config-sourced secrets: present, and held as Pulumi secrets.
     const secretValues: Record<string, string> = {};
     if (declared.success) {
@@ -439,18 +470,17 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
         }
     }
 
-    if (!parsed.success) throw new ConfigError(file, problems);
-    const raw = parsed.data;
-    const production = raw.production ?? raw.environment === "production";
-    const services = raw.services.map((s, i) => normalizeService(s, i, production, raw, problems));
-    checkCrossField(raw, problems);
+    const production = pieces.production ?? pieces.environment === "production";
+    const normalized = services.map(([i, svc]) => normalizeService(svc, i, production, pieces, problems));
+    checkCrossField(pieces, services, problems);
     if (problems.length > 0) throw new ConfigError(file, problems);
 
+    const raw = { ...pieces, services: services.map(([, svc]) => svc) } as RawStackConfig;
     const database = raw.database ? { ...databaseDefaults(production), ...stripUndefined(raw.database) } as DatabaseConfig : undefined;
     return {
         ...raw,
         production,
-        services,
+        services: normalized,
         database,
         secretValues,
         logRetentionDays: raw.aws?.logRetentionDays ?? (production ? 365 : 30),
@@ -461,20 +491,18 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function normalizeService(s: ServiceConfig, i: number, production: boolean, raw: RawStackConfig, problems: ConfigProblem[]): NormalizedService {
+function normalizeService(s: ServiceConfig, i: number, production: boolean, raw: Partial<RawStackConfig>, problems: ConfigProblem[]): NormalizedService {
     const base = ["services", i] as const;
     const d = defaultSizing(production);
     const vcpu = s.vcpu ?? d.vcpu;
     const memoryMiB = s.memoryMiB ?? (s.vcpu === undefined ? d.memoryMiB : fargateMemoryOptions(vcpu)[0]);
-    const allowed = fargateMemoryOptions(vcpu);
-    if (s.target === "aws" && !allowed.includes(memoryMiB)) {
-        problems.push({ key: keyOf([...base, "memoryMiB"]), message: `${memoryMiB} MiB is not a Fargate size for ${vcpu} vCPU; choose one of ${allowed[0]}-${allowed[allowed.length - 1]} (${allowed.join(", ")})` });
-    }
+    const sizeProblem = s.target === "aws" ? fargateSizeProblem(vcpu, memoryMiB) : undefined;
+    if (sizeProblem) problems.push({ key: keyOf([...base, "memoryMiB"]), message: sizeProblem });
     if ("build" in s.image && !s.image.build.platforms.includes(platformOf(s.architecture) as never)) {
         problems.push({ key: keyOf([...base, "image", "build", "platforms"]), message: `service "${s.name}" runs on ${platformOf(s.architecture)} but the build only produces ${s.image.build.platforms.join(", ")}; add ${platformOf(s.architecture)}` });
     }
     for (const [name, entry] of Object.entries(s.env)) {
-        if ("secret" in entry && !(entry.secret in raw.secrets)) {
+        if ("secret" in entry && raw.secrets && !(entry.secret in raw.secrets)) {
             problems.push({ key: keyOf([...base, "env", name, "secret"]), message: `refers to secret "${entry.secret}", which is not declared under ${PROJECT}:secrets (declared: ${Object.keys(raw.secrets).join(", ") || "none"})` });
         }
         if ("from" in entry && entry.from.startsWith("database.") && !raw.database) {
@@ -484,24 +512,24 @@ function normalizeService(s: ServiceConfig, i: number, production: boolean, raw:
     return { ...s, vcpu, memoryMiB, desiredCount: s.desiredCount ?? d.desiredCount };
 }
 
-function checkCrossField(raw: RawStackConfig, problems: ConfigProblem[]): void {
+function checkCrossField(raw: Partial<RawStackConfig>, services: [number, ServiceConfig][], problems: ConfigProblem[]): void {
     const names = new Map<string, number>();
-    raw.services.forEach((s, i) => {
+    for (const [i, s] of services) {
         if (names.has(s.name)) problems.push({ key: keyOf(["services", i, "name"]), message: `duplicate service name "${s.name}" (also services[${names.get(s.name)}]); the name is the canonical image name, so it must be unique` });
         names.set(s.name, i);
-    });
-    const usesAws = raw.services.some((s) => s.target === "aws");
-    if (usesAws && !raw.aws) problems.push({ key: `${PROJECT}:aws`, message: "a service targets aws, so set aws.certificateArn (the ACM certificate for HTTPS)" });
-    if (usesAws && !raw.blueGreen) problems.push({ key: `${PROJECT}:blueGreen`, message: "a service targets aws, so set blueGreen.testCidr (who may reach the test listener)" });
+    }
+    const usesAws = services.some(([, s]) => s.target === "aws");
+    if (usesAws && raw.aws === undefined && !problems.some((p) => p.key.startsWith(`${PROJECT}:aws`))) problems.push({ key: `${PROJECT}:aws`, message: "a service targets aws, so set aws.certificateArn (the ACM certificate for HTTPS)" });
+    if (usesAws && raw.blueGreen === undefined && !problems.some((p) => p.key.startsWith(`${PROJECT}:blueGreen`))) problems.push({ key: `${PROJECT}:blueGreen`, message: "a service targets aws, so set blueGreen.testCidr (who may reach the test listener)" });
     if (raw.blueGreen && raw.blueGreen.testListenerPort === 443) problems.push({ key: `${PROJECT}:blueGreen.testListenerPort`, message: "443 is the production listener; choose another port such as 8443" });
     if (raw.blueGreen && raw.blueGreen.testCidr === "0.0.0.0/0") problems.push({ key: `${PROJECT}:blueGreen.testCidr`, message: "0.0.0.0/0 opens the unreleased revision to the world; use your office or CI range" });
     if (raw.database && raw.database.maxAllocatedStorageGiB < raw.database.allocatedStorageGiB) {
         problems.push({ key: `${PROJECT}:database.maxAllocatedStorageGiB`, message: `must be at least allocatedStorageGiB (${raw.database.allocatedStorageGiB})` });
     }
-    raw.alarms.webhooks.forEach((w, i) => {
-        if (!(w in raw.secrets)) problems.push({ key: `${PROJECT}:alarms.webhooks[${i}]`, message: `must name a declared secret holding the webhook URL (declared: ${Object.keys(raw.secrets).join(", ") || "none"}); a webhook URL carries a token, so it is never plain config` });
+    raw.alarms?.webhooks.forEach((w, i) => {
+        if (raw.secrets && !(w in raw.secrets)) problems.push({ key: `${PROJECT}:alarms.webhooks[${i}]`, message: `must name a declared secret holding the webhook URL (declared: ${Object.keys(raw.secrets).join(", ") || "none"}); a webhook URL carries a token, so it is never plain config` });
     });
-    if (raw.alarms.errorRatePercent >= (raw.blueGreen?.rollbackErrorRatePercent ?? Infinity)) {
+    if (raw.alarms && raw.alarms.errorRatePercent >= (raw.blueGreen?.rollbackErrorRatePercent ?? Infinity)) {
         problems.push({ key: `${PROJECT}:alarms.errorRatePercent`, message: `the alert threshold (${raw.alarms.errorRatePercent}%) must be below the rollback threshold blueGreen.rollbackErrorRatePercent (${raw.blueGreen?.rollbackErrorRatePercent}%) so people hear before ECS rolls back` });
     }
 }

@@ -15,6 +15,7 @@ export function loadStackConfig(): StackConfig {
     return parseStackConfig({
         config: pulumi.runtime.allConfig(),
         isSecret: (k) => runtimeConfig.isConfigSecret(k),
-        file: `Pulumi.${pulumi.getStack()}.yaml`,
+        // The offline plan may read another file (`--config`); it says which, for the messages.
+        file: process.env.SERVICE_DEPLOY_STACK_FILE ?? `Pulumi.${pulumi.getStack()}.yaml`,
     });
 }

@@ -167,6 +167,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     const project = (YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
     const file = opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
     const { config, secretKeys } = readStackFile(file, notes, secretValues);
+    process.env.SERVICE_DEPLOY_STACK_FILE = path.relative(process.cwd(), file) || file;
     for (const [k, v] of Object.entries(opts.overrides ?? {})) config[k] = typeof v === "string" ? v : JSON.stringify(v);
     fillMissingConfigSecrets(project, config, secretKeys, notes, secretValues);
     const region = config["aws:region"] ?? "ap-northeast-1";
@@ -213,6 +214,17 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     }, project, opts.stack, true);
     pulumi.runtime.setAllConfig(config, secretKeys);
 
+    // A program error raised inside an apply (e.g. an image missing a platform) reaches the
+    // runtime as a rejected output serialization, not as a throw: collect those as the run's error,
+    // the way the engine fails the update on them.
+    const late: Error[] = [];
+    const onRejection = (e: unknown) => { late.push(e instanceof Error ? e : new Error(String(e))); };
+    process.on("unhandledRejection", onRejection);
+    const settle = async () => {
+        await settings.waitForRPCs().catch((e: Error) => late.push(e));
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+        process.off("unhandledRejection", onRejection);
+    };
     const program = path.join(ROOT, "index.ts");
     let exported: Record<string, unknown> = {};
     try {
@@ -244,14 +256,19 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
             return exported;
         });
     } catch (e) {
+        await settle();
         return { stack: opts.stack, project, file, resources, outputs: {}, notes, secretValues, error: e as Error };
     }
     let outputs: Record<string, unknown> = {};
     try {
         outputs = await resolveOutputs(exported);
-        await settings.waitForRPCs();
     } catch (e) {
-        return { stack: opts.stack, project, file, resources, outputs, notes, secretValues, error: e as Error };
+        late.unshift(e as Error);
+    }
+    await settle();
+    if (late.length > 0) {
+        const error = late.find((e) => !/^error serializing property/.test(e.message)) ?? late[0];
+        return { stack: opts.stack, project, file, resources, outputs, notes, secretValues, error };
     }
     for (const r of resources) if (r.type.startsWith("service-deploy:") || r.type === "pulumi:pulumi:Stack") r.custom = false;
     return { stack: opts.stack, project, file, resources, outputs, notes: [...new Set(notes)], secretValues: [...new Set(secretValues)], error: undefined };

@@ -2,15 +2,17 @@
  * The offline plan: `npm run plan -- --stack <name> [--config <file>] [--json]`.
  * Runs index.ts under mocks with the stack's config and prints the resource tree with its key
  * inputs (secrets as [secret]) and what could not be verified offline.
+ * `--registry <file.json>` says what the registry would answer for image references, offline:
+ * `{ "<repository or full ref>": ["linux/amd64", ...] }` (default: amd64 + arm64 for every ref).
  * Exit codes: 0 fine; 1 the program failed (e.g. an image lacks a platform); 2 invalid config or
  * arguments.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../components/config";
-import { ROOT, redact, runOffline, type OfflineResult, type RecordedResource } from "./offline";
+import { ROOT, redact, runOffline, type Manifest, type OfflineResult, type RecordedResource } from "./offline";
 
-export interface PlanArgs { stack: string; config?: string; json: boolean }
+export interface PlanArgs { stack: string; config?: string; json: boolean; registry?: string }
 
 export function parseArgs(argv: string[]): PlanArgs {
     const out: Partial<PlanArgs> = { json: false };
@@ -24,6 +26,7 @@ export function parseArgs(argv: string[]): PlanArgs {
         if (a === "--stack") out.stack = value();
         else if (a === "--config") out.config = value();
         else if (a === "--json") out.json = true;
+        else if (a === "--registry") out.registry = value();
         else throw new UsageError(`unknown argument ${a}`);
     }
     if (!out.stack) throw new UsageError("--stack <name> is required");
@@ -91,6 +94,24 @@ export function toJson(result: OfflineResult) {
     };
 }
 
+/** A registry answer fixture: repository or full reference -> platforms. */
+export function registryFixture(file: string): (ref: string) => Manifest[] {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new UsageError(`--registry ${file}: not JSON (${(e as Error).message})`);
+    }
+    if (!doc || typeof doc !== "object" || Object.values(doc).some((v) => !Array.isArray(v) || v.some((p) => typeof p !== "string" || !/^[a-z]+\/[a-z0-9]+$/.test(p)))) {
+        throw new UsageError(`--registry ${file}: expected { "<repository or ref>": ["linux/amd64", ...] }`);
+    }
+    const map = doc as Record<string, string[]>;
+    return (ref) => {
+        const platforms = map[ref] ?? map[ref.split("@")[0]] ?? ["linux/amd64", "linux/arm64"];
+        return platforms.map((p) => ({ os: p.split("/")[0], architecture: p.split("/")[1] }));
+    };
+}
+
 async function main(): Promise<number> {
     let args: PlanArgs;
     try {
@@ -99,13 +120,15 @@ async function main(): Promise<number> {
             throw new UsageError(`no stack file Pulumi.${args.stack}.yaml; known stacks: ${knownStacks().join(", ")} (or pass --config <file>)`);
         }
         if (args.config && !fs.existsSync(args.config)) throw new UsageError(`--config ${args.config}: no such file`);
+        if (args.registry && !fs.existsSync(args.registry)) throw new UsageError(`--registry ${args.registry}: no such file`);
     } catch (e) {
-        process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--json]\n`);
+        if (!(e instanceof UsageError)) throw e;
+        process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--registry <file.json>] [--json]\n`);
         return 2;
     }
     let result: OfflineResult;
     try {
-        result = await runOffline({ stack: args.stack, configFile: args.config && path.resolve(args.config) });
+        result = await runOffline({ stack: args.stack, configFile: args.config && path.resolve(args.config), registry: args.registry ? registryFixture(args.registry) : undefined });
     } catch (e) {
         process.stderr.write(`plan: ${(e as Error).message}\n`);
         return 2;

@@ -1,0 +1,112 @@
+/**
+ * Bad stack config: every problem names its config key and the stack file, all problems come at
+ * once, and the program throws before a single resource is registered. Each case starts from the
+ * committed staging file and changes one thing.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { readStackFile } from "../scripts/offline";
+import { ConfigError, parseStackConfig } from "../components/config";
+
+const ROOT = path.resolve(__dirname, "..");
+const base = () => {
+    const { config, secretKeys } = readStackFile(path.join(ROOT, "Pulumi.staging.yaml"), [], []);
+    config["service-deploy:stripeApiKey"] = "sk_test_staging_value";
+    return { config, secretKeys: [...secretKeys, "service-deploy:stripeApiKey"] };
+};
+const obj = (c: Record<string, string>, k: string) => JSON.parse(c[`service-deploy:${k}`]);
+const set = (c: Record<string, string>, k: string, v: unknown) => { c[`service-deploy:${k}`] = typeof v === "string" ? v : JSON.stringify(v); };
+const svc = (c: Record<string, string>, f: (s: any) => void) => { const s = obj(c, "services"); f(s[0]); set(c, "services", s); };
+
+interface Case { name: string; mutate: (c: Record<string, string>, secretKeys: string[]) => void; key: string; message: RegExp }
+
+const cases: Case[] = [
+    { name: "a typo in a top-level key", mutate: (c) => { set(c, "servics", c["service-deploy:services"]); }, key: "service-deploy:servics", message: /unknown config key \(did you mean "service-deploy:services"\?\)/ },
+    { name: "a typo inside a service", mutate: (c) => svc(c, (s) => { s.desiredCont = 2; }), key: "service-deploy:services[0]", message: /unknown key "desiredCont" \(did you mean "desiredCount"\?\)/ },
+    { name: "a memory size Fargate does not offer", mutate: (c) => svc(c, (s) => { s.vcpu = 1; s.memoryMiB = 3000; }), key: "service-deploy:services[0].memoryMiB", message: /3000 MiB is not a Fargate size for 1 vCPU; choose one of 2048-8192/ },
+    { name: "an image by mutable tag", mutate: (c) => svc(c, (s) => { s.image = { ref: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:latest" }; }), key: "service-deploy:services[0].image.ref", message: /must be pinned by digest: <registry>\/<name>@sha256:<64 hex digits> \(a tag alone is mutable\)/ },
+    { name: "a digest that is not sha256 hex", mutate: (c) => svc(c, (s) => { s.image = { ref: "registry.example.com/api@sha256:xyz" }; }), key: "service-deploy:services[0].image.ref", message: /must be pinned by digest/ },
+    { name: "an env var derived from an unknown source", mutate: (c) => svc(c, (s) => { s.env.DATABASE_URL = { from: "database.uri" }; }), key: "service-deploy:services[0].env.DATABASE_URL", message: /must be \{ value/ },
+    { name: "an env var naming an undeclared secret", mutate: (c) => svc(c, (s) => { s.env.API_TOKEN = { secret: "apiToken" }; }), key: "service-deploy:services[0].env.API_TOKEN.secret", message: /secret "apiToken", which is not declared under service-deploy:secrets \(declared: stripeApiKey, sessionSecret\)/ },
+    { name: "an unknown architecture", mutate: (c) => svc(c, (s) => { s.architecture = "x86"; }), key: "service-deploy:services[0].architecture", message: /amd64|arm64/ },
+    { name: "a port out of range", mutate: (c) => svc(c, (s) => { s.port = 70000; }), key: "service-deploy:services[0].port", message: /65535/ },
+    { name: "a health path without a slash", mutate: (c) => svc(c, (s) => { s.health.readiness = "readiness"; }), key: "service-deploy:services[0].health.readiness", message: /absolute URL path/ },
+    { name: "a build that lacks the service's platform", mutate: (c) => svc(c, (s) => { s.image.build.platforms = ["linux/amd64"]; }), key: "service-deploy:services[0].image.build.platforms", message: /runs on linux\/arm64 but the build only produces linux\/amd64; add linux\/arm64/ },
+    { name: "two services with one name", mutate: (c) => { const s = obj(c, "services"); set(c, "services", [s[0], s[0]]); }, key: "service-deploy:services[1].name", message: /duplicate service name "api"/ },
+    { name: "no services", mutate: (c) => set(c, "services", []), key: "service-deploy:services", message: /at least one service/ },
+    { name: "a database version that is not a version", mutate: (c) => { const d = obj(c, "database"); d.engineVersion = "sixteen"; set(c, "database", d); }, key: "service-deploy:database.engineVersion", message: /PostgreSQL version/ },
+    { name: "a malformed instance class", mutate: (c) => { const d = obj(c, "database"); d.instanceClass = "r6g.xlarge"; set(c, "database", d); }, key: "service-deploy:database.instanceClass", message: /RDS instance class/ },
+    { name: "a test listener open to the world", mutate: (c) => { const b = obj(c, "blueGreen"); b.testCidr = "0.0.0.0/0"; set(c, "blueGreen", b); }, key: "service-deploy:blueGreen.testCidr", message: /opens the unreleased revision to the world/ },
+    { name: "a test listener without a CIDR", mutate: (c) => { const b = obj(c, "blueGreen"); delete b.testCidr; set(c, "blueGreen", b); }, key: "service-deploy:blueGreen.testCidr", message: /./ },
+    { name: "a certificate that is not an ACM ARN", mutate: (c) => { const a = obj(c, "aws"); a.certificateArn = "my-cert"; set(c, "aws", a); }, key: "service-deploy:aws.certificateArn", message: /ACM certificate ARN/ },
+    { name: "a TLS 1.0 listener policy", mutate: (c) => { const a = obj(c, "aws"); a.sslPolicy = "ELBSecurityPolicy-2016-08"; set(c, "aws", a); }, key: "service-deploy:aws.sslPolicy", message: /TLS 1\.2\+ policy/ },
+    { name: "a config secret stored in plain text", mutate: (c, sk) => { sk.splice(sk.indexOf("service-deploy:stripeApiKey"), 1); }, key: "service-deploy:stripeApiKey", message: /stored in plain text in Pulumi\.staging\.yaml; remove it and run: pulumi config set --secret stripeApiKey <value>/ },
+    { name: "a declared config secret that is not set", mutate: (c) => { delete c["service-deploy:stripeApiKey"]; }, key: "service-deploy:stripeApiKey", message: /not set; run: pulumi config set --secret stripeApiKey <value>/ },
+    { name: "an environment name with capitals", mutate: (c) => set(c, "environment", "Prod!"), key: "service-deploy:environment", message: /a-z, 0-9 and -/ },
+    { name: "an existing VPC with one subnet", mutate: (c) => set(c, "network", { mode: "existing", vpcId: "vpc-0abc", publicSubnetIds: ["subnet-01"], privateSubnetIds: ["subnet-02", "subnet-03"] }), key: "service-deploy:network.publicSubnetIds", message: /2/ },
+    { name: "an alarm e-mail that is not an address", mutate: (c) => set(c, "alarms", { emails: ["oncall"] }), key: "service-deploy:alarms.emails[0]", message: /email/i },
+    { name: "an alert threshold above the rollback threshold", mutate: (c) => set(c, "alarms", { errorRatePercent: 12 }), key: "service-deploy:alarms.errorRatePercent", message: /must be below the rollback threshold/ },
+    { name: "a webhook given as a plain URL", mutate: (c) => set(c, "alarms", { webhooks: ["https://hooks.slack.com/services/T0/B0/xyz"] }), key: "service-deploy:alarms.webhooks[0]", message: /must name a declared secret/ },
+    { name: "a service on AWS without blue-green settings", mutate: (c) => { delete c["service-deploy:blueGreen"]; }, key: "service-deploy:blueGreen", message: /set blueGreen\.testCidr/ },
+];
+
+// The program runs under mocks that count registrations: a bad config must register none.
+let registered = 0;
+const ready = pulumi.runtime.setMocks({
+    newResource: (a) => { registered++; return { id: `${a.name}-id`, state: a.inputs }; },
+    call: () => { throw new Error("no invoke expected"); },
+}, "service-deploy", "staging", true);
+
+function runProgram(config: Record<string, string>, secretKeys: string[]): Error | undefined {
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    const program = require.resolve(path.join(ROOT, "index.ts"));
+    delete require.cache[program];
+    try {
+        require(program);
+        return undefined;
+    } catch (e) {
+        return e as Error;
+    }
+}
+
+test("at least 15 distinct invalid configs are covered", () => {
+    assert.ok(cases.length >= 15, `${cases.length} cases`);
+    assert.equal(new Set(cases.map((c) => c.name)).size, cases.length);
+});
+
+for (const c of cases) {
+    test(`invalid config is refused, naming ${c.key}, with nothing registered: ${c.name}`, async () => {
+        await ready;
+        const { config, secretKeys } = base();
+        c.mutate(config, secretKeys);
+        registered = 0;
+        const err = runProgram(config, secretKeys);
+        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+        const line = err.problems.find((p) => p.key === c.key);
+        assert.ok(line, `a problem names ${c.key}; got: ${err.problems.map((p) => p.key).join(", ")}`);
+        assert.match(line.message, c.message);
+        assert.match(err.message, new RegExp(`Pulumi\\.staging\\.yaml: ${c.key.replace(/[.[\]$]/g, "\\$&")}: `));
+        assert.equal(registered, 0, "no resource registered");
+    });
+}
+
+test("every problem is reported at once, not one per run", async () => {
+    await ready;
+    const { config, secretKeys } = base();
+    cases[0].mutate(config, secretKeys);
+    cases[2].mutate(config, secretKeys);
+    cases[15].mutate(config, secretKeys);
+    const err = runProgram(config, secretKeys);
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.problems.map((p) => p.key).sort(), ["service-deploy:blueGreen.testCidr", "service-deploy:services[0].memoryMiB", "service-deploy:servics"].sort());
+    assert.match(err.message, /^3 problems in the stack config \(Pulumi\.staging\.yaml\); nothing was deployed:/);
+});
+
+test("the committed staging config with its secret set is valid (the cases above fail for their own reason)", () => {
+    const { config, secretKeys } = base();
+    const parsed = parseStackConfig({ config, isSecret: (k) => secretKeys.includes(k), file: "Pulumi.staging.yaml" });
+    assert.equal(parsed.services[0].name, "api");
+    assert.equal(parsed.secretValues.stripeApiKey, "sk_test_staging_value");
+});
