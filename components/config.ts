@@ -533,3 +533,42 @@ function checkCrossField(raw: Partial<RawStackConfig>, services: [number, Servic
         problems.push({ key: `${PROJECT}:alarms.errorRatePercent`, message: `the alert threshold (${raw.alarms.errorRatePercent}%) must be below the rollback threshold blueGreen.rollbackErrorRatePercent (${raw.blueGreen?.rollbackErrorRatePercent}%) so people hear before ECS rolls back` });
     }
 }
+
+/**
+ * Every config key path the schema accepts, e.g. `services[].health.readiness`, for the README's
+ * config reference (test/readme.test.ts keeps the two equal). Secret names are user-chosen keys.
+ */
+export function schemaKeyPaths(): string[] {
+    const out = new Set<string>();
+    const walk = (schema: z.ZodType, at: string): void => {
+        const def = (schema as unknown as { _zod: { def: Record<string, any> } })._zod.def;
+        switch (def.type) {
+            case "optional": case "default": case "nullable": case "prefault": case "readonly":
+                return walk(def.innerType, at);
+            case "pipe":
+                return walk(def.in, at);
+            case "array":
+                return walk(def.element, `${at}[]`);
+            case "union":
+                for (const o of def.options) walk(o, at);
+                return;
+            case "record":
+                return walk(def.valueType, `${at}.<name>`);
+            case "object":
+                for (const [k, v] of Object.entries(def.shape as Record<string, z.ZodType>)) {
+                    const p = at ? `${at}.${k}` : k;
+                    out.add(p);
+                    walk(v, p);
+                }
+                return;
+            default:
+                return;
+        }
+    };
+    for (const [k, v] of Object.entries(stackConfigShape)) {
+        out.add(k);
+        walk(v as z.ZodType, k);
+    }
+    out.add("<secretName>");
+    return [...out].sort();
+}
