@@ -106,6 +106,7 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.deepEqual(envNames, Object.keys(contract).filter((k) => !secretNames.includes(k)).sort());
         assert.match(c.image, /@sha256:[0-9a-f]{64}$/);
         assert.deepEqual(td.runtimePlatform, { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" });
+        assert.equal(td.family, `service-deploy-${e.stack}-api`, "families are account-wide, so they carry the stack");
         assert.equal(td.cpu, e.cpu);
         assert.equal(td.memory, e.memory);
         assert.equal(c.logConfiguration.logDriver, "awslogs");
@@ -140,8 +141,6 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.deepEqual(ingress, [
             `${sg("aws-api-alb")} <- 0.0.0.0/0 tcp/443-443`,
             `${sg("aws-api-alb")} <- 0.0.0.0/0 tcp/80-80`,
-            `${sg("aws-api-alb")} <- ::/0 tcp/443-443`,
-            `${sg("aws-api-alb")} <- ::/0 tcp/80-80`,
             `${sg("aws-api-alb")} <- ${testCidr} tcp/8443-8443`,
             `${sg("aws-api-tasks")} <- ${sg("aws-api-alb")} tcp/8080-8080`,
             `${sg("aws-pg-db")} <- ${sg("aws-api-tasks")} tcp/5432-5432`,

@@ -86,20 +86,20 @@ export class AlbBlueGreen extends pulumi.ComponentResource {
             vpcId: args.vpcId,
             description: `ALB of ${name}: 80/443 from anywhere, ${testPort} from ${args.testCidr}`,
         }, { parent: this });
-        const ingress = (role: string, port: number, cidr: { cidrIpv4?: string; cidrIpv6?: string }, description: string) =>
+        const ingress = (role: string, port: number, cidr: { cidrIpv4: string }, description: string) =>
             new aws.vpc.SecurityGroupIngressRule(`${name}-alb-${role}`, {
                 securityGroupId: this.securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, description, ...cidr,
             }, { parent: this });
         ingress("http", 80, { cidrIpv4: "0.0.0.0/0" }, "HTTP (redirects to HTTPS)");
-        ingress("http6", 80, { cidrIpv6: "::/0" }, "HTTP (redirects to HTTPS)");
         ingress("https", 443, { cidrIpv4: "0.0.0.0/0" }, "HTTPS");
-        ingress("https6", 443, { cidrIpv6: "::/0" }, "HTTPS");
         ingress("test", testPort, { cidrIpv4: args.testCidr }, "test listener: the new revision before the switch");
 
         this.loadBalancer = new aws.lb.LoadBalancer(`${name}-alb`, {
             loadBalancerType: "application",
             internal: false,
-            ipAddressType: "dualstack",
+            // IPv4 only: dualstack needs IPv6 CIDRs on the VPC and every subnet, which neither a
+            // created VPC nor most existing ones have.
+            ipAddressType: "ipv4",
             securityGroups: [this.securityGroup.id],
             subnets: args.subnetIds,
             dropInvalidHeaderFields: true,

@@ -15,6 +15,11 @@ import type { Architecture } from "../config";
 export interface FargateServiceArgs {
     /** ECS service name (unique in the cluster; also the container name). */
     serviceName: string;
+    /**
+     * Task definition family. Families are account-wide, so it carries the stack.
+     * @default serviceName
+     */
+    family?: string;
     clusterArn: pulumi.Input<string>;
     vpcId: pulumi.Input<string>;
     /** Private subnets for the tasks. */
@@ -131,7 +136,7 @@ export class FargateService extends pulumi.ComponentResource {
             stopTimeout: 30,
         }]);
         this.taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
-            family: args.serviceName,
+            family: args.family ?? args.serviceName,
             requiresCompatibilities: ["FARGATE"],
             networkMode: "awsvpc",
             cpu: fargateCpuUnits(args.vcpu),

@@ -127,6 +127,7 @@ export class AwsTarget extends pulumi.ComponentResource {
 
             const fargate = new FargateService(n, {
                 serviceName: svc.name,
+                family: `${prefix}-${svc.name}`,
                 clusterArn: this.cluster.arn,
                 vpcId: network.vpcId,
                 subnetIds: network.privateSubnetIds,
