@@ -2,6 +2,22 @@
  * The pack's policy list. Tests import this module, never index.ts (whose PolicyPack constructor
  * starts the gRPC server the Pulumi CLI talks to).
  */
-import type { Policy } from "@pulumi/policy";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { imageDigestPinned, imageMultiArch, imagePlatformMatchesTarget } from "./images";
+import { envContractComplete, noPlaintextSecrets } from "./env";
+import { productionDatabase } from "./production";
+import { edgeSecurity } from "./edge";
+import { healthChecksConsistent } from "./health";
+import { serviceHasAlarms } from "./alarms";
 
-export const policies: Policy[] = [];
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+    imageMultiArch(),
+    imageDigestPinned(),
+    imagePlatformMatchesTarget(),
+    envContractComplete(),
+    noPlaintextSecrets(),
+    productionDatabase(),
+    edgeSecurity(),
+    healthChecksConsistent(),
+    serviceHasAlarms(),
+];

@@ -30,6 +30,12 @@ export interface RecordedResource {
     custom: boolean;
     /** Inputs as the provider receives them; secrets are wrapped (see `isSecretValue`). */
     inputs: Record<string, unknown>;
+    /** Outputs the (mock) provider returned: what a stack policy sees. */
+    state: Record<string, unknown>;
+    /** URNs each input property depends on, as far as the program's Outputs tell. */
+    propertyDependencies: Record<string, string[]>;
+    /** URNs this resource depends on: explicit dependsOn plus every property dependency. */
+    dependencies: string[];
     /** The resource options that matter to a reviewer. */
     options: { ignoreChanges?: string[]; protect?: boolean; dependsOn?: string[]; deleteBeforeReplace?: boolean; additionalSecretOutputs?: string[] };
 }
@@ -176,6 +182,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     const byKey = new Map<string, RecordedResource>();
     const urnOf = new WeakMap<object, string>();
     const registry = opts.registry;
+    const pendingDeps: Promise<void>[] = [];
 
     await pulumi.runtime.setMocks({
         newResource(args) {
@@ -185,6 +192,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
                 rec.custom = args.custom ?? true;
             }
             const state = mockState(args.type, args.name, unwrap(args.inputs) as Record<string, any>, region);
+            if (rec) rec.state = state;
             if (args.type === "random:index/randomPassword:RandomPassword") secretValues.push(state.result as string);
             return { id: state.id as string, state };
         },
@@ -239,7 +247,8 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
             const dependsOn = ([] as unknown[]).concat(args.opts.dependsOn ?? []).map((d) => urnOf.get(d as object)).filter((u): u is string => !!u);
             const o = args.opts as pulumi.CustomResourceOptions;
             const rec: RecordedResource = {
-                urn, type: args.type, name: args.name, parent: parentUrn, custom: true, inputs: {},
+                urn, type: args.type, name: args.name, parent: parentUrn, custom: true, inputs: {}, state: {},
+                propertyDependencies: {}, dependencies: dependsOn,
                 options: {
                     ...(o.ignoreChanges?.length ? { ignoreChanges: [...o.ignoreChanges] } : {}),
                     ...(o.protect ? { protect: true } : {}),
@@ -250,6 +259,15 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
             };
             resources.push(rec);
             byKey.set(`${args.type}::${args.name}`, rec);
+            for (const [key, value] of Object.entries(args.props ?? {})) {
+                pendingDeps.push(resourcesOf(value).then((deps) => {
+                    const urns = [...deps].map((d) => urnOf.get(d)).filter((u): u is string => !!u && u !== urn);
+                    if (urns.length > 0) {
+                        rec.propertyDependencies[key] = [...new Set(urns)];
+                        rec.dependencies = [...new Set([...rec.dependencies, ...urns])];
+                    }
+                }));
+            }
             return undefined;
         });
             exported = require(program);
@@ -265,6 +283,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     } catch (e) {
         late.unshift(e as Error);
     }
+    await Promise.all(pendingDeps).catch(() => undefined);
     await settle();
     if (late.length > 0) {
         const error = late.find((e) => !/^error serializing property/.test(e.message)) ?? late[0];
@@ -295,6 +314,26 @@ function fillMissingConfigSecrets(project: string, config: Record<string, string
     }
 }
 
+/** Every resource an input value (an Output, or a structure holding Outputs) depends on. */
+async function resourcesOf(v: unknown, depth = 0): Promise<Set<object>> {
+    const out = new Set<object>();
+    if (depth > 20 || v === null || v === undefined) return out;
+    if (pulumi.Output.isInstance(v)) {
+        const o = v as unknown as { allResources?: () => Promise<Set<object>>; resources(): Set<object>; promise(): Promise<unknown> };
+        const direct = o.allResources ? await o.allResources().catch(() => o.resources()) : o.resources();
+        for (const r of direct) out.add(r);
+        return out;
+    }
+    if (v instanceof Promise) return resourcesOf(await v.catch(() => undefined), depth + 1);
+    if (pulumi.Resource.isInstance(v)) return out;
+    if (Array.isArray(v)) {
+        for (const x of v) for (const r of await resourcesOf(x, depth + 1)) out.add(r);
+    } else if (typeof v === "object") {
+        for (const x of Object.values(v)) for (const r of await resourcesOf(x, depth + 1)) out.add(r);
+    }
+    return out;
+}
+
 /** Resolve exported Outputs to plain values, keeping secrets as "[secret]". */
 async function resolveOutputs(v: unknown): Promise<any> {
     if (pulumi.Output.isInstance(v)) {
@@ -313,4 +352,16 @@ async function resolveOutputs(v: unknown): Promise<any> {
         return Object.fromEntries(entries.filter(([, x]) => x !== undefined));
     }
     return v;
+}
+
+/** The recorded resources as the policy engine sees them: inputs unwrapped, outputs, dependencies. */
+export function policyGraph(result: OfflineResult): import("./policy-engine").GraphResource[] {
+    return result.resources.map((r) => ({
+        urn: r.urn, type: r.type, name: r.name, parent: r.parent,
+        props: unwrap(r.inputs) as Record<string, any>,
+        state: r.state as Record<string, any>,
+        options: r.options,
+        dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
+    }));
 }

@@ -2,6 +2,10 @@
  * The offline plan: `npm run plan -- --stack <name> [--config <file>] [--json]`.
  * Runs index.ts under mocks with the stack's config and prints the resource tree with its key
  * inputs (secrets as [secret]) and what could not be verified offline.
+ * The policy pack (policies/) is evaluated over the graph with the engine's semantics; its config
+ * is generated from the stack config (as `npm run policy-config` writes it), or read from
+ * `--policy-config <file>` (the format of `pulumi preview --policy-pack-config`); `--stack-tag k=v`
+ * sets stack tags the policies see. Mandatory violations exit 1.
  * `--registry <file.json>` says what the registry would answer for image references, offline:
  * `{ "<repository or full ref>": ["linux/amd64", ...] }` (default: amd64 + arm64 for every ref).
  * Exit codes: 0 fine; 1 the program failed (e.g. an image lacks a platform); 2 invalid config or
@@ -10,12 +14,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../components/config";
-import { ROOT, redact, runOffline, type Manifest, type OfflineResult, type RecordedResource } from "./offline";
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { ROOT, policyGraph, redact, runOffline, type Manifest, type OfflineResult, type RecordedResource } from "./offline";
+import { checkPackConfig, evaluatePack, type Evaluation } from "./policy-engine";
+import { policyConfigFor, stackConfigOf } from "./policy-config";
+import { policies } from "../policies/policies";
 
-export interface PlanArgs { stack: string; config?: string; json: boolean; registry?: string }
+export interface PlanArgs { stack: string; config?: string; json: boolean; registry?: string; policyConfig?: string; stackTags: Record<string, string> }
 
 export function parseArgs(argv: string[]): PlanArgs {
-    const out: Partial<PlanArgs> = { json: false };
+    const out: Partial<PlanArgs> = { json: false, stackTags: {} };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const value = () => {
@@ -27,6 +35,12 @@ export function parseArgs(argv: string[]): PlanArgs {
         else if (a === "--config") out.config = value();
         else if (a === "--json") out.json = true;
         else if (a === "--registry") out.registry = value();
+        else if (a === "--policy-config") out.policyConfig = value();
+        else if (a === "--stack-tag") {
+            const m = /^([^=]+)=(.*)$/.exec(value());
+            if (!m) throw new UsageError("--stack-tag takes key=value");
+            out.stackTags![m[1]] = m[2];
+        }
         else throw new UsageError(`unknown argument ${a}`);
     }
     if (!out.stack) throw new UsageError("--stack <name> is required");
@@ -84,14 +98,31 @@ export function renderTree(result: OfflineResult): string {
     return lines.join("\n");
 }
 
-export function toJson(result: OfflineResult) {
+export function renderEvaluation(e: Evaluation): string {
+    const mandatory = e.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+    const lines = ["", `Policies: ${e.policies.length} evaluated, ${e.violations.length} violation${e.violations.length === 1 ? "" : "s"} (${mandatory} mandatory)`];
+    for (const v of e.violations) lines.push(`  [${v.enforcementLevel}] ${v.policy}  ${v.urn ?? "(stack)"}`, `      ${v.message.split("\n").join("\n      ")}`);
+    return lines.join("\n");
+}
+
+export function toJson(result: OfflineResult, e: Evaluation) {
     return {
         stack: result.stack,
         resources: result.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent ?? null, inputs: redact(r.inputs) })),
-        violations: [] as unknown[],
+        violations: e.violations.map((v) => ({ policy: v.policy, enforcementLevel: v.enforcementLevel, urn: v.urn ?? null, message: v.message })),
+        policies: e.policies,
         outputs: result.outputs,
         notes: result.notes,
     };
+}
+
+function readPolicyConfig(file: string): PolicyPackConfig {
+    if (!fs.existsSync(file)) throw new UsageError(`--policy-config ${file}: no such file`);
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new UsageError(`--policy-config ${file}: not JSON (${(e as Error).message})`);
+    }
 }
 
 /** A registry answer fixture: repository or full reference -> platforms. */
@@ -127,7 +158,7 @@ async function main(): Promise<number> {
         if (args.registry && !fs.existsSync(args.registry)) throw new UsageError(`--registry ${args.registry}: no such file`);
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--registry <file.json>] [--json]\n`);
+        process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--registry <file.json>] [--policy-config <file.json>] [--stack-tag key=value]... [--json]\n`);
         return 2;
     }
     let result: OfflineResult;
@@ -141,8 +172,18 @@ async function main(): Promise<number> {
         process.stderr.write(`${result.error.message}\n`);
         return result.error instanceof ConfigError ? 2 : 1;
     }
-    process.stdout.write(args.json ? JSON.stringify(toJson(result)) + "\n" : renderTree(result) + "\n");
-    return 0;
+    let packConfig: PolicyPackConfig;
+    try {
+        packConfig = args.policyConfig ? readPolicyConfig(args.policyConfig) : policyConfigFor(stackConfigOf(result.file));
+        const problems = checkPackConfig(policies, packConfig);
+        if (problems.length > 0) throw new UsageError(problems.join("\n"));
+    } catch (e) {
+        process.stderr.write(`plan: ${(e as Error).message}\n`);
+        return 2;
+    }
+    const evaluation = await evaluatePack(policies, policyGraph(result), { config: packConfig, stackTags: args.stackTags });
+    process.stdout.write(args.json ? JSON.stringify(toJson(result, evaluation)) + "\n" : renderTree(result) + "\n" + renderEvaluation(evaluation) + "\n");
+    return evaluation.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
 }
 
 if (require.main === module) {

@@ -59,6 +59,7 @@ export class ServiceAlarms extends pulumi.ComponentResource {
         super("service-deploy:aws:ServiceAlarms", name, {}, opts);
         const spec = serviceAlarmSpecs(args.thresholds);
         const actions = { alarmActions: [args.topicArn], okActions: [args.topicArn] };
+        const stamp = (kind: string) => ({ tags: { "service-deploy:service": args.serviceName, "service-deploy:alarm": kind } });
         const lb = { LoadBalancer: args.loadBalancerArnSuffix };
 
         const errorRate = (role: string, percent: number, minutes: number, what: string) => new aws.cloudwatch.MetricAlarm(`${name}-${role}`, {
@@ -69,6 +70,7 @@ export class ServiceAlarms extends pulumi.ComponentResource {
             evaluationPeriods: minutes,
             datapointsToAlarm: minutes,
             treatMissingData: "notBreaching",
+            ...stamp("error-rate"),
             metricQueries: [
                 { id: "errors", metric: { namespace: "AWS/ApplicationELB", metricName: "HTTPCode_Target_5XX_Count", dimensions: lb, period: 60, stat: "Sum" } },
                 { id: "requests", metric: { namespace: "AWS/ApplicationELB", metricName: "RequestCount", dimensions: lb, period: 60, stat: "Sum" } },
@@ -83,6 +85,7 @@ export class ServiceAlarms extends pulumi.ComponentResource {
             metricName: "TargetResponseTime",
             dimensions: lb,
             extendedStatistic: "p95",
+            ...stamp("latency"),
             period: 60,
             comparisonOperator: "GreaterThanThreshold",
             threshold: seconds,

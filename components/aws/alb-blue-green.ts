@@ -23,6 +23,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
 export interface AlbBlueGreenArgs {
+    /** The service behind it, stamped on the target groups for the policy pack. */
+    serviceName: string;
     vpcId: pulumi.Input<string>;
     /** Public subnets, in at least two AZs. */
     subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -123,7 +125,7 @@ export class AlbBlueGreen extends pulumi.ComponentResource {
                 healthyThreshold: args.healthyThreshold ?? 3,
                 unhealthyThreshold: args.unhealthyThreshold ?? 3,
             },
-            tags: { color },
+            tags: { color, "service-deploy:service": args.serviceName },
         }, { parent: this });
         this.blue = targetGroup("blue");
         this.green = targetGroup("green");

@@ -28,6 +28,8 @@ export interface FargateServiceArgs {
     albSecurityGroupId: pulumi.Input<string>;
     /** Digest-pinned image reference from the image component. */
     imageRef: pulumi.Input<string>;
+    /** Platforms the image holds, stamped on the task definition for the policy pack. */
+    imagePlatforms: pulumi.Input<string[]>;
     architecture: Architecture;
     vcpu: number;
     memoryMiB: number;
@@ -145,6 +147,12 @@ export class FargateService extends pulumi.ComponentResource {
             executionRoleArn: this.executionRole.arn,
             taskRoleArn: this.taskRole.arn,
             containerDefinitions,
+            // Stamps for the policy pack (image-platform-matches-target): what the image holds,
+            // known at preview even when the digest is not.
+            tags: {
+                "service-deploy:service": args.serviceName,
+                "service-deploy:image-platforms": pulumi.output(args.imagePlatforms).apply((p) => [...p].sort().join(",")),
+            },
         }, { parent: this });
 
         // ECS shifts the ALB rules with this role during blue-green deployments.

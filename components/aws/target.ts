@@ -89,6 +89,7 @@ export class AwsTarget extends pulumi.ComponentResource {
             const n = `${name}-${svc.name}`;
             const image = args.images[svc.name];
             const alb = new AlbBlueGreen(n, {
+                serviceName: svc.name,
                 vpcId: network.vpcId,
                 subnetIds: network.publicSubnetIds,
                 certificateArn: aws_.certificateArn,
@@ -133,6 +134,7 @@ export class AwsTarget extends pulumi.ComponentResource {
                 subnetIds: network.privateSubnetIds,
                 albSecurityGroupId: alb.securityGroup.id,
                 imageRef: image.ref,
+                imagePlatforms: image.platforms,
                 architecture: svc.architecture,
                 vcpu: svc.vcpu,
                 memoryMiB: svc.memoryMiB,

@@ -1,0 +1,184 @@
+/**
+ * Shared pieces of the pack: the contract the pack is given through policy config, how a policy
+ * decides it is guarding production, and readers for the workload resources each target creates.
+ * Everything here is pure over plain JSON (what CrossGuard hands a policy).
+ */
+import type { PolicyConfigSchema, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+
+/** The pack's one declaration of each service, passed as policy config (see README "Policy pack"). */
+export interface ServiceContract {
+    /** Env vars the app reads, each "plain" or "secret". */
+    env: Record<string, "plain" | "secret">;
+    /** Health paths. @default liveness /liveness, readiness /readiness, health /health */
+    health?: { liveness?: string; readiness?: string; health?: string };
+    /** CPU the service runs on (VM target). @default "arm64" */
+    architecture?: "amd64" | "arm64";
+}
+
+export type Contracts = Record<string, ServiceContract>;
+
+export const contractsSchema = {
+    type: "object",
+    description: "Service name -> { env: { VAR: plain|secret }, health?, architecture? }. Generated from the stack config by `npm run policy-config`.",
+    additionalProperties: {
+        type: "object",
+        properties: {
+            env: { type: "object", additionalProperties: { type: "string", enum: ["plain", "secret"] } },
+            health: { type: "object", properties: { liveness: { type: "string" }, readiness: { type: "string" }, health: { type: "string" } } },
+            architecture: { type: "string", enum: ["amd64", "arm64"] },
+        },
+        required: ["env"],
+    },
+    default: {},
+} as const;
+
+/** Config keys every production-aware policy accepts. */
+export const productionSchema = {
+    production: { type: "boolean", default: false, description: "This stack is production (set in the stack's policy config file)." },
+    productionEnvironments: { type: "array", items: { type: "string" }, default: ["production"], description: "Values of the stack tag `environment` that mean production." },
+} as const;
+
+export interface ProductionConfig {
+    production?: boolean;
+    productionEnvironments?: string[];
+}
+
+/**
+ * Whether the stack being checked is production: policy config `production: true`, or the stack
+ * tag `environment` naming a production environment. Never the stack name.
+ */
+export function isProduction(args: Pick<ResourceValidationArgs | StackValidationArgs, "getConfig" | "stackTags">): boolean {
+    const c = args.getConfig<ProductionConfig>();
+    if (c.production === true) return true;
+    const env = args.stackTags.get("environment");
+    return env !== undefined && (c.productionEnvironments ?? ["production"]).includes(env);
+}
+
+export function schemaOf(properties: Record<string, unknown>): PolicyConfigSchema {
+    return { properties: properties as PolicyConfigSchema["properties"] };
+}
+
+/** A digest-pinned image reference. */
+export const PINNED = /@sha256:[a-f0-9]{64}$/;
+
+/** One workload container as each target declares it, normalized. */
+export interface Workload {
+    /** e.g. "ECS task definition", "Cloud Run service", "VM deploy". */
+    target: string;
+    /** Service (container) name. */
+    service: string;
+    image: string;
+    /** Plain env: name -> value. */
+    plain: Record<string, string>;
+    /** Env delivered through a secret reference: names only. */
+    secretRefs: string[];
+}
+
+/** Containers of an ECS task definition's `containerDefinitions` (a JSON string). */
+export function ecsWorkloads(props: Record<string, any>): Workload[] {
+    const defs = typeof props.containerDefinitions === "string" ? JSON.parse(props.containerDefinitions) : props.containerDefinitions;
+    return (defs ?? []).map((c: any) => ({
+        target: "ECS task definition",
+        service: String(c.name),
+        image: String(c.image ?? ""),
+        plain: Object.fromEntries((c.environment ?? []).map((e: any) => [String(e.name), String(e.value ?? "")])),
+        secretRefs: (c.secrets ?? []).map((s: any) => String(s.name)),
+    }));
+}
+
+/** Containers of a Cloud Run v2 service (`template.containers`). */
+export function cloudRunWorkloads(props: Record<string, any>): Workload[] {
+    return (props.template?.containers ?? []).map((c: any, i: number) => ({
+        target: "Cloud Run service",
+        service: String(c.name ?? props.name ?? `container-${i}`),
+        image: String(c.image ?? ""),
+        plain: Object.fromEntries((c.envs ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [String(e.name), String(e.value)])),
+        secretRefs: (c.envs ?? []).filter((e: any) => e.valueSource?.secretKeyRef).map((e: any) => String(e.name)),
+    }));
+}
+
+/**
+ * The VM target's deploy command (a @pulumi/command `remote.Command`) carries its facts as
+ * `--flag=value` words in `create`: `--service`, `--image`, `--arch`, `--readiness-path`,
+ * `--env-plain=NAME` (repeated) and `--env-secret=NAME` (repeated; values travel in a 0600 env
+ * file, never on the command line).
+ */
+export function vmFlags(create: string): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const m of create.matchAll(/--([a-z-]+)=(\S+)/g)) (out[m[1]] ??= []).push(m[2].replace(/^'(.*)'$/, "$1"));
+    return out;
+}
+
+export function vmWorkloads(props: Record<string, any>): Workload[] {
+    const create = typeof props.create === "string" ? props.create : "";
+    if (!/service-deploy\.sh deploy\b/.test(create)) return [];
+    const f = vmFlags(create);
+    return [{
+        target: "VM deploy",
+        service: f.service?.[0] ?? "",
+        image: f.image?.[0] ?? "",
+        plain: Object.fromEntries((f["env-plain"] ?? []).map((n) => [n, "(set)"])),
+        secretRefs: f["env-secret"] ?? [],
+    }];
+}
+
+export const WORKLOAD_TYPES = {
+    ecs: "aws:ecs/taskDefinition:TaskDefinition",
+    cloudRun: "gcp:cloudrunv2/service:Service",
+    vm: "command:remote:Command",
+} as const;
+
+/** Workloads of any resource the pack knows, or [] for others. */
+export function workloadsOf(type: string, props: Record<string, any>): Workload[] {
+    if (type === WORKLOAD_TYPES.ecs) return ecsWorkloads(props);
+    if (type === WORKLOAD_TYPES.cloudRun) return cloudRunWorkloads(props);
+    if (type === WORKLOAD_TYPES.vm) return vmWorkloads(props);
+    return [];
+}
+
+/** Levenshtein distance, case-insensitive. */
+export function distance(a: string, b: string): number {
+    const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diag = prev[0];
+        prev[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = prev[j];
+            prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+            diag = tmp;
+        }
+    }
+    return prev[b.length];
+}
+
+const URL_PARTS = ["HOST", "PORT", "NAME", "USER", "USERNAME", "PASSWORD", "DB", "DATABASE"];
+
+/**
+ * What a target sets instead of a missing variable: the parts of a missing `X_URL` (X_HOST, X_NAME...),
+ * the URL of missing parts, or a near-identical name (DB_URL for DATABASE_URL). Pure.
+ */
+export function nearMiss(missing: string, present: string[]): string | undefined {
+    const others = present.filter((p) => p !== missing);
+    const url = /^(.*)_URL$/.exec(missing);
+    if (url) {
+        const parts = others.filter((p) => p.startsWith(`${url[1]}_`) && URL_PARTS.includes(p.slice(url[1].length + 1)));
+        if (parts.length > 0) return `${parts.join("/")} ${parts.length === 1 ? "is" : "are"} set instead: the app reads the full URL ${missing}, not its parts`;
+    }
+    const part = /^(.*)_([A-Z]+)$/.exec(missing);
+    if (part && URL_PARTS.includes(part[2]) && others.includes(`${part[1]}_URL`)) {
+        return `${part[1]}_URL is set instead: the app reads the part ${missing}, not the URL`;
+    }
+    const close = others.filter((p) => distance(p, missing) <= Math.max(2, Math.floor(missing.length / 4))).sort((a, b) => distance(a, missing) - distance(b, missing));
+    if (close.length > 0) return `${close[0]} is set; did you mean ${missing}?`;
+    const sameSuffix = others.filter((p) => p.split("_").slice(-2).join("_") === missing.split("_").slice(-2).join("_") && missing.includes("_"));
+    if (sameSuffix.length > 0) return `${sameSuffix[0]} is set; did you mean ${missing}?`;
+    return undefined;
+}
+
+/** Does a plain value look like a credential? Returns why, or undefined. Pure. */
+export function credentialLike(name: string, value: string): string | undefined {
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i.test(value)) return "a URL with user:password@";
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) return "a private key";
+    if (/(^|_)(PASSWORD|SECRET|TOKEN|KEY)$/.test(name) && value.length > 0) return `a name ending in _${/(PASSWORD|SECRET|TOKEN|KEY)$/.exec(name)![1]}`;
+    return undefined;
+}
