@@ -27,7 +27,7 @@ export function envContractComplete(name = "env-contract-complete", opts: Policy
                         continue;
                     }
                     const hint = nearMiss(v, present);
-                    report(`${w.target} "${args.name}": service "${w.service}" reads ${v}, which this target does not set${hint ? `; ${hint}` : ""}.`);
+                    report(`${w.target} "${args.name}": service "${w.service}" reads ${v}, which this target does not set${hint ? `; ${hint}` : ""}${hint?.endsWith("?") ? "" : "."}`);
                 }
             }
         }),

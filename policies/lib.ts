@@ -170,9 +170,24 @@ export function nearMiss(missing: string, present: string[]): string | undefined
     }
     const close = others.filter((p) => distance(p, missing) <= Math.max(2, Math.floor(missing.length / 4))).sort((a, b) => distance(a, missing) - distance(b, missing));
     if (close.length > 0) return `${close[0]} is set; did you mean ${missing}?`;
+    const abbreviated = others.filter((p) => abbreviates(p, missing) || abbreviates(missing, p));
+    if (abbreviated.length > 0) return `${abbreviated[0]} is set; did you mean ${missing}?`;
     const sameSuffix = others.filter((p) => p.split("_").slice(-2).join("_") === missing.split("_").slice(-2).join("_") && missing.includes("_"));
     if (sameSuffix.length > 0) return `${sameSuffix[0]} is set; did you mean ${missing}?`;
     return undefined;
+}
+
+/** `DB_URL` abbreviates `DATABASE_URL`: same segments, each equal or a same-initial subsequence. Pure. */
+export function abbreviates(short: string, long: string): boolean {
+    const a = short.split("_"), b = long.split("_");
+    if (a.length !== b.length || short === long) return false;
+    return a.every((seg, i) => seg === b[i] || (seg.length < b[i].length && seg[0] === b[i][0] && isSubsequence(seg, b[i])));
+}
+
+function isSubsequence(a: string, b: string): boolean {
+    let j = 0;
+    for (const ch of b) if (ch === a[j]) j++;
+    return j === a.length;
 }
 
 /** Does a plain value look like a credential? Returns why, or undefined. Pure. */
