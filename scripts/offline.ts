@@ -48,6 +48,8 @@ export interface OfflineOptions {
     configFile?: string;
     /** Platforms a registry reference resolves to. @default linux/amd64 + linux/arm64 for every ref */
     registry?: (ref: string) => Manifest[];
+    /** The program to run. @default index.ts of the project */
+    program?: string;
     /** Extra config entries (full keys) laid over the file, for tests. @default {} */
     overrides?: Record<string, unknown>;
 }
@@ -182,7 +184,6 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     const byKey = new Map<string, RecordedResource>();
     const urnOf = new WeakMap<object, string>();
     const registry = opts.registry;
-    const pendingDeps: Promise<void>[] = [];
 
     await pulumi.runtime.setMocks({
         newResource(args) {
@@ -202,6 +203,8 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
                     return { names: [`${region}a`, `${region}c`], zoneIds: ["apne1-az4", "apne1-az1"], id: region };
                 case "aws:index/getRegion:getRegion":
                     return { name: region, region, id: region };
+                case "gcp:organizations/getProject:getProject":
+                    return { projectId: config["gcp:project"] ?? "offline-project", number: "123456789012", id: "offline-project" };
                 case "aws:index/getCallerIdentity:getCallerIdentity":
                     return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/offline`, userId: "offline", id: ACCOUNT };
                 case "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
@@ -226,14 +229,17 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     // runtime as a rejected output serialization, not as a throw: collect those as the run's error,
     // the way the engine fails the update on them.
     const late: Error[] = [];
+    let loadError: Error | undefined;
     const onRejection = (e: unknown) => { late.push(e instanceof Error ? e : new Error(String(e))); };
     process.on("unhandledRejection", onRejection);
     const settle = async () => {
-        await settings.waitForRPCs().catch((e: Error) => late.push(e));
+        // After a failure some registrations wait forever on a rejected input (the engine would
+        // abort the update): wait for the RPC queue only when nothing has failed.
+        if (late.length === 0 && !loadError) await settings.waitForRPCs().catch((e: Error) => late.push(e));
         for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
         process.off("unhandledRejection", onRejection);
     };
-    const program = path.join(ROOT, "index.ts");
+    const program = opts.program ? path.resolve(opts.program) : path.join(ROOT, "index.ts");
     let exported: Record<string, unknown> = {};
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
@@ -260,22 +266,29 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
             resources.push(rec);
             byKey.set(`${args.type}::${args.name}`, rec);
             for (const [key, value] of Object.entries(args.props ?? {})) {
-                pendingDeps.push(resourcesOf(value).then((deps) => {
-                    const urns = [...deps].map((d) => urnOf.get(d)).filter((u): u is string => !!u && u !== urn);
-                    if (urns.length > 0) {
-                        rec.propertyDependencies[key] = [...new Set(urns)];
-                        rec.dependencies = [...new Set([...rec.dependencies, ...urns])];
-                    }
-                }));
+                const urns = [...resourcesOf(value)].map((d) => urnOf.get(d)).filter((u): u is string => !!u && u !== urn);
+                if (urns.length > 0) {
+                    rec.propertyDependencies[key] = [...new Set(urns)];
+                    rec.dependencies = [...new Set([...rec.dependencies, ...urns])];
+                }
             }
             return undefined;
         });
-            exported = require(program);
-            return exported;
+            // The exports are resolved below, not returned: when a stack init throws or returns an
+            // output that rejects, the stack's own outputs never settle under mocks.
+            try {
+                exported = require(program);
+            } catch (e) {
+                loadError = e as Error;
+            }
+            return {};
         });
     } catch (e) {
+        loadError ??= e as Error;
+    }
+    if (loadError) {
         await settle();
-        return { stack: opts.stack, project, file, resources, outputs: {}, notes, secretValues, error: e as Error };
+        return { stack: opts.stack, project, file, resources, outputs: {}, notes, secretValues, error: loadError };
     }
     let outputs: Record<string, unknown> = {};
     try {
@@ -283,10 +296,12 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     } catch (e) {
         late.unshift(e as Error);
     }
-    await Promise.all(pendingDeps).catch(() => undefined);
     await settle();
     if (late.length > 0) {
-        const error = late.find((e) => !/^error serializing property/.test(e.message)) ?? late[0];
+        // The runtime wraps an apply's error once per property it was serializing; the cause is what
+        // the user needs (the engine prints it the same way, after its own prefix).
+        const first = late.find((e) => !/^error serializing property/.test(e.message)) ?? late[0];
+        const error = new Error(first.message.replace(/^(error serializing property "[^"]*": )+/, ""));
         return { stack: opts.stack, project, file, resources, outputs, notes, secretValues, error };
     }
     for (const r of resources) if (r.type.startsWith("service-deploy:") || r.type === "pulumi:pulumi:Stack") r.custom = false;
@@ -314,23 +329,20 @@ function fillMissingConfigSecrets(project: string, config: Record<string, string
     }
 }
 
-/** Every resource an input value (an Output, or a structure holding Outputs) depends on. */
-async function resourcesOf(v: unknown, depth = 0): Promise<Set<object>> {
+/**
+ * Every resource an input value (an Output, or a structure holding Outputs) depends on, read
+ * synchronously from the Outputs (`resources()`: what `apply`, `all` and `output` carried along).
+ * Not `allResources()`: that waits for the value, and never settles when the program failed.
+ */
+function resourcesOf(v: unknown, depth = 0): Set<object> {
     const out = new Set<object>();
-    if (depth > 20 || v === null || v === undefined) return out;
+    if (depth > 20 || v === null || v === undefined || typeof v !== "object") return out;
     if (pulumi.Output.isInstance(v)) {
-        const o = v as unknown as { allResources?: () => Promise<Set<object>>; resources(): Set<object>; promise(): Promise<unknown> };
-        const direct = o.allResources ? await o.allResources().catch(() => o.resources()) : o.resources();
-        for (const r of direct) out.add(r);
+        for (const r of (v as unknown as { resources(): Set<object> }).resources()) out.add(r);
         return out;
     }
-    if (v instanceof Promise) return resourcesOf(await v.catch(() => undefined), depth + 1);
-    if (pulumi.Resource.isInstance(v)) return out;
-    if (Array.isArray(v)) {
-        for (const x of v) for (const r of await resourcesOf(x, depth + 1)) out.add(r);
-    } else if (typeof v === "object") {
-        for (const x of Object.values(v)) for (const r of await resourcesOf(x, depth + 1)) out.add(r);
-    }
+    if (pulumi.Resource.isInstance(v) || v instanceof Promise) return out;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) for (const r of resourcesOf(x, depth + 1)) out.add(r);
     return out;
 }
 

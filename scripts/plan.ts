@@ -5,7 +5,8 @@
  * The policy pack (policies/) is evaluated over the graph with the engine's semantics; its config
  * is generated from the stack config (as `npm run policy-config` writes it), or read from
  * `--policy-config <file>` (the format of `pulumi preview --policy-pack-config`); `--stack-tag k=v`
- * sets stack tags the policies see. Mandatory violations exit 1.
+ * sets stack tags the policies see. Mandatory violations exit 1. `--program <file.ts>` runs another
+ * program instead of index.ts (the pack guarding another project; test fixtures use it).
  * `--registry <file.json>` says what the registry would answer for image references, offline:
  * `{ "<repository or full ref>": ["linux/amd64", ...] }` (default: amd64 + arm64 for every ref).
  * Exit codes: 0 fine; 1 the program failed (e.g. an image lacks a platform); 2 invalid config or
@@ -20,7 +21,7 @@ import { checkPackConfig, evaluatePack, type Evaluation } from "./policy-engine"
 import { policyConfigFor, stackConfigOf } from "./policy-config";
 import { policies } from "../policies/policies";
 
-export interface PlanArgs { stack: string; config?: string; json: boolean; registry?: string; policyConfig?: string; stackTags: Record<string, string> }
+export interface PlanArgs { stack: string; config?: string; json: boolean; registry?: string; policyConfig?: string; program?: string; stackTags: Record<string, string> }
 
 export function parseArgs(argv: string[]): PlanArgs {
     const out: Partial<PlanArgs> = { json: false, stackTags: {} };
@@ -36,6 +37,7 @@ export function parseArgs(argv: string[]): PlanArgs {
         else if (a === "--json") out.json = true;
         else if (a === "--registry") out.registry = value();
         else if (a === "--policy-config") out.policyConfig = value();
+        else if (a === "--program") out.program = value();
         else if (a === "--stack-tag") {
             const m = /^([^=]+)=(.*)$/.exec(value());
             if (!m) throw new UsageError("--stack-tag takes key=value");
@@ -44,6 +46,7 @@ export function parseArgs(argv: string[]): PlanArgs {
         else throw new UsageError(`unknown argument ${a}`);
     }
     if (!out.stack) throw new UsageError("--stack <name> is required");
+    if (out.program && (!out.policyConfig || !out.config)) throw new UsageError("--program <file> needs --config <file> and --policy-config <file> (another program's stack config is not ours to read)");
     return out as PlanArgs;
 }
 
@@ -155,15 +158,16 @@ async function main(): Promise<number> {
             throw new UsageError(`no stack file Pulumi.${args.stack}.yaml; known stacks: ${knownStacks().join(", ")} (or pass --config <file>)`);
         }
         if (args.config && !fs.existsSync(args.config)) throw new UsageError(`--config ${args.config}: no such file`);
+        if (args.program && !fs.existsSync(args.program)) throw new UsageError(`--program ${args.program}: no such file`);
         if (args.registry && !fs.existsSync(args.registry)) throw new UsageError(`--registry ${args.registry}: no such file`);
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--registry <file.json>] [--policy-config <file.json>] [--stack-tag key=value]... [--json]\n`);
+        process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--registry <file.json>] [--policy-config <file.json>] [--stack-tag key=value]... [--program <file.ts>] [--json]\n`);
         return 2;
     }
     let result: OfflineResult;
     try {
-        result = await runOffline({ stack: args.stack, configFile: args.config && path.resolve(args.config), registry: args.registry ? registryFixture(args.registry) : undefined });
+        result = await runOffline({ stack: args.stack, configFile: args.config && path.resolve(args.config), program: args.program, registry: args.registry ? registryFixture(args.registry) : undefined });
     } catch (e) {
         process.stderr.write(`plan: ${(e as Error).message}\n`);
         return 2;
