@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serviceHasAlarms, alarmKinds } from "../../policies/alarms";
 import { messages } from "./harness";
-import { cloudRun, resource, vmDeploy } from "./factories";
+import { cloudRun, resource, vmDeploy } from "../../scripts/policy-fixtures";
 
 const S = serviceHasAlarms();
 const alarm = (name: string, props: Record<string, unknown>) => resource("aws:cloudwatch/metricAlarm:MetricAlarm", name, { alarmActions: ["arn:aws:sns:r:1:t"], ...props });

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { edgeSecurity } from "../../policies/edge";
 import { messages } from "./harness";
-import { resource } from "./factories";
+import { resource } from "../../scripts/policy-fixtures";
 
 const E = edgeSecurity();
 const listener = (props: Record<string, unknown>) => resource("aws:lb/listener:Listener", "l", props);

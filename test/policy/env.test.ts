@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { envContractComplete, noPlaintextSecrets } from "../../policies/env";
 import { nearMiss, credentialLike } from "../../policies/lib";
 import { messages } from "./harness";
-import { CONFIG, cloudRun, cloudRunContainer, ecsContainer, taskDefinition, vmDeploy, VM_CREATE } from "./factories";
+import { CONFIG, cloudRun, cloudRunContainer, ecsContainer, taskDefinition, vmDeploy, VM_CREATE } from "../../scripts/policy-fixtures";
 
 const withoutEnv = (names: string[]) => ecsContainer().environment.filter((e) => !names.includes(e.name));
 

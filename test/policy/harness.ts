@@ -1,6 +1,6 @@
 import type { EnforcementLevel, Policy, PolicyPackConfig } from "@pulumi/policy";
 import { evaluatePack, type GraphResource } from "../../scripts/policy-engine";
-import { CONFIG } from "./factories";
+import { CONFIG } from "../../scripts/policy-fixtures";
 
 /** Run one policy over resources through the offline engine; return its messages. */
 export async function messages(policy: Policy, resources: GraphResource[], config: PolicyPackConfig = CONFIG, stackTags: Record<string, string> = {}): Promise<string[]> {

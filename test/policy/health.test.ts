@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { healthChecksConsistent } from "../../policies/health";
 import { messages } from "./harness";
-import { cloudRun, cloudRunContainer, resource, vmDeploy, VM_CREATE } from "./factories";
+import { cloudRun, cloudRunContainer, resource, vmDeploy, VM_CREATE } from "../../scripts/policy-fixtures";
 
 const H = healthChecksConsistent();
 const tg = (hc: Record<string, unknown> | undefined, tags: Record<string, string> = { "service-deploy:service": "api" }) =>

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { imageDigestPinned, imageMultiArch, imagePlatformMatchesTarget } from "../../policies/images";
 import { messages } from "./harness";
-import { IMAGE, cloudRun, resource, taskDefinition, vmDeploy, VM_CREATE } from "./factories";
+import { IMAGE, cloudRun, resource, taskDefinition, vmDeploy, VM_CREATE } from "../../scripts/policy-fixtures";
 
 const build = (props: Record<string, any> = {}) => resource("docker-build:index:Image", "api-build", { platforms: ["linux/amd64", "linux/arm64"], push: true, tags: ["r/api:src-1"], ...props });
 

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { policies } from "../../policies/policies";
 import { checkPackConfig, evaluatePack } from "../../scripts/policy-engine";
-import { CONFIG, rds, taskDefinition } from "./factories";
+import { CONFIG, rds, taskDefinition } from "../../scripts/policy-fixtures";
 
 const DIR = path.resolve(__dirname, "..", "..", "policies");
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // @pulumi/policy proxy.ts unknownStringValue

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { productionDatabase } from "../../policies/production";
 import { messages } from "./harness";
-import { cloudSql, rds } from "./factories";
+import { cloudSql, rds } from "../../scripts/policy-fixtures";
 
 const P = productionDatabase();
 

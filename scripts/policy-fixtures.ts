@@ -1,8 +1,9 @@
 /**
+ * (Shared by the policy tests and `npm run bench:policies`.)
  * Happy-path resources for policy tests: each passes every policy. A test changes one field and
  * expects that exact violation.
  */
-import type { GraphResource } from "../../scripts/policy-engine";
+import type { GraphResource } from "./policy-engine";
 
 export const DIGEST = "sha256:" + "ab".repeat(32);
 export const IMAGE = `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api@${DIGEST}`;
