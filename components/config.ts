@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { envEntrySchema } from "./contract";
+import { distance } from "../policies/lib";
 
 export const PROJECT = "service-deploy";
 
@@ -24,20 +25,8 @@ export type Target = (typeof TARGETS)[number];
 // Helpers: strict objects whose unknown keys get a "did you mean"
 // ---------------------------------------------------------------------------------------------
 
-/** Levenshtein distance, for "did you mean" suggestions. */
-export function editDistance(a: string, b: string): number {
-    const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let diag = prev[0];
-        prev[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = prev[j];
-            prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-            diag = tmp;
-        }
-    }
-    return prev[b.length];
-}
+/** Levenshtein distance, for "did you mean" suggestions (the policy pack's, so both agree). */
+export const editDistance = distance;
 
 /** The closest known key to an unknown one, when it is close enough to be a typo. */
 export function suggestKey(unknown: string, known: readonly string[]): string | undefined {
