@@ -9,20 +9,32 @@ import { ServiceImage } from "./components/image";
 import { StackSecrets } from "./components/secrets";
 import { EcrRepository, ecrAuth, ecrRegistryId } from "./components/aws/ecr";
 import { AwsTarget } from "./components/aws/target";
+import { ArtifactRepository, gcpRegistryAuth, isArtifactRegistry } from "./components/gcp/artifact-registry";
+import { GcpTarget } from "./components/gcp/target";
 
 const config = loadStackConfig();
 const stack = pulumi.getStack();
 
 const secrets = new StackSecrets("secrets", { declared: config.secrets, configValues: config.secretValues });
 
+let artifactRepository: ArtifactRepository | undefined;
+
+function pushTarget(svc: NormalizedService) {
+    if (svc.target === "gcp") {
+        const { project, region } = config.gcpLocation!;
+        artifactRepository ??= new ArtifactRepository("artifacts", { repositoryId: config.gcp?.artifactRepository ?? "services", location: region, project });
+        return { repositoryUrl: artifactRepository.imageUrl(svc.name), auth: artifactRepository.auth };
+    }
+    const repo = new EcrRepository(`ecr-${svc.name}`, { repositoryName: svc.name, forceDelete: !config.production });
+    return { repositoryUrl: repo.repositoryUrl, auth: repo.auth };
+}
+
 function imageFor(svc: NormalizedService): ServiceImage {
     const required = [{ platform: platformOf(svc.architecture), consumer: `${svc.target} service "${svc.name}"` }];
-    if ("build" in svc.image) {
-        const repo = new EcrRepository(`ecr-${svc.name}`, { repositoryName: svc.name, forceDelete: !config.production });
-        return new ServiceImage(svc.name, { image: svc.image, required, push: { repositoryUrl: repo.repositoryUrl, auth: repo.auth } });
-    }
+    if ("build" in svc.image) return new ServiceImage(svc.name, { image: svc.image, required, push: pushTarget(svc) });
     const registryId = ecrRegistryId(svc.image.ref);
-    return new ServiceImage(svc.name, { image: svc.image, required, pullAuth: registryId ? ecrAuth(registryId) : undefined });
+    const pullAuth = registryId ? ecrAuth(registryId) : isArtifactRegistry(svc.image.ref) ? gcpRegistryAuth(svc.image.ref) : undefined;
+    return new ServiceImage(svc.name, { image: svc.image, required, pullAuth });
 }
 
 const images = Object.fromEntries(config.services.map((s) => [s.name, imageFor(s)]));
@@ -32,6 +44,11 @@ const awsTarget = awsServices.length > 0
     ? new AwsTarget("aws", { config, services: awsServices, images, secrets: secrets.values, stack })
     : undefined;
 
+const gcpServices = config.services.filter((s) => s.target === "gcp");
+const gcpTarget = gcpServices.length > 0
+    ? new GcpTarget("gcp", { config, services: gcpServices, images, secrets: secrets.values, stack })
+    : undefined;
+
 export const environment = config.environment;
 export const services = Object.fromEntries(config.services.map((s) => [s.name, {
     target: s.target,
@@ -39,6 +56,8 @@ export const services = Object.fromEntries(config.services.map((s) => [s.name, {
     digest: images[s.name].digest,
     platforms: images[s.name].platforms,
     ...(awsTarget?.services[s.name] ?? {}),
+    ...(gcpTarget?.services[s.name] ?? {}),
 }]));
 export const databaseEndpoint = awsTarget?.databaseEndpoint;
 export const alarmTopicArn = awsTarget?.alarmTopicArn;
+export const databaseConnectionName = gcpTarget?.databaseConnectionName;

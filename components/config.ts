@@ -18,7 +18,7 @@ export const ARCHITECTURES = ["amd64", "arm64"] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 export const platformOf = (arch: Architecture): string => `linux/${arch}`;
 
-export const TARGETS = ["aws"] as const;
+export const TARGETS = ["aws", "gcp"] as const;
 export type Target = (typeof TARGETS)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -113,6 +113,50 @@ const imageSchema = z.union([
     }),
 ], { error: () => 'must be either { ref: "<registry>/<name>@sha256:<digest>" } or { build: { context, tag, ... } }' });
 
+const probeSchema = (d: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }) => strict({
+    /** @default per probe */
+    periodSeconds: z.number().int().min(1).max(3600).default(d.periodSeconds),
+    /** @default per probe */
+    timeoutSeconds: z.number().int().min(1).max(3600).default(d.timeoutSeconds),
+    /** @default per probe */
+    failureThreshold: z.number().int().min(1).max(100).default(d.failureThreshold),
+    /** @default 0 */
+    initialDelaySeconds: z.number().int().min(0).max(3600).default(0),
+});
+const STARTUP_PROBE = { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 };
+const LIVENESS_PROBE = { periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 };
+
+const cloudRunSchema = strict({
+    /** Requests one instance serves at once. @default 80 */
+    concurrency: z.number().int().min(1).max(1000).default(80),
+    /** @default 0 in staging, 1 in production (no cold start on the first request) */
+    minInstances: z.number().int().min(0).max(1000).optional(),
+    /** @default 10 */
+    maxInstances: z.number().int().min(1).max(1000).default(10),
+    /** Who may reach the service's URL. @default "all" */
+    ingress: z.enum(["all", "internal", "internal-and-cloud-load-balancing"]).default("all"),
+    /** Grant allUsers the invoker role (a public API). @default true */
+    public: z.boolean().default(true),
+    /** @default HTTP GET readiness, every 5 s, 3 s timeout, 24 failures (2 minutes) */
+    startupProbe: probeSchema(STARTUP_PROBE).default(probeSchema(STARTUP_PROBE).parse({})),
+    /** @default HTTP GET liveness, every 15 s, 3 s timeout, 3 failures */
+    livenessProbe: probeSchema(LIVENESS_PROBE).default(probeSchema(LIVENESS_PROBE).parse({})),
+    /**
+     * Blue-green and canary by tagged revisions: the new revision (this image's digest) gets
+     * `percent` of the traffic, `previous` (the digest serving until now) the rest. Both stay
+     * addressable by their tag URL, and so do the `keep` ones at 0%.
+     * @default { percent: 100 }
+     */
+    traffic: strict({
+        /** Share of traffic for the new revision: 0 (tag URL only), a canary, or 100. @default 100 */
+        percent: z.number().int().min(0).max(100).default(100),
+        /** Digest of the revision that serves the rest, and stays addressable for rollback. */
+        previous: z.string().regex(/^sha256:[a-f0-9]{64}$/, "must be a digest: sha256:<64 hex>").optional(),
+        /** Older digests to keep addressable at 0%. @default [] */
+        keep: z.array(z.string().regex(/^sha256:[a-f0-9]{64}$/, "must be a digest: sha256:<64 hex>")).default([]),
+    }).default({ percent: 100, keep: [] }),
+});
+
 const serviceSchema = strict({
     /** Logical name; also the canonical image name. */
     name: slug,
@@ -123,13 +167,15 @@ const serviceSchema = strict({
     /** @default { liveness: "/liveness", readiness: "/readiness", health: "/health" } */
     health: healthSchema.default(healthSchema.parse({})),
     /** vCPUs per task (Fargate sizes). @default 0.5 in staging, 1 in production */
-    vcpu: z.union([z.literal(0.25), z.literal(0.5), z.literal(1), z.literal(2), z.literal(4), z.literal(8), z.literal(16)]).optional(),
+    vcpu: z.union([z.literal(0.25), z.literal(0.5), z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(8), z.literal(16)]).optional(),
     /** Memory per task in MiB. @default 1024 in staging, 2048 in production */
     memoryMiB: z.number().int().positive().optional(),
     /** Tasks. @default 1 in staging, 3 in production */
     desiredCount: z.number().int().min(0).max(100).optional(),
-    /** CPU architecture the tasks run on. @default "arm64" */
-    architecture: z.enum(ARCHITECTURES).default("arm64"),
+    /** CPU architecture the service runs on. @default "arm64" on aws, "amd64" on gcp (Cloud Run runs amd64 only) */
+    architecture: z.enum(ARCHITECTURES).optional(),
+    /** Cloud Run settings (target gcp only). @default see the README */
+    cloudRun: cloudRunSchema.optional(),
     image: imageSchema,
     /** The app's env contract: every variable the app reads, and where its value comes from. */
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "env var names are UPPER_SNAKE_CASE"), envEntrySchema).default({}),
@@ -140,6 +186,8 @@ const databaseSchema = strict({
     engineVersion: z.string().regex(/^\d{2}(\.\d+)?$/, 'must be a PostgreSQL version such as "16" or "16.4"').default("16"),
     /** @default "db.t4g.micro" in staging, "db.r6g.xlarge" in production */
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class such as db.r6g.xlarge").optional(),
+    /** Cloud SQL machine tier (gcp). @default "db-g1-small" in staging, "db-custom-2-7680" in production */
+    tier: z.string().regex(/^db-[a-z0-9-]+$/, "must be a Cloud SQL tier such as db-custom-2-7680").optional(),
     /** @default 20 */
     allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
     /** Storage autoscaling ceiling. @default 100 */
@@ -239,6 +287,23 @@ const awsSchema = strict({
     waitForSteadyState: z.boolean().default(true),
 });
 
+const gcpSchema = strict({
+    /** VPC network (self link or name) for Cloud SQL's private IP and Direct VPC egress. */
+    network: z.string().min(1).optional(),
+    /** Subnetwork for Direct VPC egress (private-ip connection). */
+    subnetwork: z.string().min(1).optional(),
+    /**
+     * How Cloud Run reaches Cloud SQL: the Cloud SQL connector's unix socket under /cloudsql
+     * (no VPC needed), or the instance's private IP through Direct VPC egress.
+     * @default "unix-socket"
+     */
+    databaseConnection: z.enum(["unix-socket", "private-ip"]).default("unix-socket"),
+    /** Create the private services access peering on `network` (skip when the VPC has one). @default false */
+    createPrivateServiceAccess: z.boolean().default(false),
+    /** Artifact Registry repository for built images. @default "services" */
+    artifactRepository: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a repository id (a-z, 0-9, -)").default("services"),
+});
+
 /** Shape of the config keys, before secrets are added. Keys are the part after `service-deploy:`. */
 export const stackConfigShape = {
     /** Environment name: staging, production, or any other. */
@@ -253,6 +318,7 @@ export const stackConfigShape = {
     blueGreen: blueGreenSchema.optional(),
     network: networkSchema.default({ mode: "create", cidrBlock: "10.0.0.0/16" }),
     aws: awsSchema.optional(),
+    gcp: gcpSchema.optional(),
 };
 
 const stackConfigSchema = strict(stackConfigShape);
@@ -271,9 +337,29 @@ export interface Sizing {
     desiredCount: number;
 }
 
-/** The seed's sizes: staging 1 task x 0.5 vCPU / 1 GB, production 3 tasks x 1 vCPU / 2 GB. */
-export function defaultSizing(production: boolean): Sizing {
+/**
+ * The seed's sizes. Fargate: staging 1 task x 0.5 vCPU / 1 GB, production 3 tasks x 1 vCPU / 2 GB.
+ * Cloud Run scales by instances (desiredCount unused): 1 vCPU (below 1 needs concurrency 1) with
+ * 512 MiB in staging, 1 GiB in production.
+ */
+export function defaultSizing(production: boolean, target: Target = "aws"): Sizing {
+    if (target === "gcp") return production ? { vcpu: 1, memoryMiB: 1024, desiredCount: 1 } : { vcpu: 1, memoryMiB: 512, desiredCount: 1 };
     return production ? { vcpu: 1, memoryMiB: 2048, desiredCount: 3 } : { vcpu: 0.5, memoryMiB: 1024, desiredCount: 1 };
+}
+
+/** Default architecture per target: Graviton on AWS; Cloud Run runs amd64 only. Pure. */
+export function defaultArchitecture(target: Target): Architecture {
+    return target === "gcp" ? "amd64" : "arm64";
+}
+
+/** Why a vCPU/memory/concurrency triple is not a Cloud Run size, or undefined. Pure. */
+export function cloudRunSizeProblem(vcpu: number, memoryMiB: number, concurrency: number): string | undefined {
+    if (![0.25, 0.5, 1, 2, 4, 6, 8].includes(vcpu)) return `${vcpu} vCPU is not a Cloud Run size; choose 0.25, 0.5, 1, 2, 4, 6 or 8`;
+    if (vcpu < 1 && concurrency > 1) return `below 1 vCPU Cloud Run serves one request at a time; set cloudRun.concurrency to 1 or vcpu to 1`;
+    const min = vcpu >= 6 ? 4096 : vcpu >= 4 ? 2048 : 128;
+    const max = vcpu <= 1 ? 4096 : vcpu <= 2 ? 8192 : vcpu <= 4 ? 16384 : 32768;
+    if (memoryMiB < min || memoryMiB > max) return `${memoryMiB} MiB is not a Cloud Run size for ${vcpu} vCPU; choose ${min}-${max} MiB`;
+    return undefined;
 }
 
 /** Memory sizes (MiB) Fargate accepts for a vCPU count. */
@@ -300,8 +386,11 @@ export function fargateSizeProblem(vcpu: number, memoryMiB: number): string | un
 }
 
 export interface DatabaseConfig {
+    /** The target the database lives on: that of the services reading it. */
+    target: Target;
     engineVersion: string;
     instanceClass: string;
+    tier: string;
     allocatedStorageGiB: number;
     maxAllocatedStorageGiB: number;
     multiAz: boolean;
@@ -312,13 +401,19 @@ export interface DatabaseConfig {
     username: string;
 }
 
-export function databaseDefaults(production: boolean): Omit<DatabaseConfig, "engineVersion" | "allocatedStorageGiB" | "maxAllocatedStorageGiB" | "name" | "username"> {
+export function databaseDefaults(production: boolean): Omit<DatabaseConfig, "target" | "engineVersion" | "allocatedStorageGiB" | "maxAllocatedStorageGiB" | "name" | "username"> {
     return production
-        ? { instanceClass: "db.r6g.xlarge", multiAz: true, backupRetentionDays: 14, deletionProtection: true, performanceInsights: true }
-        : { instanceClass: "db.t4g.micro", multiAz: false, backupRetentionDays: 3, deletionProtection: false, performanceInsights: false };
+        ? { instanceClass: "db.r6g.xlarge", tier: "db-custom-2-7680", multiAz: true, backupRetentionDays: 14, deletionProtection: true, performanceInsights: true }
+        : { instanceClass: "db.t4g.micro", tier: "db-g1-small", multiAz: false, backupRetentionDays: 3, deletionProtection: false, performanceInsights: false };
 }
 
-export type NormalizedService = Omit<ServiceConfig, "vcpu" | "memoryMiB" | "desiredCount"> & Sizing;
+export type CloudRunConfig = Omit<NonNullable<ServiceConfig["cloudRun"]>, "minInstances"> & { minInstances: number };
+
+export type NormalizedService = Omit<ServiceConfig, "vcpu" | "memoryMiB" | "desiredCount" | "architecture" | "cloudRun"> & Sizing & {
+    architecture: Architecture;
+    /** Resolved Cloud Run settings (gcp services). */
+    cloudRun?: CloudRunConfig;
+};
 
 export interface StackConfig extends Omit<RawStackConfig, "services" | "database" | "production"> {
     production: boolean;
@@ -327,6 +422,8 @@ export interface StackConfig extends Omit<RawStackConfig, "services" | "database
     /** Values of `source: config` secrets, read from their own config keys (Pulumi secrets). */
     secretValues: Record<string, string>;
     logRetentionDays: number;
+    /** Project and region from the gcp provider's config (`gcp:project`, `gcp:region`), when a service targets gcp. */
+    gcpLocation?: { project: string; region: string };
 }
 
 export interface ConfigProblem {
@@ -462,10 +559,18 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
     const production = pieces.production ?? pieces.environment === "production";
     const normalized = services.map(([i, svc]) => normalizeService(svc, i, production, pieces, problems));
     checkCrossField(pieces, services, problems);
+    let gcpLocation: StackConfig["gcpLocation"];
+    if (services.some(([, svc]) => svc.target === "gcp")) {
+        for (const k of ["gcp:project", "gcp:region"]) {
+            if (!config[k]) problems.push({ key: k, message: `a service targets gcp, so set the Google provider's ${k.split(":")[1]}: pulumi config set ${k} <${k === "gcp:project" ? "project-id" : "region, e.g. asia-east1"}>` });
+        }
+        gcpLocation = { project: config["gcp:project"], region: config["gcp:region"] };
+    }
     if (problems.length > 0) throw new ConfigError(file, problems);
 
     const raw = { ...pieces, services: services.map(([, svc]) => svc) } as RawStackConfig;
-    const database = raw.database ? { ...databaseDefaults(production), ...stripUndefined(raw.database) } as DatabaseConfig : undefined;
+    const dbTarget = normalized.find((svc) => Object.values(svc.env).some((e) => "from" in e && e.from.startsWith("database.")))?.target ?? normalized[0].target;
+    const database = raw.database ? { ...databaseDefaults(production), ...stripUndefined(raw.database), target: dbTarget } as DatabaseConfig : undefined;
     return {
         ...raw,
         production,
@@ -473,6 +578,7 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
         database,
         secretValues,
         logRetentionDays: raw.aws?.logRetentionDays ?? (production ? 365 : 30),
+        gcpLocation,
     };
 }
 
@@ -482,23 +588,50 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 
 function normalizeService(s: ServiceConfig, i: number, production: boolean, raw: Partial<RawStackConfig>, problems: ConfigProblem[]): NormalizedService {
     const base = ["services", i] as const;
-    const d = defaultSizing(production);
+    const d = defaultSizing(production, s.target);
     const vcpu = s.vcpu ?? d.vcpu;
-    const memoryMiB = s.memoryMiB ?? (s.vcpu === undefined ? d.memoryMiB : fargateMemoryOptions(vcpu)[0]);
-    const sizeProblem = s.target === "aws" ? fargateSizeProblem(vcpu, memoryMiB) : undefined;
-    if (sizeProblem) problems.push({ key: keyOf([...base, "memoryMiB"]), message: sizeProblem });
-    if ("build" in s.image && !s.image.build.platforms.includes(platformOf(s.architecture) as never)) {
-        problems.push({ key: keyOf([...base, "image", "build", "platforms"]), message: `service "${s.name}" runs on ${platformOf(s.architecture)} but the build only produces ${s.image.build.platforms.join(", ")}; add ${platformOf(s.architecture)}` });
+    const memoryMiB = s.memoryMiB ?? (s.vcpu === undefined || s.target === "gcp" ? d.memoryMiB : fargateMemoryOptions(vcpu)[0]);
+    const architecture = s.architecture ?? defaultArchitecture(s.target);
+    let cloudRun: CloudRunConfig | undefined;
+    if (s.target === "aws") {
+        const sizeProblem = fargateSizeProblem(vcpu, memoryMiB);
+        if (sizeProblem) problems.push({ key: keyOf([...base, "memoryMiB"]), message: sizeProblem });
+        if (s.cloudRun) problems.push({ key: keyOf([...base, "cloudRun"]), message: `service "${s.name}" targets aws; cloudRun settings apply to target gcp only` });
+    } else {
+        const cr = s.cloudRun ?? cloudRunSchema.parse({});
+        cloudRun = { ...cr, minInstances: cr.minInstances ?? (production ? 1 : 0) };
+        const sizeProblem = cloudRunSizeProblem(vcpu, memoryMiB, cloudRun.concurrency);
+        if (sizeProblem) problems.push({ key: keyOf([...base, s.vcpu !== undefined && vcpu < 1 ? "vcpu" : "memoryMiB"]), message: sizeProblem });
+        if (architecture !== "amd64") problems.push({ key: keyOf([...base, "architecture"]), message: `Cloud Run runs linux/amd64 only; remove architecture or set it to amd64 (seed 3: "exec format error")` });
+        for (const problem of cloudRunProblems(cloudRun, production)) problems.push({ key: keyOf([...base, "cloudRun", ...problem.path]), message: problem.message });
+    }
+    if ("build" in s.image && !s.image.build.platforms.includes(platformOf(architecture) as never)) {
+        problems.push({ key: keyOf([...base, "image", "build", "platforms"]), message: `service "${s.name}" runs on ${platformOf(architecture)} but the build only produces ${s.image.build.platforms.join(", ")}; add ${platformOf(architecture)}` });
     }
     for (const [name, entry] of Object.entries(s.env)) {
         if ("secret" in entry && raw.secrets && !(entry.secret in raw.secrets)) {
             problems.push({ key: keyOf([...base, "env", name, "secret"]), message: `refers to secret "${entry.secret}", which is not declared under ${PROJECT}:secrets (declared: ${Object.keys(raw.secrets).join(", ") || "none"})` });
         }
-        if ("from" in entry && entry.from.startsWith("database.") && !raw.database) {
+        if ("from" in entry && entry.from.startsWith("database.") && raw.database === undefined) {
             problems.push({ key: keyOf([...base, "env", name, "from"]), message: `reads ${entry.from} but the stack declares no ${PROJECT}:database` });
         }
     }
-    return { ...s, vcpu, memoryMiB, desiredCount: s.desiredCount ?? d.desiredCount };
+    const { cloudRun: _raw, ...rest } = s;
+    return { ...rest, architecture, vcpu, memoryMiB, desiredCount: s.desiredCount ?? d.desiredCount, ...(cloudRun ? { cloudRun } : {}) };
+}
+
+/** Cloud Run's limits and the traffic rules, for one service's settings. Pure. */
+export function cloudRunProblems(c: CloudRunConfig, production: boolean): { path: (string | number)[]; message: string }[] {
+    const out: { path: (string | number)[]; message: string }[] = [];
+    if (production && c.minInstances < 1) out.push({ path: ["minInstances"], message: "production keeps at least 1 instance warm, so the first request never waits for a cold start" });
+    if (c.minInstances > c.maxInstances) out.push({ path: ["minInstances"], message: `must not exceed maxInstances (${c.maxInstances})` });
+    for (const [probe, p] of [["startupProbe", c.startupProbe], ["livenessProbe", c.livenessProbe]] as const) {
+        if (probe === "startupProbe" && p.periodSeconds > 240) out.push({ path: [probe, "periodSeconds"], message: `Cloud Run allows at most 240 s for a startup probe period (got ${p.periodSeconds})` });
+        if (p.initialDelaySeconds > 240) out.push({ path: [probe, "initialDelaySeconds"], message: `Cloud Run allows at most 240 s (got ${p.initialDelaySeconds})` });
+        if (p.timeoutSeconds > p.periodSeconds) out.push({ path: [probe, "timeoutSeconds"], message: `must not exceed periodSeconds (${p.periodSeconds})` });
+    }
+    if (c.traffic.percent < 100 && !c.traffic.previous) out.push({ path: ["traffic", "previous"], message: `the new revision gets ${c.traffic.percent}%, so name the digest serving the other ${100 - c.traffic.percent}% (the current one)` });
+    return out;
 }
 
 function checkCrossField(raw: Partial<RawStackConfig>, services: [number, ServiceConfig][], problems: ConfigProblem[]): void {
@@ -508,6 +641,16 @@ function checkCrossField(raw: Partial<RawStackConfig>, services: [number, Servic
         names.set(s.name, i);
     }
     const usesAws = services.some(([, s]) => s.target === "aws");
+    const usesGcp = services.some(([, s]) => s.target === "gcp");
+    const readsDb = ([, s]: [number, ServiceConfig]) => Object.values(s.env).some((e) => "from" in e && e.from.startsWith("database."));
+    const dbTargets = [...new Set(services.filter(readsDb).map(([, s]) => s.target))];
+    if (dbTargets.length > 1) problems.push({ key: `${PROJECT}:database`, message: `services on ${dbTargets.join(" and ")} read the database; a stack's database lives on one target, so keep its readers on one` });
+    if (usesGcp && raw.gcp?.databaseConnection === "private-ip" && (!raw.gcp.network || !raw.gcp.subnetwork)) {
+        problems.push({ key: `${PROJECT}:gcp.network`, message: "databaseConnection private-ip needs gcp.network and gcp.subnetwork (Direct VPC egress)" });
+    }
+    if (usesGcp && raw.database && dbTargets.includes("gcp") && !raw.gcp?.network) {
+        problems.push({ key: `${PROJECT}:gcp.network`, message: "Cloud SQL gets a private IP only (no public IPv4), so set gcp.network to the VPC it joins" });
+    }
     if (usesAws && raw.aws === undefined && !problems.some((p) => p.key.startsWith(`${PROJECT}:aws`))) problems.push({ key: `${PROJECT}:aws`, message: "a service targets aws, so set aws.certificateArn (the ACM certificate for HTTPS)" });
     if (usesAws && raw.blueGreen === undefined && !problems.some((p) => p.key.startsWith(`${PROJECT}:blueGreen`))) problems.push({ key: `${PROJECT}:blueGreen`, message: "a service targets aws, so set blueGreen.testCidr (who may reach the test listener)" });
     if (raw.blueGreen && raw.blueGreen.testListenerPort === 443) problems.push({ key: `${PROJECT}:blueGreen.testListenerPort`, message: "443 is the production listener; choose another port such as 8443" });

@@ -61,9 +61,16 @@ export interface DatabaseConnection {
     password: pulumi.Output<string>;
 }
 
-/** `postgresql://` URL from the parts; user and password are percent-encoded. Pure. */
+/**
+ * `postgresql://` URL from the parts; user and password are percent-encoded. A host that is a
+ * directory (Cloud SQL's unix socket under /cloudsql) is percent-encoded in the host position,
+ * the form libpq documents (`postgresql://%2Fvar%2Flib%2Fpostgresql/dbname`) and node-postgres
+ * and WHATWG URL parsers accept; the connector already encrypts that path. Pure.
+ */
 export function postgresUrl(p: { host: string; port: number; name: string; user: string; password: string }): string {
-    return `postgresql://${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}@${p.host}:${p.port}/${encodeURIComponent(p.name)}?sslmode=require`;
+    const auth = `${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}`;
+    if (p.host.startsWith("/")) return `postgresql://${auth}@${encodeURIComponent(p.host)}/${encodeURIComponent(p.name)}`;
+    return `postgresql://${auth}@${p.host}:${p.port}/${encodeURIComponent(p.name)}?sslmode=require`;
 }
 
 export interface ResolvedEnv {

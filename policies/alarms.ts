@@ -53,7 +53,8 @@ export function serviceHasAlarms(name = "service-has-alarms", opts: PolicyOption
             }
             for (const svc of args.resources.filter((r) => r.type === "gcp:cloudrunv2/service:Service")) {
                 const service = String(svc.props.name ?? svc.name);
-                const linked = alarms.filter((a) => JSON.stringify(a.props.conditions ?? []).includes(`service_name=\\"${service}\\"`) || JSON.stringify(a.props.conditions ?? []).includes(`service_name="${service}"`));
+                const filterNames = new RegExp(`service_name\\s*=\\s*\\\\?"${service}\\\\?"`);
+                const linked = alarms.filter((a) => filterNames.test(JSON.stringify(a.props.conditions ?? [])));
                 need("Cloud Run service", service, [...linked, ...stampedFor(service)], svc.urn);
             }
             for (const cmd of args.resources.filter((r) => r.type === "command:remote:Command")) {

@@ -9,6 +9,7 @@ import { productionDatabase } from "./production";
 import { edgeSecurity } from "./edge";
 import { healthChecksConsistent } from "./health";
 import { serviceHasAlarms } from "./alarms";
+import { secretVersionPinned } from "./secrets";
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     imageMultiArch(),
@@ -16,6 +17,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     imagePlatformMatchesTarget(),
     envContractComplete(),
     noPlaintextSecrets(),
+    secretVersionPinned(),
     productionDatabase(),
     edgeSecurity(),
     healthChecksConsistent(),

@@ -122,7 +122,7 @@ function replaceSecure(v: unknown, key: string, found: () => void): unknown {
 }
 
 /** Computed outputs a provider would return, so the program's applies have values. */
-function mockState(type: string, name: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
+function mockState(type: string, name: string, inputs: Record<string, any>, region: string, gcp: { project: string; region: string }): Record<string, unknown> {
     const id = `${name}-id`;
     const arnOf = (service: string, resource: string) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
     const s: Record<string, unknown> = { ...inputs };
@@ -153,13 +153,42 @@ function mockState(type: string, name: string, inputs: Record<string, any>, regi
         case "aws:ecs/cluster:Cluster":
             Object.assign(s, { name: inputs.name ?? `${name}-1234567`, arn: arnOf("ecs", `cluster/${name}-1234567`) });
             break;
+        case "gcp:cloudrunv2/service:Service": {
+            const host = `${inputs.name ?? name}-abc123xyz-de.a.run.app`;
+            Object.assign(s, {
+                uri: `https://${host}`,
+                trafficStatuses: (inputs.traffics ?? []).map((t: any) => ({ ...t, uri: t.tag ? `https://${t.tag}---${host}` : "" })),
+                latestReadyRevision: inputs.template?.revision,
+            });
+            break;
+        }
+        case "gcp:sql/databaseInstance:DatabaseInstance": {
+            const instance = inputs.name ?? `${name}-1234567`;
+            Object.assign(s, { name: instance, connectionName: `${gcp.project}:${gcp.region}:${instance}`, privateIpAddress: "10.20.0.3", selfLink: `https://sqladmin.googleapis.com/sql/v1beta4/projects/${gcp.project}/instances/${instance}` });
+            break;
+        }
+        case "gcp:serviceaccount/account:Account":
+            Object.assign(s, { email: `${inputs.accountId}@${gcp.project}.iam.gserviceaccount.com`, name: `projects/${gcp.project}/serviceAccounts/${inputs.accountId}@${gcp.project}.iam.gserviceaccount.com` });
+            break;
+        case "gcp:secretmanager/secret:Secret":
+            Object.assign(s, { name: `projects/${gcp.project}/secrets/${inputs.secretId}` });
+            break;
+        case "gcp:secretmanager/secretVersion:SecretVersion":
+            Object.assign(s, { version: "1", name: `${inputs.secret}/versions/1` });
+            break;
+        case "gcp:monitoring/notificationChannel:NotificationChannel":
+            Object.assign(s, { name: `projects/${gcp.project}/notificationChannels/${Buffer.from(name).toString("hex").slice(0, 16)}` });
+            break;
+        case "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
+            Object.assign(s, { uptimeCheckId: `${name}-check`, name: `projects/${gcp.project}/uptimeCheckConfigs/${name}-check` });
+            break;
         default:
             if (type.startsWith("aws:")) {
                 const [, mod, res] = /^aws:([^/]+)\/([^:]+):/.exec(type) ?? [];
                 s.arn = arnOf(mod ?? "x", `${res ?? "r"}/${name}`);
             }
     }
-    if (type.startsWith("aws:") && s.name === undefined) s.name = `${name}-1234567`;
+    if ((type.startsWith("aws:") || type.startsWith("gcp:")) && s.name === undefined) s.name = `${name}-1234567`;
     s.id = id;
     return s;
 }
@@ -179,6 +208,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     for (const [k, v] of Object.entries(opts.overrides ?? {})) config[k] = typeof v === "string" ? v : JSON.stringify(v);
     fillMissingConfigSecrets(project, config, secretKeys, notes, secretValues);
     const region = config["aws:region"] ?? "ap-northeast-1";
+    const gcpLocation = { project: config["gcp:project"] ?? "offline-project", region: config["gcp:region"] ?? "asia-east1" };
 
     const resources: RecordedResource[] = [];
     const byKey = new Map<string, RecordedResource>();
@@ -192,7 +222,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
                 rec.inputs = args.inputs;
                 rec.custom = args.custom ?? true;
             }
-            const state = mockState(args.type, args.name, unwrap(args.inputs) as Record<string, any>, region);
+            const state = mockState(args.type, args.name, unwrap(args.inputs) as Record<string, any>, region, gcpLocation);
             if (rec) rec.state = state;
             if (args.type === "random:index/randomPassword:RandomPassword") secretValues.push(state.result as string);
             return { id: state.id as string, state };
@@ -203,6 +233,10 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
                     return { names: [`${region}a`, `${region}c`], zoneIds: ["apne1-az4", "apne1-az1"], id: region };
                 case "aws:index/getRegion:getRegion":
                     return { name: region, region, id: region };
+                case "gcp:organizations/getClientConfig:getClientConfig":
+                    notes.push("Google credentials (an OAuth access token for Artifact Registry): taken from the provider at deploy time; not verified offline");
+                    secretValues.push("offline-gcp-token");
+                    return { accessToken: "offline-gcp-token", project: gcpLocation.project, region: gcpLocation.region, zone: `${gcpLocation.region}-a`, id: gcpLocation.project };
                 case "gcp:organizations/getProject:getProject":
                     return { projectId: config["gcp:project"] ?? "offline-project", number: "123456789012", id: "offline-project" };
                 case "aws:index/getCallerIdentity:getCallerIdentity":

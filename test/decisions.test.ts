@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { defaultSizing, databaseDefaults, fargateMemoryOptions, suggestKey, editDistance } from "../components/config";
+import { defaultSizing, databaseDefaults, fargateMemoryOptions, suggestKey, editDistance, cloudRunSizeProblem, defaultArchitecture } from "../components/config";
 import { envKind, postgresUrl } from "../components/contract";
 import { missingPlatforms, platformsFromManifests, parseDigestRef, contextTag } from "../components/image";
 import { subnetCidr, subnetPlan } from "../components/aws/network";
@@ -21,8 +21,23 @@ test("sizes per environment follow the seed: staging 1 x 0.5 vCPU / 1 GB, produc
 });
 
 test("database defaults: production is db.r6g.xlarge Multi-AZ with 14-day backups and deletion protection, staging is small", () => {
-    assert.deepEqual(databaseDefaults(true), { instanceClass: "db.r6g.xlarge", multiAz: true, backupRetentionDays: 14, deletionProtection: true, performanceInsights: true });
-    assert.deepEqual(databaseDefaults(false), { instanceClass: "db.t4g.micro", multiAz: false, backupRetentionDays: 3, deletionProtection: false, performanceInsights: false });
+    assert.deepEqual(databaseDefaults(true), { instanceClass: "db.r6g.xlarge", tier: "db-custom-2-7680", multiAz: true, backupRetentionDays: 14, deletionProtection: true, performanceInsights: true });
+    assert.deepEqual(databaseDefaults(false), { instanceClass: "db.t4g.micro", tier: "db-g1-small", multiAz: false, backupRetentionDays: 3, deletionProtection: false, performanceInsights: false });
+});
+
+test("Cloud Run sizes: below 1 vCPU needs concurrency 1, memory per vCPU within Cloud Run's range", () => {
+    const table: [number, number, number, string | undefined][] = [
+        [1, 512, 80, undefined], [1, 1024, 80, undefined], [0.5, 512, 1, undefined], [4, 2048, 80, undefined], [8, 4096, 80, undefined],
+        [0.5, 512, 80, "below 1 vCPU Cloud Run serves one request at a time; set cloudRun.concurrency to 1 or vcpu to 1"],
+        [1, 8192, 80, "8192 MiB is not a Cloud Run size for 1 vCPU; choose 128-4096 MiB"],
+        [4, 1024, 80, "1024 MiB is not a Cloud Run size for 4 vCPU; choose 2048-16384 MiB"],
+        [16, 4096, 80, "16 vCPU is not a Cloud Run size; choose 0.25, 0.5, 1, 2, 4, 6 or 8"],
+    ];
+    for (const [vcpu, mem, conc, want] of table) assert.equal(cloudRunSizeProblem(vcpu, mem, conc), want, `${vcpu}/${mem}/${conc}`);
+    assert.deepEqual(defaultSizing(false, "gcp"), { vcpu: 1, memoryMiB: 512, desiredCount: 1 });
+    assert.deepEqual(defaultSizing(true, "gcp"), { vcpu: 1, memoryMiB: 1024, desiredCount: 1 });
+    assert.equal(defaultArchitecture("gcp"), "amd64");
+    assert.equal(defaultArchitecture("aws"), "arm64");
 });
 
 test("Fargate memory options per vCPU", () => {
@@ -55,6 +70,9 @@ test("env kinds: literals plain, declared secrets secret, database url and passw
 
 test("postgres URL percent-encodes user and password and requires TLS", () => {
     assert.equal(postgresUrl({ host: "db.example", port: 5432, name: "app", user: "app", password: "p@ss:w/rd" }), "postgresql://app:p%40ss%3Aw%2Frd@db.example:5432/app?sslmode=require");
+    const socket = postgresUrl({ host: "/cloudsql/p:asia-east1:db", port: 5432, name: "app", user: "app", password: "pw" });
+    assert.equal(socket, "postgresql://app:pw@%2Fcloudsql%2Fp%3Aasia-east1%3Adb/app");
+    assert.equal(decodeURIComponent(new URL(socket).hostname), "/cloudsql/p:asia-east1:db");
 });
 
 test("missing platforms name the platform, the image and who needs it", () => {

@@ -90,7 +90,7 @@ for (const f of fixtures) {
             assert.ok(mandatory.some((v: any) => v.policy === e.policy && e.message.test(v.message)), `expected ${e.policy} ${e.message}; got ${JSON.stringify(mandatory, null, 1)}`);
         }
         assert.equal(mandatory.length, f.expect.length, `exactly the expected violations: ${JSON.stringify(mandatory.map((v: any) => v.message), null, 1)}`);
-        assert.ok(doc.policies.length === 9);
+        assert.ok(doc.policies.length === 10);
     });
 }
 
@@ -100,6 +100,6 @@ test("the committed stacks pass the whole pack with 0 mandatory violations", asy
         assert.equal(r.code, 0, r.stderr);
         const doc = JSON.parse(r.stdout);
         assert.deepEqual(doc.violations.filter((v: any) => v.enforcementLevel === "mandatory"), []);
-        assert.deepEqual(doc.policies.map((p: any) => p.name).sort(), ["edge-security", "env-contract-complete", "health-checks-consistent", "image-digest-pinned", "image-multi-arch", "image-platform-matches-target", "no-plaintext-secrets", "production-database", "service-has-alarms"]);
+        assert.deepEqual(doc.policies.map((p: any) => p.name).sort(), ["edge-security", "env-contract-complete", "health-checks-consistent", "image-digest-pinned", "image-multi-arch", "image-platform-matches-target", "no-plaintext-secrets", "production-database", "secret-version-pinned", "service-has-alarms"]);
     }
 });

@@ -1,0 +1,142 @@
+/**
+ * One service on Cloud Run v2, blue-green and canary by tagged revisions.
+ *
+ * Revision names derive from the image digest (`<service>-<first 12 hex>`), so they are stable
+ * and known before deploying, and the traffic list is written out in full from config: the new
+ * revision with `traffic.percent`, the previous digest with the rest, and `traffic.keep` at 0%,
+ * every one tagged so it keeps a URL. This is the answer to pulumi/pulumi#11967 and
+ * pulumi-gcp#977 (tag a new revision without listing every old one): the revisions are named by
+ * content, so "the old one" is just a digest in config, never a name read back from the cloud,
+ * and nothing uses LATEST, whose tags Cloud Run moves on each deploy. Promotion and rollback are
+ * config changes: percent 0 -> 100, or back to the previous digest.
+ *
+ * Probes: startup is an HTTP GET on readiness and liveness an HTTP GET on liveness; Cloud Run's
+ * default TCP probe passes before the app is ready (seed 3).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import type { CloudRunConfig, NormalizedService } from "../config";
+import type { CloudRunSecretEnv } from "./secrets";
+
+export interface CloudRunServiceArgs {
+    service: NormalizedService & { cloudRun: CloudRunConfig };
+    project: string;
+    region: string;
+    /** Digest-pinned image and its digest. */
+    imageRef: pulumi.Input<string>;
+    digest: pulumi.Input<string>;
+    imagePlatforms: pulumi.Input<string[]>;
+    /** The service's own account (created by the caller so its secrets can name it first). */
+    serviceAccountEmail: pulumi.Input<string>;
+    plainEnv: Record<string, pulumi.Input<string>>;
+    secretEnv: CloudRunSecretEnv[];
+    /** Cloud SQL connection name for the unix-socket volume. @default undefined */
+    cloudSqlInstance?: pulumi.Input<string>;
+    /** Direct VPC egress for private-IP database access. @default undefined */
+    vpc?: { network: string; subnetwork: string };
+    /** Deletion protection (on in production). @default false */
+    deletionProtection?: boolean;
+    /** @default {} */
+    labels?: Record<string, string>;
+}
+
+/** Revision name for an image digest. Pure. */
+export function revisionName(service: string, digest: string): string {
+    return `${service}-${digest.replace(/^sha256:/, "").slice(0, 12)}`;
+}
+
+/** Tag (URL prefix) for an image digest. Pure. */
+export function revisionTag(digest: string): string {
+    return `rev-${digest.replace(/^sha256:/, "").slice(0, 12)}`;
+}
+
+export interface TrafficEntry { revision: string; percent: number; tag: string }
+
+/**
+ * The full traffic list: the new revision, the previous one (serving the rest), and kept ones at
+ * 0%, each tagged; duplicates collapse into the first. Pure.
+ */
+export function trafficPlan(service: string, digest: string, t: { percent: number; previous?: string; keep: string[] }): TrafficEntry[] {
+    const entries: TrafficEntry[] = [{ revision: revisionName(service, digest), percent: t.percent, tag: revisionTag(digest) }];
+    const add = (d: string, percent: number) => {
+        const existing = entries.find((e) => e.revision === revisionName(service, d));
+        if (existing) existing.percent += percent;
+        else entries.push({ revision: revisionName(service, d), percent, tag: revisionTag(d) });
+    };
+    if (t.previous) add(t.previous, 100 - t.percent);
+    else if (t.percent !== 100) throw new Error(`traffic.percent ${t.percent} needs traffic.previous`);
+    for (const d of t.keep) add(d, 0);
+    return entries;
+}
+
+const INGRESS = {
+    "all": "INGRESS_TRAFFIC_ALL",
+    "internal": "INGRESS_TRAFFIC_INTERNAL_ONLY",
+    "internal-and-cloud-load-balancing": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
+} as const;
+
+export class CloudRunService extends pulumi.ComponentResource {
+    public readonly service: gcp.cloudrunv2.Service;
+    public readonly url: pulumi.Output<string>;
+    /** Tag -> URL of every tagged revision. */
+    public readonly tagUrls: pulumi.Output<Record<string, string>>;
+    public readonly servingRevision: pulumi.Output<string>;
+
+    constructor(name: string, args: CloudRunServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("service-deploy:gcp:CloudRunService", name, {}, opts);
+        const svc = args.service;
+        const cr = svc.cloudRun;
+        const probe = (path: string, p: CloudRunConfig["startupProbe"]) => ({
+            httpGet: { path, port: svc.port },
+            periodSeconds: p.periodSeconds,
+            timeoutSeconds: p.timeoutSeconds,
+            failureThreshold: p.failureThreshold,
+            initialDelaySeconds: p.initialDelaySeconds,
+        });
+        const plan = pulumi.output(args.digest).apply((d) => trafficPlan(svc.name, d, cr.traffic));
+        const platformsLabel = pulumi.output(args.imagePlatforms).apply((ps) => [...ps].sort().map((p) => p.replace("/", "-")).join("_"));
+
+        this.service = new gcp.cloudrunv2.Service(`${name}-service`, {
+            name: svc.name,
+            project: args.project,
+            location: args.region,
+            ingress: INGRESS[cr.ingress],
+            deletionProtection: args.deletionProtection ?? false,
+            // Stamps for the policy pack: what the image holds (image-platform-matches-target).
+            labels: { ...args.labels, "service-deploy-service": svc.name, "image-platforms": platformsLabel },
+            template: {
+                revision: pulumi.output(args.digest).apply((d) => revisionName(svc.name, d)),
+                serviceAccount: args.serviceAccountEmail,
+                maxInstanceRequestConcurrency: cr.concurrency,
+                scaling: { minInstanceCount: cr.minInstances, maxInstanceCount: cr.maxInstances },
+                labels: { ...args.labels, "service-deploy-service": svc.name },
+                vpcAccess: args.vpc ? { networkInterfaces: [{ network: args.vpc.network, subnetwork: args.vpc.subnetwork }], egress: "PRIVATE_RANGES_ONLY" } : undefined,
+                volumes: args.cloudSqlInstance ? [{ name: "cloudsql", cloudSqlInstance: { instances: [args.cloudSqlInstance] } }] : undefined,
+                containers: [{
+                    name: svc.name,
+                    image: args.imageRef,
+                    ports: { containerPort: svc.port },
+                    resources: { limits: { cpu: String(svc.vcpu), memory: `${svc.memoryMiB}Mi` }, startupCpuBoost: true },
+                    envs: [
+                        ...Object.keys(args.plainEnv).sort().map((n) => ({ name: n, value: args.plainEnv[n] })),
+                        ...args.secretEnv,
+                    ],
+                    startupProbe: probe(svc.health.readiness, cr.startupProbe),
+                    livenessProbe: probe(svc.health.liveness, cr.livenessProbe),
+                    volumeMounts: args.cloudSqlInstance ? [{ name: "cloudsql", mountPath: "/cloudsql" }] : undefined,
+                }],
+            },
+            traffics: plan.apply((entries) => entries.map((e) => ({ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: e.revision, percent: e.percent, tag: e.tag }))),
+        }, { parent: this });
+
+        if (cr.public) {
+            new gcp.cloudrunv2.ServiceIamMember(`${name}-public`, {
+                project: args.project, location: args.region, name: this.service.name, role: "roles/run.invoker", member: "allUsers",
+            }, { parent: this });
+        }
+        this.url = this.service.uri;
+        this.tagUrls = this.service.trafficStatuses.apply((ts) => Object.fromEntries((ts ?? []).filter((t) => t.tag).map((t) => [t.tag!, t.uri!])));
+        this.servingRevision = plan.apply((entries) => [...entries].sort((a, b) => b.percent - a.percent)[0].revision);
+        this.registerOutputs({ url: this.url, tagUrls: this.tagUrls, servingRevision: this.servingRevision });
+    }
+}

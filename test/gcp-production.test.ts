@@ -1,0 +1,3 @@
+import { gcpStackSuite } from "./gcp-suite";
+
+gcpStackSuite({ stack: "gcp-production", production: true, connection: "private-ip", availability: "REGIONAL", minInstances: 1 });
