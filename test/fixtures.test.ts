@@ -23,7 +23,7 @@ function plan(args: string[]): Promise<{ code: number | null; stdout: string; st
 
 interface Fixture {
     name: string;
-    failure: "wrong CPU" | "URL versus parts" | "plaintext credentials" | "mutable tag" | "unsafe production database";
+    failure: "wrong CPU" | "URL versus parts" | "plaintext credentials" | "mutable tag" | "unsafe production database" | "unpinned secret";
     args: string[];
     /** exit 1 with these policies' violations, or a program/config refusal. */
     expect: { policy: string; message: RegExp }[] | { exit: 1 | 2; stderr: RegExp };
@@ -36,6 +36,10 @@ const fixtures: Fixture[] = [
     { name: "CI built amd64 only", failure: "wrong CPU", args: program("amd64-only-build"), expect: [{ policy: "image-multi-arch", message: /builds linux\/amd64; add linux\/arm64/ }] },
     { name: "Graviton tasks on an amd64 image", failure: "wrong CPU", args: program("ecs-arm64-on-amd64-image"), expect: [{ policy: "image-platform-matches-target", message: /runs on linux\/arm64 \(runtimePlatform\.cpuArchitecture ARM64\) but its image holds only linux\/amd64; rebuild the image for linux\/amd64,linux\/arm64/ }] },
     { name: "an arm64-only index for an amd64 service", failure: "wrong CPU", args: stack("wrong-cpu-arm64-only-image", "--registry", "test/fixtures/registry-arm64-only.json"), expect: { exit: 1, stderr: /has no linux\/amd64 manifest \(it holds linux\/arm64\), but aws service "api" runs on linux\/amd64; rebuild with --platform linux\/amd64,linux\/arm64/ } },
+    { name: "an ARM Mac build on Cloud Run", failure: "wrong CPU", args: program("cloud-run-arm64-image"), expect: [{ policy: "image-platform-matches-target", message: /"api" runs on linux\/amd64 \(Cloud Run runs linux\/amd64 only\) but its image holds only linux\/arm64/ }] },
+    { name: "an arm64-only index for the Cloud Run stack", failure: "wrong CPU", args: ["--stack", "fixture", "--config", "test/fixtures/stacks/gcp-arm64-only-image.yaml", "--registry", "test/fixtures/registry-gcp-arm64-only.json"], expect: { exit: 1, stderr: /has no linux\/amd64 manifest \(it holds linux\/arm64\), but gcp service "api" runs on linux\/amd64/ } },
+    { name: "Secret Manager read at latest", failure: "unpinned secret", args: program("cloud-run-latest-secret"), expect: [{ policy: "secret-version-pinned", message: /DATABASE_URL reads secret api-database-url at latest; pin the version the deploy created/ }] },
+    { name: "Secret Manager read at no version", failure: "unpinned secret", args: program("cloud-run-unversioned-secret"), expect: [{ policy: "secret-version-pinned", message: /DATABASE_URL reads secret api-database-url at an unspecified version \(latest\)/ }] },
     { name: "ECS sets the parts, the app reads the URL", failure: "URL versus parts", args: program("ecs-url-vs-parts"), expect: [{ policy: "env-contract-complete", message: /reads DATABASE_URL, which this target does not set; DATABASE_HOST\/DATABASE_NAME\/DATABASE_USER\/DATABASE_PASSWORD are set instead/ }] },
     { name: "Cloud Run sets the parts, the app reads the URL (seed 3)", failure: "URL versus parts", args: program("cloud-run-url-vs-parts"), expect: [{ policy: "env-contract-complete", message: /Cloud Run service "api": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST\/DATABASE_NAME\/DATABASE_USER\/DATABASE_PASSWORD are set instead/ }] },
     { name: "the database URL as a literal", failure: "plaintext credentials", args: stack("plaintext-database-url"), expect: [{ policy: "no-plaintext-secrets", message: /plain env DATABASE_URL of "api" looks like a credential \(a URL with user:password@\); deliver it through secrets\[\]\.valueFrom/ }] },
@@ -69,7 +73,7 @@ const fixtures: Fixture[] = [
 test("every failure class has more than one fixture", () => {
     const counts = new Map<string, number>();
     for (const f of fixtures) counts.set(f.failure, (counts.get(f.failure) ?? 0) + 1);
-    assert.equal(counts.size, 5);
+    assert.equal(counts.size, 6);
     for (const [failure, n] of counts) assert.ok(n >= 2, `${failure}: ${n}`);
 });
 

@@ -11,8 +11,8 @@ import { readStackFile } from "../scripts/offline";
 import { ConfigError, parseStackConfig } from "../components/config";
 
 const ROOT = path.resolve(__dirname, "..");
-const base = () => {
-    const { config, secretKeys } = readStackFile(path.join(ROOT, "Pulumi.staging.yaml"), [], []);
+const base = (stack = "staging") => {
+    const { config, secretKeys } = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`), [], []);
     config["service-deploy:stripeApiKey"] = "sk_test_staging_value";
     return { config, secretKeys: [...secretKeys, "service-deploy:stripeApiKey"] };
 };
@@ -20,7 +20,8 @@ const obj = (c: Record<string, string>, k: string) => JSON.parse(c[`service-depl
 const set = (c: Record<string, string>, k: string, v: unknown) => { c[`service-deploy:${k}`] = typeof v === "string" ? v : JSON.stringify(v); };
 const svc = (c: Record<string, string>, f: (s: any) => void) => { const s = obj(c, "services"); f(s[0]); set(c, "services", s); };
 
-interface Case { name: string; mutate: (c: Record<string, string>, secretKeys: string[]) => void; key: string; message: RegExp }
+interface Case { name: string; mutate: (c: Record<string, string>, secretKeys: string[]) => void; key: string; message: RegExp; stack?: string }
+const cr = (c: Record<string, string>, f: (cloudRun: any) => void) => svc(c, (s) => f(s.cloudRun));
 
 const cases: Case[] = [
     { name: "a typo in a top-level key", mutate: (c) => { set(c, "servics", c["service-deploy:services"]); }, key: "service-deploy:servics", message: /unknown config key \(did you mean "service-deploy:services"\?\)/ },
@@ -49,6 +50,15 @@ const cases: Case[] = [
     { name: "an alarm e-mail that is not an address", mutate: (c) => set(c, "alarms", { emails: ["oncall"] }), key: "service-deploy:alarms.emails[0]", message: /email/i },
     { name: "an alert threshold above the rollback threshold", mutate: (c) => set(c, "alarms", { errorRatePercent: 12 }), key: "service-deploy:alarms.errorRatePercent", message: /must be below the rollback threshold/ },
     { name: "a webhook given as a plain URL", mutate: (c) => set(c, "alarms", { webhooks: ["https://hooks.slack.com/services/T0/B0/xyz"] }), key: "service-deploy:alarms.webhooks[0]", message: /must name a declared secret/ },
+    { stack: "gcp-staging", name: "an arm64 service on Cloud Run", mutate: (c) => svc(c, (s) => { s.architecture = "arm64"; }), key: "service-deploy:services[0].architecture", message: /Cloud Run runs linux\/amd64 only/ },
+    { stack: "gcp-staging", name: "a production Cloud Run service that scales to zero", mutate: (c) => { set(c, "environment", "production"); cr(c, (x) => { x.minInstances = 0; }); }, key: "service-deploy:services[0].cloudRun.minInstances", message: /production keeps at least 1 instance warm/ },
+    { stack: "gcp-staging", name: "a canary without the digest serving the rest", mutate: (c) => cr(c, (x) => { x.traffic = { percent: 10 }; }), key: "service-deploy:services[0].cloudRun.traffic.previous", message: /gets 10%, so name the digest serving the other 90%/ },
+    { stack: "gcp-staging", name: "a startup probe period beyond Cloud Run's 240 s", mutate: (c) => cr(c, (x) => { x.startupProbe = { periodSeconds: 300 }; }), key: "service-deploy:services[0].cloudRun.startupProbe.periodSeconds", message: /at most 240 s/ },
+    { stack: "gcp-staging", name: "a previous revision that is not a digest", mutate: (c) => cr(c, (x) => { x.traffic = { percent: 0, previous: "api-00042-abc" }; }), key: "service-deploy:services[0].cloudRun.traffic.previous", message: /must be a digest: sha256:<64 hex>/ },
+    { stack: "gcp-staging", name: "Cloud Run below 1 vCPU serving 80 requests at once", mutate: (c) => svc(c, (s) => { s.vcpu = 0.5; }), key: "service-deploy:services[0].vcpu", message: /below 1 vCPU Cloud Run serves one request at a time/ },
+    { stack: "gcp-staging", name: "a gcp service without the provider's project", mutate: (c) => { delete c["gcp:project"]; }, key: "gcp:project", message: /pulumi config set gcp:project <project-id>/ },
+    { stack: "gcp-staging", name: "private-IP database access without a subnetwork", mutate: (c) => set(c, "gcp", { network: "projects/p/global/networks/v", databaseConnection: "private-ip" }), key: "service-deploy:gcp.network", message: /private-ip needs gcp\.network and gcp\.subnetwork/ },
+    { name: "Cloud Run settings on an AWS service", mutate: (c) => svc(c, (s) => { s.cloudRun = { minInstances: 1 }; }), key: "service-deploy:services[0].cloudRun", message: /cloudRun settings apply to target gcp only/ },
     { name: "a service on AWS without blue-green settings", mutate: (c) => { delete c["service-deploy:blueGreen"]; }, key: "service-deploy:blueGreen", message: /set blueGreen\.testCidr/ },
 ];
 
@@ -79,7 +89,7 @@ test("at least 15 distinct invalid configs are covered", () => {
 for (const c of cases) {
     test(`invalid config is refused, naming ${c.key}, with nothing registered: ${c.name}`, async () => {
         await ready;
-        const { config, secretKeys } = base();
+        const { config, secretKeys } = base(c.stack);
         c.mutate(config, secretKeys);
         registered = 0;
         const err = runProgram(config, secretKeys);
