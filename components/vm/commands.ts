@@ -1,0 +1,133 @@
+/**
+ * The VM target's shell lines, built in one place (Kamal's lesson: building a command and running
+ * it are kept apart). The component hands these strings to @pulumi/command over SSH; the loopback
+ * test (test/vm/) runs the very same strings with ssh; test/vm-commands.test.ts asserts them.
+ * Every value is single-quoted; no secret is ever part of a command line.
+ */
+
+/** Single-quote a value for POSIX sh. Pure. */
+export function sq(v: string | number): string {
+    return `'${String(v).replace(/'/g, `'\\''`)}'`;
+}
+
+export interface HostPaths {
+    /** Directory of the service on the host. */
+    dir: string;
+    /** The deploy script. */
+    script: string;
+    /** 0700 directory for the env file and the webhook URL. */
+    secretsDir: string;
+    /** 0600 env file. */
+    envFile: string;
+    /** 0600 file holding the watchdog's webhook URL. */
+    webhookFile: string;
+}
+
+/** Where a service lives on a host. Pure. */
+export function hostPaths(service: string, root = "/opt/service-deploy"): HostPaths {
+    const dir = `${root}/${service}`;
+    return { dir, script: `${dir}/service-deploy.sh`, secretsDir: `${dir}/secrets`, envFile: `${dir}/secrets/env`, webhookFile: `${dir}/secrets/webhook` };
+}
+
+/** Creates the service's directories; the secrets one is 0700 before anything is copied into it. Pure. */
+export function prepareCommand(p: HostPaths): string {
+    return `umask 077 && mkdir -p ${sq(p.dir)} ${sq(p.secretsDir)} && chmod 0755 ${sq(p.dir)} && chmod 0700 ${sq(p.secretsDir)}`;
+}
+
+/** An env file as docker and podman read it (`NAME=value`, one a line, no quoting). Pure. */
+export function envFileContent(env: Record<string, string>): string {
+    return Object.keys(env).sort().map((k) => {
+        const v = env[k];
+        if (/[\r\n]/.test(v)) throw new Error(`env ${k}: a value with a line break cannot go in an env file`);
+        return `${k}=${v}\n`;
+    }).join("");
+}
+
+export interface DeployOptions {
+    service: string;
+    /** `<repo>@sha256:<digest>` */
+    image: string;
+    imagePlatforms: string[];
+    arch: "amd64" | "arm64";
+    runtime: "docker" | "podman";
+    port: number;
+    bluePort: number;
+    greenPort: number;
+    readinessPath: string;
+    livenessPath: string;
+    healthPath: string;
+    /** e.g. "512m" */
+    memory: string;
+    /** e.g. "0.5" */
+    cpus: string;
+    restart: string;
+    drainSeconds: number;
+    healthTimeoutSeconds: number;
+    keep: number;
+    lockTimeoutSeconds: number;
+    envPlain: string[];
+    envSecret: string[];
+    /** nginx listen: a port, or address:port. */
+    listen: number | string;
+    serverName: string;
+    /** @default undefined (plain HTTP) */
+    tlsCert?: string;
+    /** @default undefined */
+    tlsKey?: string;
+    /** Registry to log in to with the password on stdin. @default undefined (no login) */
+    registryUser?: string;
+    /** @default the image's registry */
+    registry?: string;
+    /** Host-side directories (tests point them at a sandbox). @default the script's defaults */
+    stateDir?: string;
+    nginxConf?: string;
+    nginxDir?: string;
+}
+
+function flags(o: Record<string, string | number | undefined>): string {
+    return Object.entries(o).filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => `--${k}=${sq(v!)}`).join(" ");
+}
+
+/** The options every subcommand shares (where things are, which runtime). */
+function common(o: Pick<DeployOptions, "service" | "runtime" | "stateDir" | "nginxConf" | "nginxDir" | "bluePort" | "greenPort" | "readinessPath" | "drainSeconds" | "healthTimeoutSeconds" | "lockTimeoutSeconds" | "listen" | "serverName" | "tlsCert" | "tlsKey">) {
+    return {
+        "service": o.service, "runtime": o.runtime, "state-dir": o.stateDir, "nginx-conf": o.nginxConf, "nginx-dir": o.nginxDir,
+        "blue-port": o.bluePort, "green-port": o.greenPort, "readiness-path": o.readinessPath,
+        "drain": o.drainSeconds, "health-timeout": o.healthTimeoutSeconds, "lock-timeout": o.lockTimeoutSeconds,
+        "listen": o.listen, "server-name": o.serverName, "tls-cert": o.tlsCert, "tls-key": o.tlsKey,
+    };
+}
+
+/** The deploy: env file locked down, then the script with every fact as a flag. Pure. */
+export function deployCommand(p: HostPaths, o: DeployOptions): string {
+    const f = flags({
+        ...common(o),
+        "image": o.image, "image-platforms": [...o.imagePlatforms].sort().join(","), "arch": o.arch, "port": o.port,
+        "liveness-path": o.livenessPath, "health-path": o.healthPath,
+        "memory": o.memory, "cpus": o.cpus, "restart": o.restart, "keep": o.keep, "env-file": p.envFile,
+        "registry": o.registryUser ? o.registry : undefined, "registry-user": o.registryUser,
+    });
+    const env = [...o.envPlain.map((n) => `--env-plain=${n}`), ...o.envSecret.map((n) => `--env-secret=${n}`)].join(" ");
+    return `chmod 0600 ${sq(p.envFile)} && sh ${sq(p.script)} deploy ${f}${env ? ` ${env}` : ""}`;
+}
+
+export type HostOptions = Parameters<typeof common>[0];
+
+export const rollbackCommand = (p: HostPaths, o: HostOptions) => `sh ${sq(p.script)} rollback ${flags(common(o))}`;
+export const statusCommand = (p: HostPaths, o: HostOptions) => `sh ${sq(p.script)} status ${flags(common(o))}`;
+export const removeCommand = (p: HostPaths, o: HostOptions) => `sh ${sq(p.script)} remove ${flags(common(o))}`;
+
+/** The watchdog: a systemd timer (or cron) running watchdog-check every interval. Pure. */
+export function watchdogInstallCommand(p: HostPaths, o: HostOptions & { healthPath: string; intervalSeconds: number }): string {
+    return `sh ${sq(p.script)} watchdog-install ${flags({ ...common(o), "health-path": o.healthPath, "interval": o.intervalSeconds, "webhook-file": p.webhookFile })}`;
+}
+
+export function watchdogCheckCommand(p: HostPaths, o: HostOptions & { healthPath: string }): string {
+    return `sh ${sq(p.script)} watchdog-check ${flags({ ...common(o), "health-path": o.healthPath, "webhook-file": p.webhookFile })}`;
+}
+
+/** The deploy's last line: `ACTIVE service=api color=green digest=sha256:... changed=true`. Pure. */
+export function parseActive(stdout: string): { color: string; digest: string; changed: boolean } | undefined {
+    const m = /^ACTIVE service=\S+ color=(blue|green) digest=(\S+) changed=(true|false)$/m.exec(stdout);
+    return m ? { color: m[1], digest: m[2], changed: m[3] === "true" } : undefined;
+}

@@ -1,0 +1,414 @@
+#!/bin/sh
+# service-deploy.sh: zero-downtime blue-green deploys of one service on one host, with docker or
+# podman behind nginx. Plain POSIX sh; one function per step; every step says what it does on
+# stderr, and every failure says what to do next. Built and tested with components/vm/commands.ts.
+#
+#   service-deploy.sh deploy   --service=api --image=<repo>@sha256:<digest> --arch=arm64 ...
+#   service-deploy.sh rollback --service=api ...      back to the kept previous color, no pull
+#   service-deploy.sh status   --service=api ...      active color, digest, health (exit 1 if unhealthy)
+#   service-deploy.sh remove   --service=api ...      stop and remove the service (keeps the audit log)
+#   service-deploy.sh watchdog-check --service=api ...  one health probe; 3 failures in a row restart
+#                                                        the active container and post to the webhook
+#   service-deploy.sh watchdog-install --service=api ... a systemd timer (or cron) running the check
+#
+# Secrets never appear on the command line: the env file (0600) is copied beforehand, and the
+# registry password, when needed, arrives on stdin.
+# Tests only: SERVICE_DEPLOY_HOST_ARCH overrides the host architecture (uname -m).
+set -eu
+
+log() { printf '%s service-deploy[%s]: %s\n' "$(date -u +%H:%M:%S)" "${SERVICE:-?}" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+now_ms() { ms=$(date +%s%3N 2>/dev/null) || ms=""; case "$ms" in *N|"") echo "$(( $(date +%s) * 1000 ))" ;; *) echo "$ms" ;; esac; }
+
+# ---------------------------------------------------------------------------------------------
+# Arguments
+# ---------------------------------------------------------------------------------------------
+SUBCOMMAND=${1:-}
+[ -n "$SUBCOMMAND" ] || die "usage: service-deploy.sh deploy|rollback|status|remove|watchdog-check|watchdog-install --service=NAME ..."
+shift
+SERVICE="" IMAGE="" ARCH="arm64" RUNTIME="docker" PORT="8080" BLUE_PORT="" GREEN_PORT=""
+READINESS="/readiness" HEALTH="/health" MEMORY="" CPUS="" RESTART="unless-stopped"
+DRAIN=10 HEALTH_TIMEOUT=30 KEEP=2 LOCK_TIMEOUT=60 ENV_FILE="" STATE_ROOT="/var/lib/service-deploy"
+NGINX_CONF="" NGINX_DIR="/etc/nginx/conf.d" LISTEN="80" SERVER_NAME="_" TLS_CERT="" TLS_KEY=""
+REGISTRY="" REGISTRY_USER="" WEBHOOK_FILE="" INTERVAL=60
+for arg in "$@"; do
+    case "$arg" in
+        --service=*) SERVICE=${arg#*=} ;;
+        --image=*) IMAGE=${arg#*=} ;;
+        --arch=*) ARCH=${arg#*=} ;;
+        --runtime=*) RUNTIME=${arg#*=} ;;
+        --port=*) PORT=${arg#*=} ;;
+        --blue-port=*) BLUE_PORT=${arg#*=} ;;
+        --green-port=*) GREEN_PORT=${arg#*=} ;;
+        --readiness-path=*) READINESS=${arg#*=} ;;
+        --health-path=*) HEALTH=${arg#*=} ;;
+        --memory=*) MEMORY=${arg#*=} ;;
+        --cpus=*) CPUS=${arg#*=} ;;
+        --restart=*) RESTART=${arg#*=} ;;
+        --drain=*) DRAIN=${arg#*=} ;;
+        --health-timeout=*) HEALTH_TIMEOUT=${arg#*=} ;;
+        --keep=*) KEEP=${arg#*=} ;;
+        --lock-timeout=*) LOCK_TIMEOUT=${arg#*=} ;;
+        --env-file=*) ENV_FILE=${arg#*=} ;;
+        --state-dir=*) STATE_ROOT=${arg#*=} ;;
+        --nginx-conf=*) NGINX_CONF=${arg#*=} ;;
+        --nginx-dir=*) NGINX_DIR=${arg#*=} ;;
+        --listen=*) LISTEN=${arg#*=} ;;
+        --server-name=*) SERVER_NAME=${arg#*=} ;;
+        --tls-cert=*) TLS_CERT=${arg#*=} ;;
+        --tls-key=*) TLS_KEY=${arg#*=} ;;
+        --registry=*) REGISTRY=${arg#*=} ;;
+        --registry-user=*) REGISTRY_USER=${arg#*=} ;;
+        --webhook-file=*) WEBHOOK_FILE=${arg#*=} ;;
+        --interval=*) INTERVAL=${arg#*=} ;;
+        --image-platforms=*|--env-plain=*|--env-secret=*|--liveness-path=*) ;; # facts for the policy pack
+        *) die "unknown argument $arg" ;;
+    esac
+done
+[ -n "$SERVICE" ] || die "--service=NAME is required"
+case "$SERVICE" in *[!a-z0-9-]*) die "--service must be a-z, 0-9 and -" ;; esac
+case "$RUNTIME" in docker|podman) ;; *) die "--runtime must be docker or podman, not $RUNTIME" ;; esac
+RT=$RUNTIME
+STATE_DIR="$STATE_ROOT/$SERVICE"
+LOCK_DIR="$STATE_DIR/lock"
+STATE_FILE="$STATE_DIR/state"
+AUDIT_LOG="$STATE_DIR/audit.log"
+UPSTREAM_FILE="$NGINX_DIR/$SERVICE-upstream.conf"
+SITE_FILE="$NGINX_DIR/$SERVICE-site.conf"
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+nginx_cmd() { if [ -n "$NGINX_CONF" ]; then $SUDO nginx -c "$NGINX_CONF" "$@"; else $SUDO nginx "$@"; fi; }
+listen_url() { case "$LISTEN" in *:*) echo "http://$LISTEN" ;; *) echo "http://127.0.0.1:$LISTEN" ;; esac; }
+port_of() { if [ "$1" = blue ]; then echo "$BLUE_PORT"; else echo "$GREEN_PORT"; fi; }
+other() { if [ "$1" = blue ]; then echo green; else echo blue; fi; }
+container() { echo "$SERVICE-$1"; }
+audit() { printf '%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(id -un 2>/dev/null || echo "?")" "$*" >> "$AUDIT_LOG"; }
+
+# ---------------------------------------------------------------------------------------------
+# Lock: one deploy per service at a time
+# ---------------------------------------------------------------------------------------------
+lock() {
+    mkdir -p "$STATE_DIR"
+    waited=0
+    while ! mkdir "$LOCK_DIR" 2>/dev/null; do
+        owner=$(cat "$LOCK_DIR/owner" 2>/dev/null || echo "unknown")
+        pid=$(echo "$owner" | sed -n 's/.*pid=\([0-9]*\).*/\1/p')
+        host=$(echo "$owner" | sed -n 's/.*host=\([^ ]*\).*/\1/p')
+        if [ -n "$pid" ] && [ "$host" = "$(hostname)" ] && ! kill -0 "$pid" 2>/dev/null; then
+            log "taking over a stale lock ($owner): that process is gone"
+            rm -rf "$LOCK_DIR"
+            continue
+        fi
+        if [ "$waited" -ge "$LOCK_TIMEOUT" ]; then
+            die "another deploy of $SERVICE holds the lock: $owner. Wait for it to finish, or, if it is gone, remove $LOCK_DIR"
+        fi
+        [ "$waited" -eq 0 ] && log "waiting for the lock held by $owner (up to ${LOCK_TIMEOUT}s)"
+        sleep 1
+        waited=$((waited + 1))
+    done
+    echo "pid=$$ host=$(hostname) user=$(id -un 2>/dev/null || echo "?") since=$(date -u +%Y-%m-%dT%H:%M:%SZ) action=$SUBCOMMAND" > "$LOCK_DIR/owner"
+    trap 'rm -rf "$LOCK_DIR"' EXIT
+    trap 'exit 130' INT TERM HUP
+}
+
+# ---------------------------------------------------------------------------------------------
+# State: what serves. nginx's upstream file is the truth; the state file is rebuilt from it when an
+# interrupted deploy left them apart.
+# ---------------------------------------------------------------------------------------------
+state_get() { [ -f "$STATE_FILE" ] && sed -n "s/^$1=//p" "$STATE_FILE" | tail -n 1 || true; }
+upstream_get() { [ -f "$UPSTREAM_FILE" ] && sed -n "s/^# service-deploy: .*$1=\([^ ]*\).*/\1/p" "$UPSTREAM_FILE" | head -n 1 || true; }
+state_write() {
+    tmp="$STATE_FILE.tmp.$$"
+    printf 'color=%s\ndigest=%s\nimage=%s\nprevious_color=%s\nprevious_digest=%s\nprevious_image=%s\ntime=%s\n' "$@" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$tmp"
+    mv "$tmp" "$STATE_FILE"
+}
+
+recover() {
+    serving=$(upstream_get color)
+    recorded=$(state_get color)
+    if [ -n "$serving" ] && [ "$serving" != "$recorded" ]; then
+        log "recovering: nginx serves $serving but the state says ${recorded:-nothing} (an interrupted deploy); the state follows nginx"
+        state_write "$serving" "$(upstream_get digest)" "$(upstream_get image)" "${recorded:-}" "$(state_get digest)" "$(state_get image)"
+        audit "recover color=$serving digest=$(upstream_get digest)"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Registry, architecture, image
+# ---------------------------------------------------------------------------------------------
+registry_of() { echo "${1%%/*}"; }
+
+registry_login() {
+    [ -n "$REGISTRY_USER" ] || return 0
+    reg=${REGISTRY:-$(registry_of "$IMAGE")}
+    log "logging in to $reg as $REGISTRY_USER (password from stdin)"
+    if ! out=$($RT login --username "$REGISTRY_USER" --password-stdin "$reg" 2>&1); then
+        die "registry authentication failed: $reg refused user $REGISTRY_USER ($(echo "$out" | tail -n 1)). Check the registry credentials in the stack config; nothing was changed on this host"
+    fi
+}
+
+host_arch() {
+    a=${SERVICE_DEPLOY_HOST_ARCH:-$(uname -m)}
+    case "$a" in aarch64|arm64) echo arm64 ;; x86_64|amd64) echo amd64 ;; *) echo "$a" ;; esac
+}
+
+image_platforms() {
+    # The runtime reads its own registry settings and login; skopeo is the fallback.
+    if ! raw=$($RT manifest inspect "$IMAGE" 2>&1); then
+        if command -v skopeo >/dev/null 2>&1 && raw2=$(skopeo inspect --raw "docker://$IMAGE" 2>&1); then raw=$raw2; else echo "ERROR $raw"; return 0; fi
+    fi
+    # Architectures listed by an index; a single-platform image lists none in its raw manifest.
+    list=$(echo "$raw" | tr ',{}' '\n\n\n' | sed -n 's/.*"architecture"[ ]*:[ ]*"\([^"]*\)".*/\1/p' | sort -u | tr '\n' ' ')
+    if [ -z "$list" ] && command -v skopeo >/dev/null 2>&1; then
+        list=$(skopeo inspect "docker://$IMAGE" 2>/dev/null | sed -n 's/.*"Architecture"[ ]*:[ ]*"\([^"]*\)".*/\1/p' | head -n 1)
+    fi
+    echo "$list"
+}
+
+is_auth_error() { echo "$1" | grep -Eiq 'unauthorized|denied|authentication required|401|403'; }
+
+check_arch() {
+    have=$(host_arch)
+    [ "$have" = "$ARCH" ] || die "this host is $have but the service is declared $ARCH; fix vm.architecture in the stack config. Nothing was changed"
+    platforms=$(image_platforms)
+    case "$platforms" in
+        ERROR*)
+            if is_auth_error "$platforms"; then die "registry authentication failed: $(registry_of "$IMAGE") refused to show $IMAGE ($(echo "$platforms" | tail -n 1)). Check the registry credentials; nothing was changed"; fi
+            die "cannot read the manifest of $IMAGE: $(echo "$platforms" | tail -n 1). Nothing was changed" ;;
+    esac
+    for p in $platforms; do [ "$p" = "$have" ] && { log "image holds linux/$have (platforms: $platforms)"; return 0; }; done
+    die "image $IMAGE has no linux/$have manifest (it holds: ${platforms:-no platform list}); this host is $have. Rebuild with --platform linux/amd64,linux/arm64 (seed: no matching manifest for linux/arm64/v8). Nothing was changed"
+}
+
+pull() {
+    log "pulling $IMAGE"
+    if ! out=$($RT pull "$IMAGE" 2>&1); then
+        if is_auth_error "$out"; then die "registry authentication failed: $(registry_of "$IMAGE") denied the pull of $IMAGE ($(echo "$out" | tail -n 1)). Check the registry credentials; nothing was changed"; fi
+        die "pull of $IMAGE failed: $(echo "$out" | tail -n 1). Nothing was changed"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Containers and health
+# ---------------------------------------------------------------------------------------------
+is_running() { [ "$($RT inspect -f '{{.State.Running}}' "$1" 2>/dev/null || echo false)" = true ]; }
+probe() { wget -q -T 2 -O /dev/null "http://127.0.0.1:$1$2" 2>/dev/null; }
+
+start_color() {
+    color=$1 port=$(port_of "$1") name=$(container "$1")
+    [ -n "$port" ] || die "--$color-port is required"
+    $RT rm -f "$name" >/dev/null 2>&1 || true
+    log "starting $name from $IMAGE on 127.0.0.1:$port"
+    set -- run -d --name "$name" --label "service-deploy.service=$SERVICE" --label "service-deploy.image=$IMAGE" \
+        -p "127.0.0.1:$port:$PORT" --restart "$RESTART"
+    [ -n "$MEMORY" ] && set -- "$@" --memory "$MEMORY"
+    [ -n "$CPUS" ] && set -- "$@" --cpus "$CPUS"
+    [ -n "$ENV_FILE" ] && set -- "$@" --env-file "$ENV_FILE"
+    out=$($RT "$@" "$IMAGE" 2>&1) || die "could not start $name: $(echo "$out" | tail -n 1)"
+}
+
+fail_new() {
+    name=$1; shift
+    log "ERROR: $*"
+    log "last 50 lines of $name:"
+    $RT logs --tail 50 "$name" 2>&1 | sed 's/^/    | /' >&2 || true
+    $RT rm -f "$name" >/dev/null 2>&1 || true
+    audit "deploy failed image=$IMAGE reason=$*"
+    die "the new version did not become ready; it was removed and the previous version keeps serving. Fix the app (see the log above) and deploy again"
+}
+
+wait_ready() {
+    color=$1 port=$(port_of "$1") name=$(container "$1")
+    log "waiting for $READINESS on 127.0.0.1:$port (up to ${HEALTH_TIMEOUT}s)"
+    i=0
+    while [ "$i" -lt "$HEALTH_TIMEOUT" ]; do
+        if probe "$port" "$READINESS"; then HEALTHY_AT=$(now_ms); log "$name is ready after ${i}s"; return 0; fi
+        restarts=$($RT inspect -f '{{.RestartCount}}' "$name" 2>/dev/null || echo 0)
+        if [ "${restarts:-0}" -ge 3 ] 2>/dev/null; then fail_new "$name" "$name is crash-looping (restarted $restarts times)"; fi
+        if ! is_running "$name" && [ "$RESTART" = "no" ]; then fail_new "$name" "$name exited"; fi
+        sleep 1
+        i=$((i + 1))
+    done
+    fail_new "$name" "$name was not ready on $READINESS within ${HEALTH_TIMEOUT}s"
+}
+
+# ---------------------------------------------------------------------------------------------
+# nginx
+# ---------------------------------------------------------------------------------------------
+write_site() {
+    tmp="$SITE_FILE.tmp.$$"
+    {
+        echo "# service-deploy: site of $SERVICE (written by service-deploy.sh)"
+        echo "server {"
+        if [ -n "$TLS_CERT" ]; then
+            echo "    listen $LISTEN ssl;"
+            echo "    ssl_certificate $TLS_CERT;"
+            echo "    ssl_certificate_key $TLS_KEY;"
+            echo "    ssl_protocols TLSv1.2 TLSv1.3;"
+        else
+            echo "    listen $LISTEN;"
+        fi
+        echo "    server_name $SERVER_NAME;"
+        echo "    location / {"
+        echo "        proxy_pass http://${SERVICE}_backend;"
+        echo "        proxy_http_version 1.1;"
+        echo "        proxy_set_header Connection \"\";"
+        echo "        proxy_set_header Host \$host;"
+        echo "        proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
+        echo "        proxy_set_header X-Forwarded-Proto \$scheme;"
+        echo "        proxy_next_upstream error timeout http_502 http_503;"
+        echo "    }"
+        echo "}"
+    } > "$tmp"
+    if [ -f "$SITE_FILE" ] && cmp -s "$tmp" "$SITE_FILE"; then rm -f "$tmp"; else mv "$tmp" "$SITE_FILE"; fi
+}
+
+switch_to() {
+    color=$1 port=$(port_of "$1")
+    previous=""; [ -f "$UPSTREAM_FILE" ] && previous=$(cat "$UPSTREAM_FILE")
+    tmp="$UPSTREAM_FILE.tmp.$$"
+    printf '# service-deploy: service=%s color=%s digest=%s image=%s\nupstream %s_backend {\n    server 127.0.0.1:%s;\n    keepalive 16;\n}\n' \
+        "$SERVICE" "$color" "${IMAGE##*@}" "$IMAGE" "$SERVICE" "$port" > "$tmp"
+    mv "$tmp" "$UPSTREAM_FILE"
+    write_site
+    if ! out=$(nginx_cmd -t 2>&1); then
+        if [ -n "$previous" ]; then printf '%s\n' "$previous" > "$UPSTREAM_FILE"; else rm -f "$UPSTREAM_FILE"; fi
+        die "nginx -t rejected the new configuration ($(echo "$out" | tail -n 1)); the previous upstream was restored"
+    fi
+    nginx_cmd -s reload || die "nginx reload failed; run nginx -t and check $UPSTREAM_FILE"
+    SWITCHED_AT=$(now_ms)
+    log "nginx now sends $SERVICE to $color (127.0.0.1:$port)"
+}
+
+prune_images() {
+    keep_images=$(sed -n 's/.* deploy ok .*image=\([^ ]*\).*/\1/p' "$AUDIT_LOG" 2>/dev/null | awk '!seen[$0]++' | tail -n "$((KEEP + 1))")
+    for img in $($RT images --filter "label=service-deploy.service=$SERVICE" --format '{{.Repository}}@{{.Digest}}' 2>/dev/null | sort -u); do
+        echo "$keep_images" | grep -qxF "$img" || $RT rmi "$img" >/dev/null 2>&1 || true
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Subcommands
+# ---------------------------------------------------------------------------------------------
+deploy() {
+    case "$IMAGE" in *@sha256:*) ;; *) die "--image must be pinned by digest (<repo>@sha256:<digest>), got ${IMAGE:-nothing}" ;; esac
+    [ -z "$ENV_FILE" ] || [ -r "$ENV_FILE" ] || die "env file $ENV_FILE is missing; copy it before deploying"
+    lock
+    recover
+    active=$(state_get color)
+    if [ -n "$active" ] && [ "$(state_get image)" = "$IMAGE" ] && is_running "$(container "$active")" && probe "$(port_of "$active")" "$READINESS"; then
+        write_site
+        log "$IMAGE is already active on $active and healthy; nothing to do"
+        echo "ACTIVE service=$SERVICE color=$active digest=${IMAGE##*@} changed=false"
+        return 0
+    fi
+    registry_login
+    check_arch
+    pull
+    new=blue; [ "$active" = blue ] && new=green
+    start_color "$new"
+    wait_ready "$new"
+    switch_to "$new"
+    state_write "$new" "${IMAGE##*@}" "$IMAGE" "${active:-}" "$(state_get digest)" "$(state_get image)"
+    audit "deploy ok color=$new image=$IMAGE"
+    echo "TIMING healthy_at=$HEALTHY_AT switched_at=$SWITCHED_AT"
+    if [ -n "$active" ]; then
+        log "draining $(container "$active") for ${DRAIN}s, then stopping it (kept for rollback)"
+        sleep "$DRAIN"
+        $RT stop -t 10 "$(container "$active")" >/dev/null 2>&1 || true
+    fi
+    prune_images
+    echo "ACTIVE service=$SERVICE color=$new digest=${IMAGE##*@} changed=true"
+}
+
+rollback() {
+    started=$(now_ms)
+    lock
+    recover
+    active=$(state_get color)
+    back=$(state_get previous_color)
+    IMAGE=$(state_get previous_image)
+    [ -n "$back" ] && [ -n "$IMAGE" ] || die "no previous version is recorded for $SERVICE; deploy the digest you want instead"
+    name=$(container "$back")
+    $RT inspect "$name" >/dev/null 2>&1 || die "the previous container $name is gone; deploy $IMAGE instead"
+    log "rolling back to $name ($IMAGE) without pulling"
+    $RT start "$name" >/dev/null || die "could not start $name"
+    wait_ready "$back"
+    switch_to "$back"
+    state_write "$back" "${IMAGE##*@}" "$IMAGE" "$active" "$(state_get digest)" "$(state_get image)"
+    audit "rollback ok color=$back image=$IMAGE"
+    echo "TIMING started_at=$started switched_at=$SWITCHED_AT"
+    log "draining $(container "$active") for ${DRAIN}s, then stopping it (kept)"
+    sleep "$DRAIN"
+    $RT stop -t 10 "$(container "$active")" >/dev/null 2>&1 || true
+    echo "ACTIVE service=$SERVICE color=$back digest=${IMAGE##*@} changed=true"
+}
+
+status() {
+    recover
+    active=$(state_get color)
+    [ -n "$active" ] || { echo "STATUS service=$SERVICE active=none"; exit 1; }
+    health=unhealthy
+    probe "$(port_of "$active")" "$READINESS" && health=healthy
+    echo "STATUS service=$SERVICE color=$active digest=$(state_get digest) health=$health since=$(state_get time)"
+    [ "$health" = healthy ]
+}
+
+remove() {
+    lock
+    for c in blue green; do $RT rm -f "$(container "$c")" >/dev/null 2>&1 || true; done
+    rm -f "$UPSTREAM_FILE" "$SITE_FILE"
+    nginx_cmd -t >/dev/null 2>&1 && nginx_cmd -s reload || log "nginx was not reloaded; check its configuration"
+    rm -f "$STATE_FILE"
+    audit "remove ok"
+    echo "REMOVED service=$SERVICE"
+}
+
+watchdog_check() {
+    counter="$STATE_DIR/watchdog-failures"
+    active=$(state_get color)
+    [ -n "$active" ] || exit 0
+    if wget -q -T 5 -O /dev/null --header "Host: $SERVER_NAME" "$(listen_url)$HEALTH" 2>/dev/null; then
+        echo 0 > "$counter"; echo "WATCHDOG service=$SERVICE healthy"; return 0
+    fi
+    n=$(( $(cat "$counter" 2>/dev/null || echo 0) + 1 ))
+    echo "$n" > "$counter"
+    log "health check $n/3 failed on $HEALTH"
+    [ "$n" -ge 3 ] || { echo "WATCHDOG service=$SERVICE failures=$n"; return 0; }
+    log "3 consecutive failures: restarting $(container "$active")"
+    $RT restart "$(container "$active")" >/dev/null 2>&1 || log "restart of $(container "$active") failed"
+    audit "watchdog restart color=$active"
+    if [ -n "$WEBHOOK_FILE" ] && [ -r "$WEBHOOK_FILE" ]; then
+        wget -q -T 5 -O /dev/null --header "Content-Type: application/json" \
+            --post-data "{\"text\":\"service-deploy: $SERVICE on $(hostname) failed $HEALTH 3 times; restarted the $active container\"}" \
+            "$(cat "$WEBHOOK_FILE")" 2>/dev/null || log "webhook post failed"
+    fi
+    echo 0 > "$counter"
+    echo "WATCHDOG service=$SERVICE restarted=$active"
+}
+
+watchdog_install() {
+    self=$(readlink -f "$0")
+    args="watchdog-check --service=$SERVICE --runtime=$RT --state-dir=$STATE_ROOT --listen=$LISTEN --server-name=$SERVER_NAME --health-path=$HEALTH --webhook-file=$WEBHOOK_FILE"
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+        printf '[Unit]\nDescription=service-deploy watchdog of %s\n\n[Service]\nType=oneshot\nExecStart=/bin/sh %s %s\n' "$SERVICE" "$self" "$args" | $SUDO tee "/etc/systemd/system/service-deploy-$SERVICE-watchdog.service" >/dev/null
+        printf '[Unit]\nDescription=service-deploy watchdog of %s\n\n[Timer]\nOnBootSec=%ss\nOnUnitActiveSec=%ss\n\n[Install]\nWantedBy=timers.target\n' "$SERVICE" "$INTERVAL" "$INTERVAL" | $SUDO tee "/etc/systemd/system/service-deploy-$SERVICE-watchdog.timer" >/dev/null
+        $SUDO systemctl daemon-reload && $SUDO systemctl enable --now "service-deploy-$SERVICE-watchdog.timer" >/dev/null
+        echo "WATCHDOG_INSTALLED service=$SERVICE via=systemd"
+    else
+        line="* * * * * /bin/sh $self $args >/dev/null 2>&1 # service-deploy-$SERVICE"
+        { crontab -l 2>/dev/null | grep -v "# service-deploy-$SERVICE\$" || true; echo "$line"; } | crontab -
+        echo "WATCHDOG_INSTALLED service=$SERVICE via=cron"
+    fi
+}
+
+mkdir -p "$STATE_DIR"
+case "$SUBCOMMAND" in
+    deploy) deploy ;;
+    rollback) rollback ;;
+    status) status ;;
+    remove) remove ;;
+    watchdog-check) watchdog_check ;;
+    watchdog-install) watchdog_install ;;
+    *) die "unknown subcommand $SUBCOMMAND (deploy, rollback, status, remove, watchdog-check, watchdog-install)" ;;
+esac

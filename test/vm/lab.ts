@@ -1,0 +1,224 @@
+/**
+ * A loopback "Oracle VM" for the VM target's real runs: openssh-server on 127.0.0.1:2222 with a
+ * pinned host key and a generated client key, docker-registry on 127.0.0.1:5000 with an htpasswd
+ * user, nginx on 127.0.0.1:8088, a webhook receiver on 127.0.0.1:8099, and podman (runc, lowered
+ * ulimits) reached through the SSH session. Everything binds to 127.0.0.1 and stops in `stop()`.
+ *
+ * Test images are made offline: a rootfs holding Debian's busybox-static, imported once per
+ * architecture and pushed as an amd64+arm64 index (or a single-platform one where a test needs it).
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const SSH_PORT = 2222;
+export const REGISTRY = "127.0.0.1:5000";
+export const NGINX_LISTEN = "127.0.0.1:8088";
+export const HOOK_PORT = 8099;
+export const REGISTRY_USER = "deployer";
+export const REGISTRY_PASSWORD = "lab-registry-password";
+
+const sh = (cmd: string, opts: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
+    execFileSync("bash", ["-c", cmd], { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], ...opts });
+
+export interface RunResult { code: number | null; stdout: string; stderr: string; ms: number }
+
+export class Lab {
+    readonly dir: string;
+    readonly env: NodeJS.ProcessEnv;
+    private procs: ChildProcess[] = [];
+
+    constructor() {
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "sd-vm-lab-"));
+        this.env = {
+            ...process.env,
+            CONTAINERS_CONF: path.join(this.dir, "containers.conf"),
+            CONTAINERS_REGISTRIES_CONF: path.join(this.dir, "registries.conf"),
+            PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+        };
+    }
+
+    get nginxConf() { return path.join(this.dir, "nginx.conf"); }
+    get nginxDir() { return path.join(this.dir, "nginx.d"); }
+    get stateDir() { return path.join(this.dir, "state"); }
+    get hostRoot() { return path.join(this.dir, "opt"); }
+    get hooksLog() { return path.join(this.dir, "hooks.log"); }
+
+    /** Start every daemon. Throws with the daemon's own log when one does not come up. */
+    start(): void {
+        const d = this.dir;
+        fs.writeFileSync(path.join(d, "containers.conf"), '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n');
+        fs.writeFileSync(path.join(d, "registries.conf"), `unqualified-search-registries = []\n[[registry]]\nlocation = "${REGISTRY}"\ninsecure = true\n`);
+        fs.mkdirSync(this.nginxDir, { recursive: true });
+        fs.mkdirSync(this.stateDir, { recursive: true });
+        fs.mkdirSync(this.hostRoot, { recursive: true });
+
+        // sshd: pinned host key, key-only root login, the lab's container config in every session.
+        sh(`ssh-keygen -q -t ed25519 -N '' -f ${d}/host_key && ssh-keygen -q -t ed25519 -N '' -f ${d}/client_key && cp ${d}/client_key.pub ${d}/authorized_keys && chmod 600 ${d}/authorized_keys && mkdir -p /run/sshd`);
+        fs.writeFileSync(path.join(d, "known_hosts"), `[127.0.0.1]:${SSH_PORT} ${fs.readFileSync(path.join(d, "host_key.pub"), "utf8")}`);
+        fs.writeFileSync(path.join(d, "sshd_config"), [
+            `Port ${SSH_PORT}`, "ListenAddress 127.0.0.1", `HostKey ${d}/host_key`, `PidFile ${d}/sshd.pid`,
+            `AuthorizedKeysFile ${d}/authorized_keys`, "PermitRootLogin prohibit-password", "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no", "MaxStartups 30:30:60",
+            `SetEnv CONTAINERS_CONF=${this.env.CONTAINERS_CONF} CONTAINERS_REGISTRIES_CONF=${this.env.CONTAINERS_REGISTRIES_CONF} PATH=${this.env.PATH}`,
+            "",
+        ].join("\n"));
+        this.daemon("/usr/sbin/sshd", ["-f", `${d}/sshd_config`, "-D", "-e"], "sshd");
+
+        // The registry, with one htpasswd user.
+        sh(`htpasswd -Bbn ${REGISTRY_USER} ${REGISTRY_PASSWORD} > ${d}/htpasswd`);
+        fs.writeFileSync(path.join(d, "registry.yml"), [
+            "version: 0.1", "log:", "  level: warn", "storage:", "  filesystem:", `    rootdirectory: ${d}/registry`, "  delete:", "    enabled: true",
+            "http:", `  addr: ${REGISTRY}`, "auth:", "  htpasswd:", "    realm: lab", `    path: ${d}/htpasswd`, "",
+        ].join("\n"));
+        this.daemon("/usr/bin/docker-registry", ["serve", `${d}/registry.yml`], "registry");
+
+        // nginx with the deploy's include directory.
+        fs.writeFileSync(this.nginxConf, [
+            "worker_processes 2;", `pid ${d}/nginx.pid;`, `error_log ${d}/nginx-error.log warn;`, "events { worker_connections 1024; }",
+            "http {", "    access_log off;", `    client_body_temp_path ${d}/nginx-tmp;`, `    proxy_temp_path ${d}/nginx-tmp;`,
+            `    include ${this.nginxDir}/*.conf;`, "}", "",
+        ].join("\n"));
+        fs.mkdirSync(path.join(d, "nginx-tmp"), { recursive: true });
+        sh(`nginx -c ${this.nginxConf}`);
+
+        // A webhook receiver: busybox httpd with a CGI that appends the POST body to hooks.log.
+        fs.mkdirSync(path.join(d, "hook", "cgi-bin"), { recursive: true });
+        fs.writeFileSync(path.join(d, "hook", "cgi-bin", "hook"), `#!/bin/sh\nhead -c "\${CONTENT_LENGTH:-0}" >> ${this.hooksLog}\necho >> ${this.hooksLog}\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n`, { mode: 0o755 });
+        this.daemon("/bin/busybox", ["httpd", "-f", "-p", `127.0.0.1:${HOOK_PORT}`, "-h", `${d}/hook`], "hook");
+
+        this.waitFor(() => this.ssh("true").code === 0, "sshd");
+        this.waitFor(() => spawnSync("bash", ["-c", `wget -q -O /dev/null --user ${REGISTRY_USER} --password ${REGISTRY_PASSWORD} http://${REGISTRY}/v2/`]).status === 0, "registry");
+        sh(`podman login --username ${REGISTRY_USER} --password-stdin ${REGISTRY}`, { env: this.env, input: REGISTRY_PASSWORD });
+    }
+
+    private daemon(cmd: string, args: string[], name: string): void {
+        const log = fs.openSync(path.join(this.dir, `${name}.log`), "a");
+        const p = spawn(cmd, args, { env: this.env, stdio: ["ignore", log, log], detached: false });
+        this.procs.push(p);
+    }
+
+    private waitFor(ok: () => boolean, what: string, seconds = 20): void {
+        const until = Date.now() + seconds * 1000;
+        while (Date.now() < until) {
+            if (ok()) return;
+            spawnSync("sleep", ["0.2"]);
+        }
+        const logs = fs.readdirSync(this.dir).filter((f) => f.endsWith(".log")).map((f) => `${f}: ${fs.readFileSync(path.join(this.dir, f), "utf8").slice(-2000)}`).join("\n");
+        throw new Error(`${what} did not come up within ${seconds}s\n${logs}`);
+    }
+
+    /** Run a command on the "host" over SSH, as the component does (key auth, pinned host key). */
+    ssh(command: string, opts: { input?: string; env?: Record<string, string> } = {}): RunResult {
+        const prefix = Object.entries(opts.env ?? {}).map(([k, v]) => `export ${k}=${v}; `).join("");
+        const started = Date.now();
+        const r = spawnSync("ssh", this.sshArgs(prefix + command), { encoding: "utf8", input: opts.input ?? "", timeout: 180_000 });
+        return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+    }
+
+    /** The same, in the background (for concurrent and interrupted deploys). */
+    sshAsync(command: string, opts: { input?: string } = {}): { proc: ChildProcess; done: Promise<RunResult> } {
+        const started = Date.now();
+        const proc = spawn("ssh", this.sshArgs(command), { stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "", stderr = "";
+        proc.stdout!.on("data", (x) => (stdout += x));
+        proc.stderr!.on("data", (x) => (stderr += x));
+        proc.stdin!.end(opts.input ?? "");
+        const done = new Promise<RunResult>((resolve) => proc.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })));
+        return { proc, done };
+    }
+
+    sshArgs(command: string): string[] {
+        return ["-p", String(SSH_PORT), "-i", path.join(this.dir, "client_key"), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+            "-o", `UserKnownHostsFile=${path.join(this.dir, "known_hosts")}`, "-o", "LogLevel=ERROR", "root@127.0.0.1", command];
+    }
+
+    /** Copy a file to the host with the given mode (what remote.CopyToRemote does, over ssh here). */
+    copy(content: string, remotePath: string, mode = "0644"): void {
+        const r = spawnSync("ssh", this.sshArgs(`umask 077 && mkdir -p "$(dirname '${remotePath}')" && cat > '${remotePath}' && chmod ${mode} '${remotePath}'`), { input: content, encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`copy to ${remotePath} failed: ${r.stderr}`);
+    }
+
+    /**
+     * Build and push a test app image as an index of the given architectures; returns
+     * `<registry>/<name>@sha256:<digest>`. `variant` decides the app's behaviour.
+     */
+    image(name: string, tag: string, variant: "ok" | "no-readiness" | "crash", version: string, archs: string[] = ["amd64", "arm64"]): string {
+        const root = path.join(this.dir, "images", `${name}-${tag}`);
+        fs.mkdirSync(path.join(root, "bin"), { recursive: true });
+        fs.mkdirSync(path.join(root, "www"), { recursive: true });
+        fs.copyFileSync("/bin/busybox", path.join(root, "bin", "busybox"));
+        for (const a of ["sh", "httpd", "sleep", "cat", "wget", "kill", "rm"]) fs.symlinkSync("busybox", path.join(root, "bin", a));
+        for (const p of ["liveness", "health", "version"]) fs.writeFileSync(path.join(root, "www", p), `ok ${version}\n`);
+        if (variant !== "no-readiness") fs.writeFileSync(path.join(root, "www", "readiness"), `ready ${version}\n`);
+        // PID 1 traps TERM (or every stop waits 10 s) and refuses to start without its env.
+        fs.writeFileSync(path.join(root, "start"), [
+            "#!/bin/sh",
+            variant === "crash" ? 'echo "boom: the app crashed on start" >&2; exit 1' : "",
+            '[ -n "${DATABASE_URL:-}" ] || { echo "DATABASE_URL is not set: refusing to start" >&2; exit 1; }',
+            `echo "app ${version} starting on :8080"`,
+            "httpd -f -p 8080 -h /www &",
+            "pid=$!",
+            'trap \'kill "$pid"; exit 0\' TERM INT',
+            'wait "$pid"',
+            "",
+        ].join("\n"), { mode: 0o755 });
+        sh(`tar -C ${root} -cf ${root}.tar .`);
+        const list = `${REGISTRY}/${name}:${tag}`;
+        const e = this.env;
+        sh(`podman manifest rm ${list} >/dev/null 2>&1 || true; podman manifest create ${list} >/dev/null`, { env: e });
+        for (const a of archs) {
+            sh(`podman import --arch ${a} --change 'CMD ["/start"]' ${root}.tar ${list}-${a} >/dev/null && podman manifest add ${list} containers-storage:${list}-${a} >/dev/null`, { env: e });
+        }
+        sh(`podman manifest push --all --format v2s2 --digestfile ${root}.digest ${list} docker://${list} >/dev/null 2>&1`, { env: e });
+        return `${REGISTRY}/${name}@${fs.readFileSync(`${root}.digest`, "utf8").trim()}`;
+    }
+
+    /** Everything nginx serves for a path, through the front door. */
+    get(p: string): { status: number; body: string } {
+        const r = spawnSync("bash", ["-c", `wget -S -q -O - http://${NGINX_LISTEN}${p} 2>&1`], { encoding: "utf8" });
+        const status = Number(/HTTP\/1\.\d (\d{3})/.exec(r.stdout)?.[1] ?? 0);
+        return { status, body: r.stdout.split("\n").filter((l) => !l.startsWith("  ")).join("\n").trim() };
+    }
+
+    /**
+     * wrk against nginx for `seconds`, in the background; resolves with requests and failures.
+     * Each request on its own connection (`Connection: close`): an nginx reload closes its idle
+     * keep-alive client connections, which HTTP clients retry but wrk counts as read errors, so
+     * keep-alive would measure wrk, not the deploy. A slow answer is not a failed one: the
+     * timeout is 10 s (wrk's 2 s default trips on this shared 2-core machine while podman starts
+     * a container). The README's VM section says so.
+     */
+    load(seconds: number, connections = 16): Promise<{ requests: number; failed: number; raw: string }> {
+        return new Promise((resolve) => {
+            const p = spawn("wrk", ["-t", "2", "-c", String(connections), "-d", `${seconds}s`, "-H", "Connection: close", "--timeout", "10s", "--latency", `http://${NGINX_LISTEN}/health`], { stdio: ["ignore", "pipe", "pipe"] });
+            let out = "";
+            p.stdout.on("data", (x) => (out += x));
+            p.on("close", () => resolve(parseWrk(out)));
+        });
+    }
+
+    stop(): void {
+        spawnSync("bash", ["-c", `nginx -c ${this.nginxConf} -s stop 2>/dev/null; podman rm -af -t 1 >/dev/null 2>&1; true`], { env: this.env });
+        for (const p of this.procs) p.kill("SIGTERM");
+        spawnSync("bash", ["-c", `[ -f ${this.dir}/sshd.pid ] && kill $(cat ${this.dir}/sshd.pid) 2>/dev/null; true`]);
+    }
+}
+
+/** Requests and failures (non-2xx plus socket errors) from wrk's report. Pure. */
+export function parseWrk(out: string): { requests: number; failed: number; raw: string } {
+    const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+    const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+    const socketErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+    return { requests, failed: non2xx + socketErrors, raw: out };
+}
+
+/** Whether this machine can run the lab (the packages .ci/run installs). */
+export function labAvailable(): string | undefined {
+    for (const bin of ["/usr/sbin/sshd", "/usr/bin/podman", "/usr/bin/docker-registry", "/usr/sbin/nginx", "/usr/bin/wrk", "/usr/bin/skopeo", "/bin/busybox", "/usr/bin/htpasswd"]) {
+        if (!fs.existsSync(bin)) return `${bin} is missing (apt-get install openssh-server podman podman-docker nginx-light docker-registry skopeo wrk apache2-utils busybox-static)`;
+    }
+    return undefined;
+}
