@@ -11,6 +11,7 @@ import { EcrRepository, ecrAuth, ecrRegistryId } from "./components/aws/ecr";
 import { AwsTarget } from "./components/aws/target";
 import { ArtifactRepository, gcpRegistryAuth, isArtifactRegistry } from "./components/gcp/artifact-registry";
 import { GcpTarget } from "./components/gcp/target";
+import { VmTarget } from "./components/vm/target";
 
 const config = loadStackConfig();
 const stack = pulumi.getStack();
@@ -49,6 +50,11 @@ const gcpTarget = gcpServices.length > 0
     ? new GcpTarget("gcp", { config, services: gcpServices, images, secrets: secrets.values, stack })
     : undefined;
 
+const vmServices = config.services.filter((s) => s.target === "vm");
+const vmTarget = vmServices.length > 0
+    ? new VmTarget("vm", { config, services: vmServices, images, secrets: secrets.values })
+    : undefined;
+
 export const environment = config.environment;
 export const services = Object.fromEntries(config.services.map((s) => [s.name, {
     target: s.target,
@@ -57,6 +63,7 @@ export const services = Object.fromEntries(config.services.map((s) => [s.name, {
     platforms: images[s.name].platforms,
     ...(awsTarget?.services[s.name] ?? {}),
     ...(gcpTarget?.services[s.name] ?? {}),
+    ...(vmTarget?.services[s.name] ?? {}),
 }]));
 export const databaseEndpoint = awsTarget?.databaseEndpoint;
 export const alarmTopicArn = awsTarget?.alarmTopicArn;

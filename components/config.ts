@@ -18,7 +18,7 @@ export const ARCHITECTURES = ["amd64", "arm64"] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 export const platformOf = (arch: Architecture): string => `linux/${arch}`;
 
-export const TARGETS = ["aws", "gcp"] as const;
+export const TARGETS = ["aws", "gcp", "vm"] as const;
 export type Target = (typeof TARGETS)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -304,6 +304,59 @@ const gcpSchema = strict({
     artifactRepository: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a repository id (a-z, 0-9, -)").default("services"),
 });
 
+const sshHostKey = z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/=]+$/, "must be the host's public key line, e.g. ssh-ed25519 AAAA... (ssh-keyscan -t ed25519 <host>)");
+const hostSchema = strict({
+    /** Stable logical name of the host (resource names derive from it). */
+    name: slug,
+    /** Address SSH connects to. */
+    address: z.string().min(1),
+    /** @default "deploy" */
+    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix user name").default("deploy"),
+    /** @default 22 */
+    port: z.number().int().min(1).max(65535).default(22),
+    /** The host's SSH public key, pinned: a host that answers with another key is refused. */
+    hostKey: sshHostKey,
+});
+
+const vmSchema = strict({
+    /** The hosts; deploys go one batch at a time and stop at the first failure. */
+    hosts: z.array(hostSchema).min(1, "declare at least one host"),
+    /** A jump host in front of the hosts. @default none */
+    bastion: strict({ address: z.string().min(1), user: z.string().default("deploy"), port: z.number().int().min(1).max(65535).default(22), hostKey: sshHostKey }).optional(),
+    /** Declared secret holding the SSH private key (`pulumi config set --secret <name> < key`). */
+    sshKeySecret: z.string().min(1),
+    /** Container runtime on the hosts. @default "docker" */
+    runtime: z.enum(["docker", "podman"]).default("docker"),
+    /** Hosts deployed at once. @default 1 */
+    batchSize: z.number().int().min(1).max(100).default(1),
+    /** nginx in front: server name, listen port, optional TLS files on the host. */
+    nginx: strict({
+        serverName: z.string().min(1),
+        /** @default 443 with TLS files, else 80 */
+        listen: z.number().int().min(1).max(65535).optional(),
+        /** @default none (plain HTTP behind something that terminates TLS) */
+        tlsCertificatePath: z.string().startsWith("/").optional(),
+        /** @default none */
+        tlsKeyPath: z.string().startsWith("/").optional(),
+    }),
+    /** Seconds the old color keeps serving in-flight requests after the switch. @default 10 */
+    drainSeconds: z.number().int().min(0).max(600).default(10),
+    /** Seconds the new color has to become ready. @default 30 (Kamal's deploy timeout) */
+    healthTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
+    /** Previous versions kept for rollback. @default 2 */
+    keepVersions: z.number().int().min(1).max(10).default(2),
+    /** First loopback port of the colors (service i uses portBase+2i and portBase+2i+1). @default 18000 */
+    portBase: z.number().int().min(1024).max(65000).default(18000),
+    /** @default "unless-stopped" */
+    restart: z.enum(["no", "on-failure", "always", "unless-stopped"]).default("unless-stopped"),
+    /** Registry login for private images: user, and the declared secret with its password. @default none (public images) */
+    registry: strict({ user: z.string().min(1), passwordSecret: z.string().min(1) }).optional(),
+    /** The health watchdog: interval, and a declared secret with a webhook URL. */
+    watchdog: strict({ intervalSeconds: z.number().int().min(10).max(3600).default(60), webhookSecret: z.string().min(1).optional() }).default({ intervalSeconds: 60 }),
+    /** An uptime alarm on the public URL through the cloud the stack already uses. @default none */
+    monitoring: strict({ provider: z.enum(["aws", "gcp"]), url: z.url({ protocol: /^https?$/ }) }).optional(),
+});
+
 /** Shape of the config keys, before secrets are added. Keys are the part after `service-deploy:`. */
 export const stackConfigShape = {
     /** Environment name: staging, production, or any other. */
@@ -319,6 +372,7 @@ export const stackConfigShape = {
     network: networkSchema.default({ mode: "create", cidrBlock: "10.0.0.0/16" }),
     aws: awsSchema.optional(),
     gcp: gcpSchema.optional(),
+    vm: vmSchema.optional(),
 };
 
 const stackConfigSchema = strict(stackConfigShape);
@@ -343,6 +397,8 @@ export interface Sizing {
  * 512 MiB in staging, 1 GiB in production.
  */
 export function defaultSizing(production: boolean, target: Target = "aws"): Sizing {
+    // Seed section 2: production 1 GB / 1 CPU, staging 512 MB / 0.5 CPU on the VM.
+    if (target === "vm") return production ? { vcpu: 1, memoryMiB: 1024, desiredCount: 1 } : { vcpu: 0.5, memoryMiB: 512, desiredCount: 1 };
     if (target === "gcp") return production ? { vcpu: 1, memoryMiB: 1024, desiredCount: 1 } : { vcpu: 1, memoryMiB: 512, desiredCount: 1 };
     return production ? { vcpu: 1, memoryMiB: 2048, desiredCount: 3 } : { vcpu: 0.5, memoryMiB: 1024, desiredCount: 1 };
 }
@@ -593,7 +649,10 @@ function normalizeService(s: ServiceConfig, i: number, production: boolean, raw:
     const memoryMiB = s.memoryMiB ?? (s.vcpu === undefined || s.target === "gcp" ? d.memoryMiB : fargateMemoryOptions(vcpu)[0]);
     const architecture = s.architecture ?? defaultArchitecture(s.target);
     let cloudRun: CloudRunConfig | undefined;
-    if (s.target === "aws") {
+    if (s.target === "vm") {
+        if ("build" in s.image) problems.push({ key: keyOf([...base, "image", "build"]), message: "the vm target runs prebuilt images: build and push in CI (--platform linux/amd64,linux/arm64) and set image.ref to the digest" });
+        if (s.cloudRun) problems.push({ key: keyOf([...base, "cloudRun"]), message: `service "${s.name}" targets vm; cloudRun settings apply to target gcp only` });
+    } else if (s.target === "aws") {
         const sizeProblem = fargateSizeProblem(vcpu, memoryMiB);
         if (sizeProblem) problems.push({ key: keyOf([...base, "memoryMiB"]), message: sizeProblem });
         if (s.cloudRun) problems.push({ key: keyOf([...base, "cloudRun"]), message: `service "${s.name}" targets aws; cloudRun settings apply to target gcp only` });
@@ -645,6 +704,18 @@ function checkCrossField(raw: Partial<RawStackConfig>, services: [number, Servic
     const readsDb = ([, s]: [number, ServiceConfig]) => Object.values(s.env).some((e) => "from" in e && e.from.startsWith("database."));
     const dbTargets = [...new Set(services.filter(readsDb).map(([, s]) => s.target))];
     if (dbTargets.length > 1) problems.push({ key: `${PROJECT}:database`, message: `services on ${dbTargets.join(" and ")} read the database; a stack's database lives on one target, so keep its readers on one` });
+    const usesVm = services.some(([, s]) => s.target === "vm");
+    if (usesVm && !raw.vm && !problems.some((p) => p.key.startsWith(`${PROJECT}:vm`))) problems.push({ key: `${PROJECT}:vm`, message: "a service targets vm, so set vm.hosts, vm.sshKeySecret and vm.nginx.serverName" });
+    if (raw.vm && raw.secrets) {
+        const refs: [string, string | undefined][] = [["vm.sshKeySecret", raw.vm.sshKeySecret], ["vm.registry.passwordSecret", raw.vm.registry?.passwordSecret], ["vm.watchdog.webhookSecret", raw.vm.watchdog.webhookSecret]];
+        for (const [k, name] of refs) {
+            if (name !== undefined && !(name in raw.secrets)) problems.push({ key: `${PROJECT}:${k}`, message: `must name a declared secret (declared: ${Object.keys(raw.secrets).join(", ") || "none"})` });
+        }
+        if (!!raw.vm.nginx.tlsCertificatePath !== !!raw.vm.nginx.tlsKeyPath) problems.push({ key: `${PROJECT}:vm.nginx.tlsKeyPath`, message: "set tlsCertificatePath and tlsKeyPath together" });
+        const names = raw.vm.hosts.map((h) => h.name);
+        names.forEach((n, i) => { if (names.indexOf(n) !== i) problems.push({ key: `${PROJECT}:vm.hosts[${i}].name`, message: `duplicate host name "${n}"` }); });
+    }
+    if (dbTargets.includes("vm")) problems.push({ key: `${PROJECT}:database`, message: "the vm target does not create a database; point DATABASE_URL at an existing one with a secret ({ secret: <name> })" });
     if (usesGcp && raw.gcp?.databaseConnection === "private-ip" && (!raw.gcp.network || !raw.gcp.subnetwork)) {
         problems.push({ key: `${PROJECT}:gcp.network`, message: "databaseConnection private-ip needs gcp.network and gcp.subnetwork (Direct VPC egress)" });
     }

@@ -176,6 +176,14 @@ function mockState(type: string, name: string, inputs: Record<string, any>, regi
         case "gcp:secretmanager/secretVersion:SecretVersion":
             Object.assign(s, { version: "1", name: `${inputs.secret}/versions/1` });
             break;
+        case "command:remote:Command": {
+            // What deploy.sh prints last, so outputs that parse it have a value.
+            const create = String(inputs.create ?? "");
+            const svc = /--service='([^']+)'/.exec(create)?.[1];
+            const digest = /--image='[^'@]+@(sha256:[0-9a-f]{64})'/.exec(create)?.[1];
+            Object.assign(s, { stdout: svc && digest && create.includes("' deploy ") ? `ACTIVE service=${svc} color=blue digest=${digest} changed=true` : "", stderr: "" });
+            break;
+        }
         case "gcp:monitoring/notificationChannel:NotificationChannel":
             Object.assign(s, { name: `projects/${gcp.project}/notificationChannels/${Buffer.from(name).toString("hex").slice(0, 16)}` });
             break;

@@ -78,6 +78,12 @@ export interface DeployOptions {
     registryUser?: string;
     /** @default the image's registry */
     registry?: string;
+    /**
+     * Changes when the env file's content changes, so Pulumi re-runs the deploy (an update, not
+     * a replacement); an HMAC under a per-service random key, so it reveals nothing of the values.
+     * @default undefined
+     */
+    envVersion?: string;
     /** Host-side directories (tests point them at a sandbox). @default the script's defaults */
     stateDir?: string;
     nginxConf?: string;
@@ -105,7 +111,7 @@ export function deployCommand(p: HostPaths, o: DeployOptions): string {
         "image": o.image, "image-platforms": [...o.imagePlatforms].sort().join(","), "arch": o.arch, "port": o.port,
         "liveness-path": o.livenessPath, "health-path": o.healthPath,
         "memory": o.memory, "cpus": o.cpus, "restart": o.restart, "keep": o.keep, "env-file": p.envFile,
-        "registry": o.registryUser ? o.registry : undefined, "registry-user": o.registryUser,
+        "registry": o.registryUser ? o.registry : undefined, "registry-user": o.registryUser, "env-version": o.envVersion,
     });
     const env = [...o.envPlain.map((n) => `--env-plain=${n}`), ...o.envSecret.map((n) => `--env-secret=${n}`)].join(" ");
     return `chmod 0600 ${sq(p.envFile)} && sh ${sq(p.script)} deploy ${f}${env ? ` ${env}` : ""}`;

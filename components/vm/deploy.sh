@@ -61,7 +61,7 @@ for arg in "$@"; do
         --registry-user=*) REGISTRY_USER=${arg#*=} ;;
         --webhook-file=*) WEBHOOK_FILE=${arg#*=} ;;
         --interval=*) INTERVAL=${arg#*=} ;;
-        --image-platforms=*|--env-plain=*|--env-secret=*|--liveness-path=*) ;; # facts for the policy pack
+        --image-platforms=*|--env-plain=*|--env-secret=*|--liveness-path=*|--env-version=*) ;; # facts for the policy pack and Pulumi
         *) die "unknown argument $arg" ;;
     esac
 done
@@ -78,7 +78,10 @@ SITE_FILE="$NGINX_DIR/$SERVICE-site.conf"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 nginx_cmd() { if [ -n "$NGINX_CONF" ]; then $SUDO nginx -c "$NGINX_CONF" "$@"; else $SUDO nginx "$@"; fi; }
-listen_url() { case "$LISTEN" in *:*) echo "http://$LISTEN" ;; *) echo "http://127.0.0.1:$LISTEN" ;; esac; }
+listen_url() {
+    scheme=http; [ -n "$TLS_CERT" ] && scheme=https
+    case "$LISTEN" in *:*) echo "$scheme://$LISTEN" ;; *) echo "$scheme://127.0.0.1:$LISTEN" ;; esac
+}
 port_of() { if [ "$1" = blue ]; then echo "$BLUE_PORT"; else echo "$GREEN_PORT"; fi; }
 other() { if [ "$1" = blue ]; then echo green; else echo blue; fi; }
 container() { echo "$SERVICE-$1"; }
@@ -368,7 +371,8 @@ watchdog_check() {
     counter="$STATE_DIR/watchdog-failures"
     active=$(state_get color)
     [ -n "$active" ] || exit 0
-    if wget -q -T 5 -O /dev/null --header "Host: $SERVER_NAME" "$(listen_url)$HEALTH" 2>/dev/null; then
+    insecure=""; [ -n "$TLS_CERT" ] && insecure="--no-check-certificate" # the certificate names the public host, not 127.0.0.1
+    if wget -q -T 5 -O /dev/null $insecure --header "Host: $SERVER_NAME" "$(listen_url)$HEALTH" 2>/dev/null; then
         echo 0 > "$counter"; echo "WATCHDOG service=$SERVICE healthy"; return 0
     fi
     n=$(( $(cat "$counter" 2>/dev/null || echo 0) + 1 ))
