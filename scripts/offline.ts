@@ -224,8 +224,11 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     const registry = opts.registry;
 
     await pulumi.runtime.setMocks({
-        newResource(args) {
+        async newResource(args) {
             const rec = byKey.get(`${args.type}::${args.name}`);
+            // Assets arrive with their text or path as a Promise: settle them, so the recorded
+            // inputs hold what the provider would receive.
+            args.inputs = await settleAssets(args.inputs) as Record<string, any>;
             if (rec) {
                 rec.inputs = args.inputs;
                 rec.custom = args.custom ?? true;
@@ -369,6 +372,17 @@ function fillMissingConfigSecrets(project: string, config: Record<string, string
         secretValues.push(config[key]);
         notes.push(`${key}: not set in the stack file (set it with: pulumi config set --secret ${name} <value>); an opaque placeholder secret stands in`);
     }
+}
+
+/** A copy of `v` with every asset's promised `text` or `path` resolved. */
+async function settleAssets(v: unknown): Promise<unknown> {
+    if (v instanceof Promise) return settleAssets(await v);
+    if (Array.isArray(v)) return Promise.all(v.map(settleAssets));
+    if (v && typeof v === "object") {
+        const entries = await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await settleAssets(x)] as const));
+        return Object.fromEntries(entries);
+    }
+    return v;
 }
 
 /**

@@ -58,7 +58,7 @@ test("secure: values are opaque secrets offline, not errors", () => {
 test("an unknown stack or a bad argument exits 2 and says what exists", () => {
     const unknown = plan("--stack", "qa");
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /no stack file Pulumi\.qa\.yaml; known stacks: gcp-production, gcp-staging, production, staging \(or pass --config <file>\)/);
+    assert.match(unknown.stderr, /no stack file Pulumi\.qa\.yaml; known stacks: gcp-production, gcp-staging, production, staging, vm-staging \(or pass --config <file>\)/);
     const bad = plan("--stak", "staging");
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown argument --stak/);

@@ -16,6 +16,7 @@ test("per host: prepare, the script and the 0600 env file copied, then the deplo
     assert.deepEqual(names, ["vm-api-oci-arm-1-deploy", "vm-api-oci-arm-1-env", "vm-api-oci-arm-1-prepare", "vm-api-oci-arm-1-script", "vm-api-oci-arm-1-watchdog", "vm-api-oci-arm-1-webhook"]);
     const script = g.inputs(g.one("command:remote:CopyToRemote", "vm-api-oci-arm-1-script"));
     assert.equal(script.remotePath, "/opt/service-deploy/api/service-deploy.sh");
+    assert.match(script.source.path, /components\/vm\/deploy\.sh$/, "the script the loopback test runs is the one copied");
     const deploy = g.one("command:remote:Command", "vm-api-oci-arm-1-deploy");
     const deps = deploy.options.dependsOn!.map((u) => u.split("::").pop());
     assert.deepEqual(deps.sort(), ["vm-api-oci-arm-1-env", "vm-api-oci-arm-1-script", "vm-api-oci-arm-1-webhook"]);

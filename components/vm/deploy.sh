@@ -220,17 +220,19 @@ fail_new() {
     die "the new version did not become ready; it was removed and the previous version keeps serving. Fix the app (see the log above) and deploy again"
 }
 
+# Polls readiness every $2 tenths of a second (10: each second, as a deploy does; a rollback,
+# whose container already ran this version, polls every 0.2 s) up to the health timeout.
 wait_ready() {
-    color=$1 port=$(port_of "$1") name=$(container "$1")
+    color=$1 port=$(port_of "$1") name=$(container "$1") tenths=${2:-10}
     log "waiting for $READINESS on 127.0.0.1:$port (up to ${HEALTH_TIMEOUT}s)"
-    i=0
-    while [ "$i" -lt "$HEALTH_TIMEOUT" ]; do
-        if probe "$port" "$READINESS"; then HEALTHY_AT=$(now_ms); log "$name is ready after ${i}s"; return 0; fi
+    waited=0 limit=$((HEALTH_TIMEOUT * 10))
+    while [ "$waited" -lt "$limit" ]; do
+        if probe "$port" "$READINESS"; then HEALTHY_AT=$(now_ms); log "$name is ready after $((waited / 10)).$((waited % 10))s"; return 0; fi
         restarts=$($RT inspect -f '{{.RestartCount}}' "$name" 2>/dev/null || echo 0)
         if [ "${restarts:-0}" -ge 3 ] 2>/dev/null; then fail_new "$name" "$name is crash-looping (restarted $restarts times)"; fi
         if ! is_running "$name" && [ "$RESTART" = "no" ]; then fail_new "$name" "$name exited"; fi
-        sleep 1
-        i=$((i + 1))
+        sleep "$((tenths / 10)).$((tenths % 10))"
+        waited=$((waited + tenths))
     done
     fail_new "$name" "$name was not ready on $READINESS within ${HEALTH_TIMEOUT}s"
 }
@@ -270,8 +272,10 @@ switch_to() {
     color=$1 port=$(port_of "$1")
     previous=""; [ -f "$UPSTREAM_FILE" ] && previous=$(cat "$UPSTREAM_FILE")
     tmp="$UPSTREAM_FILE.tmp.$$"
-    printf '# service-deploy: service=%s color=%s digest=%s image=%s\nupstream %s_backend {\n    server 127.0.0.1:%s;\n    keepalive 16;\n}\n' \
-        "$SERVICE" "$color" "${IMAGE##*@}" "$IMAGE" "$SERVICE" "$port" > "$tmp"
+    # The other color is a backup: requests still queued in nginx's old workers when the old
+    # container stops fail over to the new one instead of answering 502.
+    printf '# service-deploy: service=%s color=%s digest=%s image=%s\nupstream %s_backend {\n    server 127.0.0.1:%s max_fails=0;\n    server 127.0.0.1:%s backup max_fails=0;\n    keepalive 16;\n}\n' \
+        "$SERVICE" "$color" "${IMAGE##*@}" "$IMAGE" "$SERVICE" "$port" "$(port_of "$(other "$color")")" > "$tmp"
     mv "$tmp" "$UPSTREAM_FILE"
     write_site
     if ! out=$(nginx_cmd -t 2>&1); then
@@ -336,11 +340,12 @@ rollback() {
     $RT inspect "$name" >/dev/null 2>&1 || die "the previous container $name is gone; deploy $IMAGE instead"
     log "rolling back to $name ($IMAGE) without pulling"
     $RT start "$name" >/dev/null || die "could not start $name"
-    wait_ready "$back"
+    STARTED_CONTAINER_AT=$(now_ms)
+    wait_ready "$back" 2
     switch_to "$back"
     state_write "$back" "${IMAGE##*@}" "$IMAGE" "$active" "$(state_get digest)" "$(state_get image)"
     audit "rollback ok color=$back image=$IMAGE"
-    echo "TIMING started_at=$started switched_at=$SWITCHED_AT"
+    echo "TIMING started_at=$started container_started_at=$STARTED_CONTAINER_AT healthy_at=$HEALTHY_AT switched_at=$SWITCHED_AT"
     log "draining $(container "$active") for ${DRAIN}s, then stopping it (kept)"
     sleep "$DRAIN"
     $RT stop -t 10 "$(container "$active")" >/dev/null 2>&1 || true

@@ -192,7 +192,9 @@ export class Lab {
      */
     load(seconds: number, connections = 16): Promise<{ requests: number; failed: number; raw: string }> {
         return new Promise((resolve) => {
-            const p = spawn("wrk", ["-t", "2", "-c", String(connections), "-d", `${seconds}s`, "-H", "Connection: close", "--timeout", "10s", "--latency", `http://${NGINX_LISTEN}/health`], { stdio: ["ignore", "pipe", "pipe"] });
+            // Niced: on this 2-core box the load generator must not starve sshd and podman, which on
+            // a real VM do not share their CPUs with the clients.
+            const p = spawn("nice", ["-n", "10", "wrk", "-t", "2", "-c", String(connections), "-d", `${seconds}s`, "-H", "Connection: close", "--timeout", "10s", "--latency", `http://${NGINX_LISTEN}/health`], { stdio: ["ignore", "pipe", "pipe"] });
             let out = "";
             p.stdout.on("data", (x) => (out += x));
             p.on("close", () => resolve(parseWrk(out)));

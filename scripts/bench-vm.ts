@@ -1,0 +1,64 @@
+/**
+ * `npm run bench:vm`: on the loopback lab (test/vm/lab.ts), a deploy of a new digest and then a
+ * rollback, both under wrk load (64 connections), through the exact command lines the component
+ * builds. Ends with one JSON line: {"requests","failed","switchMs","rollbackMs"}.
+ * - switchMs: from the new color turning ready (the script's HEALTHY_AT) until nginx serves it
+ *   (its SWITCHED_AT, after `nginx -t` and the reload).
+ * - rollbackMs: from starting the rollback command (ssh included) until the front door answers
+ *   with the old version, polled every 10 ms.
+ * Targets: >= 10,000 requests with 0 failed; switch <= 1,000 ms; rollback <= 2,000 ms.
+ * A benchmark, not a test. Needs the lab's packages and root, like test/vm.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Lab, labAvailable, NGINX_LISTEN } from "../test/vm/lab";
+import { deployCommand, envFileContent, hostPaths, prepareCommand, rollbackCommand, type DeployOptions } from "../components/vm/commands";
+
+async function main() {
+    const missing = labAvailable();
+    if (missing) throw new Error(`bench:vm needs the lab: ${missing}`);
+    const lab = new Lab();
+    try {
+        lab.start();
+        const v1 = lab.image("bench", "v1", "ok", "v1");
+        const v2 = lab.image("bench", "v2", "ok", "v2");
+        const p = hostPaths("bench", lab.hostRoot);
+        lab.ssh(prepareCommand(p));
+        lab.copy(fs.readFileSync(path.resolve(__dirname, "..", "components", "vm", "deploy.sh"), "utf8"), p.script, "0755");
+        lab.copy(envFileContent({ DATABASE_URL: "postgresql://app:bench@db:5432/app" }), p.envFile, "0600");
+        const o: DeployOptions = {
+            service: "bench", image: v1, imagePlatforms: ["linux/amd64", "linux/arm64"], arch: "amd64", runtime: "podman", port: 8080,
+            bluePort: 18100, greenPort: 18101, readinessPath: "/readiness", livenessPath: "/liveness", healthPath: "/health",
+            memory: "256m", cpus: "1", restart: "unless-stopped", drainSeconds: 3, healthTimeoutSeconds: 30, keep: 2, lockTimeoutSeconds: 30,
+            envPlain: [], envSecret: ["DATABASE_URL"], listen: NGINX_LISTEN, serverName: "_", stateDir: lab.stateDir, nginxConf: lab.nginxConf, nginxDir: lab.nginxDir,
+        };
+        const first = lab.ssh(deployCommand(p, o));
+        if (first.code !== 0) throw new Error(first.stderr);
+
+        const load = lab.load(Number(process.env.BENCH_SECONDS ?? 40), 64);
+        await new Promise((r) => setTimeout(r, 2000));
+        const deploy = lab.ssh(deployCommand(p, { ...o, image: v2 }));
+        if (deploy.code !== 0) throw new Error(deploy.stderr);
+        const t = /TIMING healthy_at=(\d+) switched_at=(\d+)/.exec(deploy.stdout);
+        const switchMs = t ? Number(t[2]) - Number(t[1]) : NaN;
+        await new Promise((r) => setTimeout(r, 2000));
+
+        const started = Date.now();
+        const rollback = lab.sshAsync(rollbackCommand(p, o));
+        let rollbackMs = NaN;
+        while (Date.now() - started < 30_000) {
+            if (/ok v1/.test(lab.get("/version").body)) { rollbackMs = Date.now() - started; break; }
+            await new Promise((r) => setTimeout(r, 10));
+        }
+        const rb = await rollback.done;
+        if (rb.code !== 0) throw new Error(rb.stderr);
+        console.error(`rollback: ssh+script ${rb.ms} ms; ${/TIMING .*/.exec(rb.stdout)?.[0]}; client saw v1 after ${rollbackMs} ms (started ${started})`);
+        const l = await load;
+        console.error(l.raw);
+        console.log(JSON.stringify({ requests: l.requests, failed: l.failed, switchMs, rollbackMs }));
+    } finally {
+        lab.stop();
+    }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
