@@ -126,6 +126,9 @@ const probeSchema = (d: { periodSeconds: number; timeoutSeconds: number; failure
 const STARTUP_PROBE = { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 };
 const LIVENESS_PROBE = { periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 };
 
+/** A Cloud Run revision name as the GCP target makes them: `<service>-<digest 12 hex>-<config 6 hex>`. */
+export const REVISION = /^[a-z][a-z0-9-]*-[a-f0-9]{12}-[a-f0-9]{6}$/;
+
 const cloudRunSchema = strict({
     /** Requests one instance serves at once. @default 80 */
     concurrency: z.number().int().min(1).max(1000).default(80),
@@ -142,18 +145,18 @@ const cloudRunSchema = strict({
     /** @default HTTP GET liveness, every 15 s, 3 s timeout, 3 failures */
     livenessProbe: probeSchema(LIVENESS_PROBE).default(probeSchema(LIVENESS_PROBE).parse({})),
     /**
-     * Blue-green and canary by tagged revisions: the new revision (this image's digest) gets
-     * `percent` of the traffic, `previous` (the digest serving until now) the rest. Both stay
+     * Blue-green and canary by tagged revisions: the new revision (this image and config) gets
+     * `percent` of the traffic, `previous` (the revision serving until now) the rest. Both stay
      * addressable by their tag URL, and so do the `keep` ones at 0%.
      * @default { percent: 100 }
      */
     traffic: strict({
         /** Share of traffic for the new revision: 0 (tag URL only), a canary, or 100. @default 100 */
         percent: z.number().int().min(0).max(100).default(100),
-        /** Digest of the revision that serves the rest, and stays addressable for rollback. */
-        previous: z.string().regex(/^sha256:[a-f0-9]{64}$/, "must be a digest: sha256:<64 hex>").optional(),
-        /** Older digests to keep addressable at 0%. @default [] */
-        keep: z.array(z.string().regex(/^sha256:[a-f0-9]{64}$/, "must be a digest: sha256:<64 hex>")).default([]),
+        /** The revision that serves the rest and stays addressable for rollback: the last deploy's `servingRevision` output. */
+        previous: z.string().regex(REVISION, "must be a revision name from the servingRevision output, e.g. api-4f2a9c1e7b3d-0a1b2c").optional(),
+        /** Older revisions to keep addressable at 0%. @default [] */
+        keep: z.array(z.string().regex(REVISION, "must be a revision name from the servingRevision output, e.g. api-4f2a9c1e7b3d-0a1b2c")).default([]),
     }).default({ percent: 100, keep: [] }),
 });
 
@@ -689,7 +692,7 @@ export function cloudRunProblems(c: CloudRunConfig, production: boolean): { path
         if (p.initialDelaySeconds > 240) out.push({ path: [probe, "initialDelaySeconds"], message: `Cloud Run allows at most 240 s (got ${p.initialDelaySeconds})` });
         if (p.timeoutSeconds > p.periodSeconds) out.push({ path: [probe, "timeoutSeconds"], message: `must not exceed periodSeconds (${p.periodSeconds})` });
     }
-    if (c.traffic.percent < 100 && !c.traffic.previous) out.push({ path: ["traffic", "previous"], message: `the new revision gets ${c.traffic.percent}%, so name the digest serving the other ${100 - c.traffic.percent}% (the current one)` });
+    if (c.traffic.percent < 100 && !c.traffic.previous) out.push({ path: ["traffic", "previous"], message: `the new revision gets ${c.traffic.percent}%, so name the revision serving the other ${100 - c.traffic.percent}% (the servingRevision output)` });
     return out;
 }
 

@@ -111,13 +111,13 @@ export function gcpStackSuite(e: GcpExpectations): void {
         assert.equal(r.labels["image-platforms"], "linux-amd64_linux-arm64");
     });
 
-    test(`${e.stack}: traffic lists every revision by digest-derived name, each tagged, none LATEST`, async () => {
+    test(`${e.stack}: traffic lists every revision by its digest-and-config name, each tagged, none LATEST`, async () => {
         const r = await run();
         const digest = svcCfg.image.ref.split("@")[1].slice(7, 19);
-        assert.equal(r.template.revision, `api-${digest}`);
-        const expected = [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: `api-${digest}`, percent: svcCfg.cloudRun.traffic.percent, tag: `rev-${digest}` }];
+        assert.match(r.template.revision, new RegExp(`^api-${digest}-[0-9a-f]{6}$`));
+        const expected = [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: r.template.revision, percent: svcCfg.cloudRun.traffic.percent, tag: `rev-${r.template.revision.slice(4)}` }];
         const previous = svcCfg.cloudRun.traffic.previous;
-        if (previous) expected.push({ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: `api-${previous.slice(7, 19)}`, percent: 100 - svcCfg.cloudRun.traffic.percent, tag: `rev-${previous.slice(7, 19)}` });
+        if (previous) expected.push({ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: previous, percent: 100 - svcCfg.cloudRun.traffic.percent, tag: `rev-${previous.slice(4)}` });
         assert.deepEqual(r.traffics, expected);
     });
 
@@ -150,9 +150,9 @@ export function gcpStackSuite(e: GcpExpectations): void {
         assert.ok(g.result.secretValues.length >= 3);
         const out = (g.result.outputs.services as any).api;
         assert.equal(out.url, "https://api-abc123xyz-de.a.run.app");
-        assert.match(out.servingRevision, /^api-[0-9a-f]{12}$/);
+        assert.match(out.servingRevision, /^api-[0-9a-f]{12}-[0-9a-f]{6}$/);
         assert.match(out.digest, /^sha256:[0-9a-f]{64}$/);
-        assert.ok(Object.values(out.tagUrls as Record<string, string>).every((u) => /^https:\/\/rev-[0-9a-f]{12}---api-/.test(u)));
+        assert.ok(Object.values(out.tagUrls as Record<string, string>).every((u) => /^https:\/\/rev-[0-9a-f]{12}-[0-9a-f]{6}---api-/.test(u)));
         assert.match(g.result.outputs.databaseConnectionName as string, new RegExp(`^${project}:asia-east1:`));
         assert.equal(g.all("gcp:artifactregistry/repository:Repository").length, 0, "a pinned image builds nothing");
     });

@@ -1,16 +1,18 @@
 /**
  * Blue-green and canary on Cloud Run across successive deploys: each revision is named by its
- * digest and tagged, so the previous one stays addressable for rollback, and promotion and
- * rollback are config changes.
+ * digest and configuration and tagged, so the previous one stays addressable for rollback, and
+ * promotion and rollback are config changes.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { revisionName, revisionTag, trafficPlan } from "../components/gcp/cloud-run-service";
+import * as YAML from "yaml";
+import { configHash, revisionName, revisionTag, trafficPlan } from "../components/gcp/cloud-run-service";
 
 const ROOT = path.resolve(__dirname, "..");
-const A = "sha256:4f2a9c1e7b3d5a6f8e0c2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a";
 const B = "sha256:" + "7c".repeat(32);
 
 function plan(args: string[]): Promise<any> {
@@ -22,40 +24,65 @@ function plan(args: string[]): Promise<any> {
         p.on("close", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}: ${err}`))));
     });
 }
-const trafficOf = (doc: any) => doc.resources.find((r: any) => r.type === "gcp:cloudrunv2/service:Service").inputs.traffics;
+const run = (doc: any) => doc.resources.find((r: any) => r.type === "gcp:cloudrunv2/service:Service").inputs;
+
+/** gcp-staging with another image and traffic, as a stack file in a temp dir. */
+function variant(image: string, traffic: object, extraEnv: Record<string, object> = {}): string {
+    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8"));
+    const svc = doc.config["service-deploy:services"][0];
+    svc.image.ref = svc.image.ref.split("@")[0] + "@" + image;
+    svc.cloudRun.traffic = traffic;
+    Object.assign(svc.env, extraEnv);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gcp-traffic-")), "stack.yaml");
+    fs.writeFileSync(file, YAML.stringify(doc));
+    return file;
+}
 
 test("traffic plans: first deploy, candidate at 0%, canary, promotion, rollback, kept revisions", () => {
-    const a = { revision: "api-4f2a9c1e7b3d", tag: "rev-4f2a9c1e7b3d" };
-    const b = { revision: "api-7c7c7c7c7c7c", tag: "rev-7c7c7c7c7c7c" };
-    assert.deepEqual(trafficPlan("api", A, { percent: 100, keep: [] }), [{ ...a, percent: 100 }]);
-    assert.deepEqual(trafficPlan("api", B, { percent: 0, previous: A, keep: [] }), [{ ...b, percent: 0 }, { ...a, percent: 100 }]);
-    assert.deepEqual(trafficPlan("api", B, { percent: 10, previous: A, keep: [] }), [{ ...b, percent: 10 }, { ...a, percent: 90 }]);
-    assert.deepEqual(trafficPlan("api", B, { percent: 100, previous: A, keep: [] }), [{ ...b, percent: 100 }, { ...a, percent: 0 }]);
-    // Rollback: serve A again, B stays addressable.
-    assert.deepEqual(trafficPlan("api", A, { percent: 100, previous: B, keep: [] }), [{ ...a, percent: 100 }, { ...b, percent: 0 }]);
-    // Re-deploying the digest already serving collapses into one entry.
-    assert.deepEqual(trafficPlan("api", A, { percent: 100, previous: A, keep: [] }), [{ ...a, percent: 100 }]);
-    assert.deepEqual(trafficPlan("api", B, { percent: 100, previous: A, keep: ["sha256:" + "01".repeat(32)] }).map((e) => [e.tag, e.percent]), [[b.tag, 100], [a.tag, 0], ["rev-010101010101", 0]]);
-    assert.throws(() => trafficPlan("api", B, { percent: 50, keep: [] }), /needs traffic\.previous/);
-    assert.equal(revisionName("api", A), "api-4f2a9c1e7b3d");
-    assert.equal(revisionTag(A), "rev-4f2a9c1e7b3d");
+    const a = "api-4f2a9c1e7b3d-0a1b2c", b = "api-7c7c7c7c7c7c-0a1b2c";
+    const e = (revision: string, percent: number) => ({ revision, percent, tag: `rev-${revision.slice(4)}` });
+    assert.deepEqual(trafficPlan("api", a, { percent: 100, keep: [] }), [e(a, 100)]);
+    assert.deepEqual(trafficPlan("api", b, { percent: 0, previous: a, keep: [] }), [e(b, 0), e(a, 100)]);
+    assert.deepEqual(trafficPlan("api", b, { percent: 10, previous: a, keep: [] }), [e(b, 10), e(a, 90)]);
+    assert.deepEqual(trafficPlan("api", b, { percent: 100, previous: a, keep: [] }), [e(b, 100), e(a, 0)]);
+    assert.deepEqual(trafficPlan("api", a, { percent: 100, previous: b, keep: [] }), [e(a, 100), e(b, 0)], "rollback");
+    assert.deepEqual(trafficPlan("api", a, { percent: 100, previous: a, keep: [] }), [e(a, 100)], "re-deploying the serving revision collapses");
+    assert.deepEqual(trafficPlan("api", b, { percent: 100, previous: a, keep: ["api-010101010101-ffffff"] }).map((x) => [x.tag, x.percent]), [["rev-7c7c7c7c7c7c-0a1b2c", 100], ["rev-4f2a9c1e7b3d-0a1b2c", 0], ["rev-010101010101-ffffff", 0]]);
+    assert.throws(() => trafficPlan("api", b, { percent: 50, keep: [] }), /needs traffic\.previous/);
+    assert.equal(revisionName("api", "sha256:4f2a9c1e7b3d5a6f", "0a1b2cdd"), "api-4f2a9c1e7b3d-0a1b2c");
+    assert.equal(revisionTag("api", "api-4f2a9c1e7b3d-0a1b2c"), "rev-4f2a9c1e7b3d-0a1b2c");
+    assert.equal(configHash("k", { a: 1 }), configHash("k", { a: 1 }));
+    assert.notEqual(configHash("k", { a: 1 }), configHash("k", { a: 2 }));
+    assert.notEqual(configHash("k1", { a: 1 }), configHash("k2", { a: 1 }));
 });
 
 test("a second deploy keeps the previous revision addressable, through candidate and promotion", async () => {
-    const [first, candidate, promoted] = await Promise.all([
-        plan(["--stack", "gcp-staging"]),
-        plan(["--stack", "fixture", "--config", "test/fixtures/stacks/gcp-deploy-2-candidate.yaml"]),
-        plan(["--stack", "fixture", "--config", "test/fixtures/stacks/gcp-deploy-2-promoted.yaml"]),
+    const first = await plan(["--stack", "gcp-staging"]);
+    const A = first.outputs.services.api.servingRevision as string;
+    assert.match(A, /^api-4f2a9c1e7b3d-[0-9a-f]{6}$/);
+    const [candidate, promoted] = await Promise.all([
+        plan(["--stack", "fixture", "--config", variant(B, { percent: 0, previous: A })]),
+        plan(["--stack", "fixture", "--config", variant(B, { percent: 100, previous: A })]),
     ]);
-    const rev = (d: string, percent: number) => ({ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: revisionName("api", d), percent, tag: revisionTag(d) });
-    assert.deepEqual(trafficOf(first), [rev(A, 100)]);
-    assert.deepEqual(trafficOf(candidate), [rev(B, 0), rev(A, 100)]);
-    assert.deepEqual(trafficOf(promoted), [rev(B, 100), rev(A, 0)]);
-    // The old revision's URL is an output of every later deploy: rollback needs no lookup.
+    const Bname = run(promoted).template.revision;
+    assert.match(Bname, /^api-7c7c7c7c7c7c-[0-9a-f]{6}$/);
+    const t = (revision: string, percent: number) => ({ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision, percent, tag: `rev-${revision.slice(4)}` });
+    assert.deepEqual(run(first).traffics, [t(A, 100)]);
+    assert.deepEqual(run(candidate).traffics, [t(Bname, 0), t(A, 100)]);
+    assert.deepEqual(run(promoted).traffics, [t(Bname, 100), t(A, 0)]);
     for (const doc of [candidate, promoted]) {
-        assert.equal(doc.outputs.services.api.tagUrls[revisionTag(A)], `https://${revisionTag(A)}---api-abc123xyz-de.a.run.app`);
-        assert.equal(doc.outputs.services.api.tagUrls[revisionTag(B)], `https://${revisionTag(B)}---api-abc123xyz-de.a.run.app`);
+        assert.equal(doc.outputs.services.api.tagUrls[`rev-${A.slice(4)}`], `https://rev-${A.slice(4)}---api-abc123xyz-de.a.run.app`);
+        assert.equal(doc.outputs.services.api.tagUrls[`rev-${Bname.slice(4)}`], `https://rev-${Bname.slice(4)}---api-abc123xyz-de.a.run.app`);
     }
-    assert.equal(candidate.outputs.services.api.servingRevision, revisionName("api", A));
-    assert.equal(promoted.outputs.services.api.servingRevision, revisionName("api", B));
+    assert.equal(candidate.outputs.services.api.servingRevision, A);
+    assert.equal(promoted.outputs.services.api.servingRevision, Bname);
+});
+
+test("a configuration change with the same image is a new revision (Cloud Run refuses a new config under an old name)", async () => {
+    const first = await plan(["--stack", "gcp-staging"]);
+    const digest = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8")).config["service-deploy:services"][0].image.ref.split("@")[1];
+    const changed = await plan(["--stack", "fixture", "--config", variant(digest, { percent: 100, previous: first.outputs.services.api.servingRevision }, { FEATURE_FLAGS: { value: "new-checkout" } })]);
+    const before = run(first).template.revision, after = run(changed).template.revision;
+    assert.equal(before.slice(0, 17), after.slice(0, 17), "same image");
+    assert.notEqual(before, after, "another configuration");
 });

@@ -1,20 +1,25 @@
 /**
  * One service on Cloud Run v2, blue-green and canary by tagged revisions.
  *
- * Revision names derive from the image digest (`<service>-<first 12 hex>`), so they are stable
- * and known before deploying, and the traffic list is written out in full from config: the new
- * revision with `traffic.percent`, the previous digest with the rest, and `traffic.keep` at 0%,
- * every one tagged so it keeps a URL. This is the answer to pulumi/pulumi#11967 and
- * pulumi-gcp#977 (tag a new revision without listing every old one): the revisions are named by
- * content, so "the old one" is just a digest in config, never a name read back from the cloud,
- * and nothing uses LATEST, whose tags Cloud Run moves on each deploy. Promotion and rollback are
- * config changes: percent 0 -> 100, or back to the previous digest.
+ * Revision names derive from what the revision runs: `<service>-<digest 12 hex>-<config 6 hex>`,
+ * the config part an HMAC (under a per-service random key, so it reveals nothing) of the env
+ * values, secret values, resources, probes and scaling. The same image and config always make the
+ * same name; any change (a rotated secret, a new env value) makes a new one, as Cloud Run requires
+ * (it refuses a new configuration under an existing revision name). The traffic list is written
+ * out in full from config: the new revision with `traffic.percent`, `traffic.previous` (the last
+ * deploy's `servingRevision` output) with the rest, `traffic.keep` at 0%, every one tagged so it
+ * keeps a URL. This is the answer to pulumi/pulumi#11967 and pulumi-gcp#977 (tag a new revision
+ * without listing every old one): "the old one" is a name in config, never read back from the
+ * cloud, and nothing uses LATEST, whose tags Cloud Run moves on each deploy. Promotion and
+ * rollback are config changes: percent 0 -> 100, or back to the previous revision.
  *
  * Probes: startup is an HTTP GET on readiness and liveness an HTTP GET on liveness; Cloud Run's
  * default TCP probe passes before the app is ready (seed 3).
  */
+import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
+import * as random from "@pulumi/random";
 import type { CloudRunConfig, NormalizedService } from "../config";
 import type { CloudRunSecretEnv } from "./secrets";
 
@@ -40,14 +45,19 @@ export interface CloudRunServiceArgs {
     labels?: Record<string, string>;
 }
 
-/** Revision name for an image digest. Pure. */
-export function revisionName(service: string, digest: string): string {
-    return `${service}-${digest.replace(/^sha256:/, "").slice(0, 12)}`;
+/** Revision name for an image digest and a config hash. Pure. */
+export function revisionName(service: string, digest: string, configHash: string): string {
+    return `${service}-${digest.replace(/^sha256:/, "").slice(0, 12)}-${configHash.slice(0, 6)}`;
 }
 
-/** Tag (URL prefix) for an image digest. Pure. */
-export function revisionTag(digest: string): string {
-    return `rev-${digest.replace(/^sha256:/, "").slice(0, 12)}`;
+/** Tag (URL prefix) of a revision: `rev-<digest 12>-<config 6>`. Pure. */
+export function revisionTag(service: string, revision: string): string {
+    return `rev-${revision.slice(service.length + 1)}`;
+}
+
+/** HMAC of a revision's configuration. Pure. */
+export function configHash(key: string, config: unknown): string {
+    return crypto.createHmac("sha256", key).update(JSON.stringify(config)).digest("hex").slice(0, 6);
 }
 
 export interface TrafficEntry { revision: string; percent: number; tag: string }
@@ -56,12 +66,12 @@ export interface TrafficEntry { revision: string; percent: number; tag: string }
  * The full traffic list: the new revision, the previous one (serving the rest), and kept ones at
  * 0%, each tagged; duplicates collapse into the first. Pure.
  */
-export function trafficPlan(service: string, digest: string, t: { percent: number; previous?: string; keep: string[] }): TrafficEntry[] {
-    const entries: TrafficEntry[] = [{ revision: revisionName(service, digest), percent: t.percent, tag: revisionTag(digest) }];
-    const add = (d: string, percent: number) => {
-        const existing = entries.find((e) => e.revision === revisionName(service, d));
+export function trafficPlan(service: string, revision: string, t: { percent: number; previous?: string; keep: string[] }): TrafficEntry[] {
+    const entries: TrafficEntry[] = [{ revision, percent: t.percent, tag: revisionTag(service, revision) }];
+    const add = (r: string, percent: number) => {
+        const existing = entries.find((e) => e.revision === r);
         if (existing) existing.percent += percent;
-        else entries.push({ revision: revisionName(service, d), percent, tag: revisionTag(d) });
+        else entries.push({ revision: r, percent, tag: revisionTag(service, r) });
     };
     if (t.previous) add(t.previous, 100 - t.percent);
     else if (t.percent !== 100) throw new Error(`traffic.percent ${t.percent} needs traffic.previous`);
@@ -93,7 +103,15 @@ export class CloudRunService extends pulumi.ComponentResource {
             failureThreshold: p.failureThreshold,
             initialDelaySeconds: p.initialDelaySeconds,
         });
-        const plan = pulumi.output(args.digest).apply((d) => trafficPlan(svc.name, d, cr.traffic));
+        const key = new random.RandomPassword(`${name}-revision-key`, { length: 32, special: false }, { parent: this });
+        const secretValues = pulumi.all(args.secretEnv.map((e) => pulumi.all([e.name, e.valueSource.secretKeyRef.secret, e.valueSource.secretKeyRef.version])));
+        // Unsecret: an HMAC under a random key tells nothing about the values it covers.
+        const hash = pulumi.unsecret(pulumi.all([key.result, pulumi.output(args.plainEnv), secretValues]).apply(([k, plain, secrets]) => configHash(k, {
+            plain, secrets, vcpu: svc.vcpu, memoryMiB: svc.memoryMiB, port: svc.port, health: svc.health, cloudRun: { ...cr, traffic: undefined },
+            sql: !!args.cloudSqlInstance, vpc: args.vpc ?? null,
+        })));
+        const revision = pulumi.all([args.digest, hash]).apply(([d, h]) => revisionName(svc.name, d, h));
+        const plan = revision.apply((r) => trafficPlan(svc.name, r, cr.traffic));
         const platformsLabel = pulumi.output(args.imagePlatforms).apply((ps) => [...ps].sort().map((p) => p.replace("/", "-")).join("_"));
 
         this.service = new gcp.cloudrunv2.Service(`${name}-service`, {
@@ -105,7 +123,7 @@ export class CloudRunService extends pulumi.ComponentResource {
             // Stamps for the policy pack: what the image holds (image-platform-matches-target).
             labels: { ...args.labels, "service-deploy-service": svc.name, "image-platforms": platformsLabel },
             template: {
-                revision: pulumi.output(args.digest).apply((d) => revisionName(svc.name, d)),
+                revision,
                 serviceAccount: args.serviceAccountEmail,
                 maxInstanceRequestConcurrency: cr.concurrency,
                 scaling: { minInstanceCount: cr.minInstances, maxInstanceCount: cr.maxInstances },
