@@ -5,7 +5,7 @@
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ofType, ofTypes, type PolicyOptions } from "./common";
-import { PINNED, WORKLOAD_TYPES, schemaOf, vmFlags, workloadsOf, type Contracts, contractsSchema } from "./lib";
+import { PINNED, WORKLOAD_TYPES, isProduction, productionSchema, schemaOf, vmFlags, workloadsOf, type Contracts, contractsSchema } from "./lib";
 
 export const DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64"];
 
@@ -89,6 +89,23 @@ export function imagePlatformMatchesTarget(name = "image-platform-matches-target
             if (!platforms.includes(runsOn.platform)) {
                 report(`"${args.name}" runs on ${runsOn.platform} (${runsOn.why}) but its image holds only ${platforms.join(", ") || "no platform"}; rebuild the image for ${[...new Set([...platforms, runsOn.platform])].sort().join(",")} or run it on a matching CPU (seed: "no matching manifest for linux/arm64/v8", "exec format error").`);
             }
+        }),
+    };
+}
+
+/**
+ * Production builds nothing: it runs the digest that ran healthy in staging. An image build in a
+ * production stack would ship bytes nobody tested.
+ */
+export function productionBuildsNothing(name = "production-builds-nothing", opts: PolicyOptions = {}): ResourceValidationPolicy {
+    return {
+        name,
+        description: "A production stack builds no image; it deploys the digest promoted from staging.",
+        enforcementLevel: opts.enforcementLevel ?? "mandatory",
+        configSchema: schemaOf({ ...productionSchema }),
+        validateResource: ofTypes(["docker-build:index:Image", "docker:index/image:Image"], (props, args, report) => {
+            if (!isProduction(args)) return args.notApplicable("not a production stack (policy config production, or stack tag environment)");
+            report(`image build "${args.name}" in a production stack: production deploys the digest that ran healthy in staging; set the service's image.ref to it instead of building.`);
         }),
     };
 }

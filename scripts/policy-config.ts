@@ -25,6 +25,7 @@ export function policyConfigFor(cfg: StackConfig): PolicyPackConfig {
         "no-plaintext-secrets": { contracts },
         "health-checks-consistent": { contracts },
         "production-database": { production: cfg.production },
+        "production-builds-nothing": { production: cfg.production },
         "edge-security": { production: cfg.production },
     };
 }

@@ -22,6 +22,7 @@ export const CONFIG = {
     "no-plaintext-secrets": { contracts: CONTRACTS },
     "health-checks-consistent": { contracts: CONTRACTS },
     "production-database": { production: true },
+    "production-builds-nothing": { production: true },
     "edge-security": { production: true },
 };
 

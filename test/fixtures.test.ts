@@ -24,7 +24,7 @@ function plan(args: string[]): Promise<{ code: number | null; stdout: string; st
 
 interface Fixture {
     name: string;
-    failure: "wrong CPU" | "URL versus parts" | "plaintext credentials" | "mutable tag" | "unsafe production database" | "unpinned secret";
+    failure: "wrong CPU" | "URL versus parts" | "plaintext credentials" | "mutable tag" | "unsafe production database" | "unpinned secret" | "production build";
     args: string[];
     /** exit 1 with these policies' violations, or a program/config refusal. */
     expect: { policy: string; message: RegExp }[] | { exit: 1 | 2; stderr: RegExp };
@@ -41,6 +41,8 @@ const fixtures: Fixture[] = [
     { name: "an arm64-only index for the Cloud Run stack", failure: "wrong CPU", args: ["--stack", "fixture", "--config", "test/fixtures/stacks/gcp-arm64-only-image.yaml", "--registry", "test/fixtures/registry-gcp-arm64-only.json"], expect: { exit: 1, stderr: /has no linux\/amd64 manifest \(it holds linux\/arm64\), but gcp service "api" runs on linux\/amd64/ } },
     { name: "Secret Manager read at latest", failure: "unpinned secret", args: program("cloud-run-latest-secret"), expect: [{ policy: "secret-version-pinned", message: /DATABASE_URL reads secret api-database-url at latest; pin the version the deploy created/ }] },
     { name: "Secret Manager read at no version", failure: "unpinned secret", args: program("cloud-run-unversioned-secret"), expect: [{ policy: "secret-version-pinned", message: /DATABASE_URL reads secret api-database-url at an unspecified version \(latest\)/ }] },
+    { name: "production on AWS builds its image", failure: "production build", args: stack("production-builds"), expect: [{ policy: "production-builds-nothing", message: /image build "api-build" in a production stack: production deploys the digest that ran healthy in staging/ }] },
+    { name: "production on GCP builds its image", failure: "production build", args: stack("gcp-production-builds"), expect: [{ policy: "production-builds-nothing", message: /image build "api-build" in a production stack/ }] },
     { name: "ECS sets the parts, the app reads the URL", failure: "URL versus parts", args: program("ecs-url-vs-parts"), expect: [{ policy: "env-contract-complete", message: /reads DATABASE_URL, which this target does not set; DATABASE_HOST\/DATABASE_NAME\/DATABASE_USER\/DATABASE_PASSWORD are set instead/ }] },
     { name: "Cloud Run sets the parts, the app reads the URL (seed 3)", failure: "URL versus parts", args: program("cloud-run-url-vs-parts"), expect: [{ policy: "env-contract-complete", message: /Cloud Run service "api": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST\/DATABASE_NAME\/DATABASE_USER\/DATABASE_PASSWORD are set instead/ }] },
     { name: "the database URL as a literal", failure: "plaintext credentials", args: stack("plaintext-database-url"), expect: [{ policy: "no-plaintext-secrets", message: /plain env DATABASE_URL of "api" looks like a credential \(a URL with user:password@\); deliver it through secrets\[\]\.valueFrom/ }] },
@@ -74,7 +76,7 @@ const fixtures: Fixture[] = [
 test("every failure class has more than one fixture", () => {
     const counts = new Map<string, number>();
     for (const f of fixtures) counts.set(f.failure, (counts.get(f.failure) ?? 0) + 1);
-    assert.equal(counts.size, 6);
+    assert.equal(counts.size, 7);
     for (const [failure, n] of counts) assert.ok(n >= 2, `${failure}: ${n}`);
 });
 
@@ -95,7 +97,7 @@ for (const f of fixtures) {
             assert.ok(mandatory.some((v: any) => v.policy === e.policy && e.message.test(v.message)), `expected ${e.policy} ${e.message}; got ${JSON.stringify(mandatory, null, 1)}`);
         }
         assert.equal(mandatory.length, f.expect.length, `exactly the expected violations: ${JSON.stringify(mandatory.map((v: any) => v.message), null, 1)}`);
-        assert.ok(doc.policies.length === 10);
+        assert.ok(doc.policies.length === 11);
     });
 }
 
@@ -105,6 +107,6 @@ test("the committed stacks pass the whole pack with 0 mandatory violations", asy
         assert.equal(r.code, 0, r.stderr);
         const doc = JSON.parse(r.stdout);
         assert.deepEqual(doc.violations.filter((v: any) => v.enforcementLevel === "mandatory"), []);
-        assert.deepEqual(doc.policies.map((p: any) => p.name).sort(), ["edge-security", "env-contract-complete", "health-checks-consistent", "image-digest-pinned", "image-multi-arch", "image-platform-matches-target", "no-plaintext-secrets", "production-database", "secret-version-pinned", "service-has-alarms"]);
+        assert.deepEqual(doc.policies.map((p: any) => p.name).sort(), ["edge-security", "env-contract-complete", "health-checks-consistent", "image-digest-pinned", "image-multi-arch", "image-platform-matches-target", "no-plaintext-secrets", "production-builds-nothing", "production-database", "secret-version-pinned", "service-has-alarms"]);
     }
 });

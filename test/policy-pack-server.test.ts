@@ -45,7 +45,7 @@ test("the pack loads under the CLI's policy-pack host and serves every policy, m
     const info: any = await call(client, "getAnalyzerInfo", new emptyproto.Empty());
     assert.equal(info.getName(), "service-deploy");
     const served = info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel()]).sort();
-    assert.equal(served.length, 10);
+    assert.equal(served.length, 11);
     for (const [, level] of served) assert.equal(level, analyzerproto.EnforcementLevel.MANDATORY);
 
     // Configure as the CLI does with --policy-pack-config (every policy gets its level), then analyze one resource.

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { imageDigestPinned, imageMultiArch, imagePlatformMatchesTarget } from "../../policies/images";
+import { imageDigestPinned, imageMultiArch, imagePlatformMatchesTarget, productionBuildsNothing } from "../../policies/images";
 import { messages } from "./harness";
 import { IMAGE, cloudRun, resource, taskDefinition, vmDeploy, VM_CREATE } from "../../scripts/policy-fixtures";
 
@@ -86,4 +86,18 @@ test("image-platform-matches-target: an amd64-only image on the arm64 VM is refu
 test("image-platform-matches-target: a workload without stamped platforms is not applicable, not a pass or a failure", async () => {
     const td = taskDefinition({}, { tags: {} });
     assert.deepEqual(await messages(imagePlatformMatchesTarget(), [td]), []);
+});
+
+test("production-builds-nothing: a production stack with a pinned image passes; staging may build", async () => {
+    assert.deepEqual(await messages(productionBuildsNothing(), [taskDefinition()]), []);
+    assert.deepEqual(await messages(productionBuildsNothing(), [build()], { "production-builds-nothing": { production: false } }), []);
+});
+
+test("production-builds-nothing: any image build in production is refused, docker-build or @pulumi/docker", async () => {
+    const legacy = resource("docker:index/image:Image", "legacy", { imageName: "r/api:1" });
+    assert.deepEqual(await messages(productionBuildsNothing(), [build(), legacy]), [
+        'image build "api-build" in a production stack: production deploys the digest that ran healthy in staging; set the service\'s image.ref to it instead of building.',
+        'image build "legacy" in a production stack: production deploys the digest that ran healthy in staging; set the service\'s image.ref to it instead of building.',
+    ]);
+    assert.deepEqual(await messages(productionBuildsNothing(), [build()], {}, { environment: "production" }).then((m) => m.length), 1);
 });
