@@ -348,8 +348,13 @@ const vmSchema = strict({
     healthTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
     /** Previous versions kept for rollback. @default 2 */
     keepVersions: z.number().int().min(1).max(10).default(2),
-    /** First loopback port of the colors (service i uses portBase+2i and portBase+2i+1). @default 18000 */
-    portBase: z.number().int().min(1024).max(65000).default(18000),
+    /**
+     * First two octets of the services' container networks: service i gets <prefix>.i.0/24, its
+     * colors .10 and .11 with fixed MACs, and nginx reaches them directly (no published ports,
+     * whose forwarding rules the runtime rewrites on every container start and stop).
+     * @default "10.213"
+     */
+    networkPrefix: z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, "must be two octets, e.g. 10.213").default("10.213"),
     /** @default "unless-stopped" */
     restart: z.enum(["no", "on-failure", "always", "unless-stopped"]).default("unless-stopped"),
     /** Registry login for private images: user, and the declared secret with its password. @default none (public images) */

@@ -28,7 +28,7 @@ async function main() {
         lab.copy(envFileContent({ DATABASE_URL: "postgresql://app:bench@db:5432/app" }), p.envFile, "0600");
         const o: DeployOptions = {
             service: "bench", image: v1, imagePlatforms: ["linux/amd64", "linux/arm64"], arch: "amd64", runtime: "podman", port: 8080,
-            bluePort: 18100, greenPort: 18101, readinessPath: "/readiness", livenessPath: "/liveness", healthPath: "/health",
+            subnet: process.env.BENCH_SUBNET ?? "10.213.9.0/24", readinessPath: "/readiness", livenessPath: "/liveness", healthPath: "/health",
             memory: "256m", cpus: "1", restart: "unless-stopped", drainSeconds: 3, healthTimeoutSeconds: 30, keep: 2, lockTimeoutSeconds: 30,
             envPlain: [], envSecret: ["DATABASE_URL"], listen: NGINX_LISTEN, serverName: "_", stateDir: lab.stateDir, nginxConf: lab.nginxConf, nginxDir: lab.nginxDir,
         };

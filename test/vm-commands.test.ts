@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deployCommand, envFileContent, hostPaths, parseActive, prepareCommand, removeCommand, rollbackCommand, sq, statusCommand, watchdogInstallCommand, type DeployOptions } from "../components/vm/commands";
-import { batches, colorPorts, envVersion } from "../components/vm/vm-service";
+import { batches, envVersion, serviceSubnet } from "../components/vm/vm-service";
 import { vmFlags } from "../policies/lib";
 
 const p = hostPaths("api");
@@ -49,8 +49,9 @@ test("quoting survives quotes, and env files refuse line breaks", () => {
 });
 
 test("decisions: ports per service, batches, env version, deploy options from config", () => {
-    assert.deepEqual(colorPorts(18000, 0), [18000, 18001]);
-    assert.deepEqual(colorPorts(18000, 2), [18004, 18005]);
+    assert.equal(serviceSubnet("10.213", 0), "10.213.0.0/24");
+    assert.equal(serviceSubnet("10.213", 2), "10.213.2.0/24");
+    assert.throws(() => serviceSubnet("10.213", 256), /at most 256/);
     assert.deepEqual(batches(["a", "b", "c"], 2), [["a", "b"], ["c"]]);
     assert.deepEqual(batches(["a", "b", "c"], 1), [["a"], ["b"], ["c"]]);
     assert.equal(envVersion("k", "A=1\n"), envVersion("k", "A=1\n"));

@@ -28,6 +28,8 @@ test("the digest is in the deploy line, so a new digest is an update, never a re
     const i = g.inputs(deploy);
     assert.ok(i.create.includes(`--image='${ref}'`));
     assert.match(i.create, /--arch='arm64' /);
+    assert.match(i.create, /--subnet='10\.213\.0\.0\/24'/, "colors on their own network, no published ports");
+    assert.doesNotMatch(i.create, /--blue-port/);
     assert.match(i.create, /--memory='512m' --cpus='0.5' --restart='unless-stopped'/);
     assert.match(i.create, /--env-version='[0-9a-f]{16}'/);
     assert.equal(i.triggers, undefined, "no triggers: they replace, and a replacement runs delete");

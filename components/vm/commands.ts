@@ -51,8 +51,10 @@ export interface DeployOptions {
     arch: "amd64" | "arm64";
     runtime: "docker" | "podman";
     port: number;
-    bluePort: number;
-    greenPort: number;
+    /** Loopback ports of the colors, when no `subnet` is given. @default undefined */
+    bluePort?: number;
+    /** @default undefined */
+    greenPort?: number;
     readinessPath: string;
     livenessPath: string;
     healthPath: string;
@@ -84,6 +86,11 @@ export interface DeployOptions {
      * @default undefined
      */
     envVersion?: string;
+    /**
+     * The service's own container network: each color gets a fixed address in it and nginx talks
+     * to it directly, with no published port. @default undefined (publish 127.0.0.1:<color port>)
+     */
+    subnet?: string;
     /** Host-side directories (tests point them at a sandbox). @default the script's defaults */
     stateDir?: string;
     nginxConf?: string;
@@ -95,12 +102,12 @@ function flags(o: Record<string, string | number | undefined>): string {
 }
 
 /** The options every subcommand shares (where things are, which runtime). */
-function common(o: Pick<DeployOptions, "service" | "runtime" | "stateDir" | "nginxConf" | "nginxDir" | "bluePort" | "greenPort" | "readinessPath" | "drainSeconds" | "healthTimeoutSeconds" | "lockTimeoutSeconds" | "listen" | "serverName" | "tlsCert" | "tlsKey">) {
+function common(o: Pick<DeployOptions, "service" | "runtime" | "stateDir" | "nginxConf" | "nginxDir" | "bluePort" | "greenPort" | "readinessPath" | "drainSeconds" | "healthTimeoutSeconds" | "lockTimeoutSeconds" | "listen" | "serverName" | "tlsCert" | "tlsKey" | "subnet">) {
     return {
         "service": o.service, "runtime": o.runtime, "state-dir": o.stateDir, "nginx-conf": o.nginxConf, "nginx-dir": o.nginxDir,
         "blue-port": o.bluePort, "green-port": o.greenPort, "readiness-path": o.readinessPath,
         "drain": o.drainSeconds, "health-timeout": o.healthTimeoutSeconds, "lock-timeout": o.lockTimeoutSeconds,
-        "listen": o.listen, "server-name": o.serverName, "tls-cert": o.tlsCert, "tls-key": o.tlsKey,
+        "listen": o.listen, "server-name": o.serverName, "tls-cert": o.tlsCert, "tls-key": o.tlsKey, "subnet": o.subnet,
     };
 }
 

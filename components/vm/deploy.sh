@@ -30,7 +30,7 @@ SERVICE="" IMAGE="" ARCH="arm64" RUNTIME="docker" PORT="8080" BLUE_PORT="" GREEN
 READINESS="/readiness" HEALTH="/health" MEMORY="" CPUS="" RESTART="unless-stopped"
 DRAIN=10 HEALTH_TIMEOUT=30 KEEP=2 LOCK_TIMEOUT=60 ENV_FILE="" STATE_ROOT="/var/lib/service-deploy"
 NGINX_CONF="" NGINX_DIR="/etc/nginx/conf.d" LISTEN="80" SERVER_NAME="_" TLS_CERT="" TLS_KEY=""
-REGISTRY="" REGISTRY_USER="" WEBHOOK_FILE="" INTERVAL=60
+REGISTRY="" REGISTRY_USER="" WEBHOOK_FILE="" INTERVAL=60 SUBNET=""
 for arg in "$@"; do
     case "$arg" in
         --service=*) SERVICE=${arg#*=} ;;
@@ -61,6 +61,7 @@ for arg in "$@"; do
         --registry-user=*) REGISTRY_USER=${arg#*=} ;;
         --webhook-file=*) WEBHOOK_FILE=${arg#*=} ;;
         --interval=*) INTERVAL=${arg#*=} ;;
+        --subnet=*) SUBNET=${arg#*=} ;;
         --image-platforms=*|--env-plain=*|--env-secret=*|--liveness-path=*|--env-version=*) ;; # facts for the policy pack and Pulumi
         *) die "unknown argument $arg" ;;
     esac
@@ -83,6 +84,25 @@ listen_url() {
     case "$LISTEN" in *:*) echo "$scheme://$LISTEN" ;; *) echo "$scheme://127.0.0.1:$LISTEN" ;; esac
 }
 port_of() { if [ "$1" = blue ]; then echo "$BLUE_PORT"; else echo "$GREEN_PORT"; fi; }
+# With --subnet, each color has a fixed address on the service's own network and nginx talks to
+# it directly: no published port, so no port-forwarding rules for the runtime to rewrite while
+# traffic flows. Without it, the colors publish 127.0.0.1:<port>.
+NET="service-deploy-$SERVICE"
+ip_of() { p=${SUBNET%.*}; if [ "$1" = blue ]; then echo "$p.10"; else echo "$p.11"; fi; }
+# A fixed MAC derived from the fixed IP: a restarted container keeps both, so the host's
+# neighbour cache never points at a vanished interface (a new MAC made a restarted color
+# unreachable for ~40 s until the stale ARP entry expired).
+mac_of() { printf '02:00:%02x:%02x:%02x:%02x' $(ip_of "$1" | tr '.' ' '); }
+addr_of() { if [ -n "$SUBNET" ]; then echo "$(ip_of "$1"):$PORT"; else echo "127.0.0.1:$(port_of "$1")"; fi; }
+ensure_network() {
+    [ -n "$SUBNET" ] || return 0
+    if info=$($RT network inspect "$NET" 2>/dev/null); then
+        echo "$info" | grep -qF "\"$SUBNET\"" && return 0
+        log "network $NET has another subnet than $SUBNET; recreating it"
+        $RT network rm "$NET" >/dev/null 2>&1 || die "network $NET exists with another subnet and is in use; stop its containers (service-deploy.sh remove) or set vm.networkPrefix back"
+    fi
+    $RT network create --subnet "$SUBNET" "$NET" >/dev/null || die "could not create network $NET ($SUBNET)"
+}
 other() { if [ "$1" = blue ]; then echo green; else echo blue; fi; }
 container() { echo "$SERVICE-$1"; }
 audit() { printf '%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(id -un 2>/dev/null || echo "?")" "$*" >> "$AUDIT_LOG"; }
@@ -195,15 +215,16 @@ pull() {
 # Containers and health
 # ---------------------------------------------------------------------------------------------
 is_running() { [ "$($RT inspect -f '{{.State.Running}}' "$1" 2>/dev/null || echo false)" = true ]; }
-probe() { wget -q -T 2 -O /dev/null "http://127.0.0.1:$1$2" 2>/dev/null; }
+probe() { wget -q -T 2 -O /dev/null "http://$1$2" 2>/dev/null; }
 
 start_color() {
     color=$1 port=$(port_of "$1") name=$(container "$1")
-    [ -n "$port" ] || die "--$color-port is required"
+    [ -n "$SUBNET" ] || [ -n "$port" ] || die "--$color-port (or --subnet) is required"
     $RT rm -f "$name" >/dev/null 2>&1 || true
-    log "starting $name from $IMAGE on 127.0.0.1:$port"
-    set -- run -d --name "$name" --label "service-deploy.service=$SERVICE" --label "service-deploy.image=$IMAGE" \
-        -p "127.0.0.1:$port:$PORT" --restart "$RESTART"
+    ensure_network
+    log "starting $name from $IMAGE on $(addr_of "$color")"
+    set -- run -d --name "$name" --label "service-deploy.service=$SERVICE" --label "service-deploy.image=$IMAGE" --restart "$RESTART"
+    if [ -n "$SUBNET" ]; then set -- "$@" --network "$NET" --ip "$(ip_of "$color")" --mac-address "$(mac_of "$color")"; else set -- "$@" -p "127.0.0.1:$port:$PORT"; fi
     [ -n "$MEMORY" ] && set -- "$@" --memory "$MEMORY"
     [ -n "$CPUS" ] && set -- "$@" --cpus "$CPUS"
     [ -n "$ENV_FILE" ] && set -- "$@" --env-file "$ENV_FILE"
@@ -223,11 +244,11 @@ fail_new() {
 # Polls readiness every $2 tenths of a second (10: each second, as a deploy does; a rollback,
 # whose container already ran this version, polls every 0.2 s) up to the health timeout.
 wait_ready() {
-    color=$1 port=$(port_of "$1") name=$(container "$1") tenths=${2:-10}
-    log "waiting for $READINESS on 127.0.0.1:$port (up to ${HEALTH_TIMEOUT}s)"
+    color=$1 addr=$(addr_of "$1") name=$(container "$1") tenths=${2:-10}
+    log "waiting for $READINESS on $addr (up to ${HEALTH_TIMEOUT}s)"
     waited=0 limit=$((HEALTH_TIMEOUT * 10))
     while [ "$waited" -lt "$limit" ]; do
-        if probe "$port" "$READINESS"; then HEALTHY_AT=$(now_ms); log "$name is ready after $((waited / 10)).$((waited % 10))s"; return 0; fi
+        if probe "$addr" "$READINESS"; then HEALTHY_AT=$(now_ms); log "$name is ready after $((waited / 10)).$((waited % 10))s"; return 0; fi
         restarts=$($RT inspect -f '{{.RestartCount}}' "$name" 2>/dev/null || echo 0)
         if [ "${restarts:-0}" -ge 3 ] 2>/dev/null; then fail_new "$name" "$name is crash-looping (restarted $restarts times)"; fi
         if ! is_running "$name" && [ "$RESTART" = "no" ]; then fail_new "$name" "$name exited"; fi
@@ -269,13 +290,13 @@ write_site() {
 }
 
 switch_to() {
-    color=$1 port=$(port_of "$1")
+    color=$1 addr=$(addr_of "$1")
     previous=""; [ -f "$UPSTREAM_FILE" ] && previous=$(cat "$UPSTREAM_FILE")
     tmp="$UPSTREAM_FILE.tmp.$$"
     # The other color is a backup: requests still queued in nginx's old workers when the old
     # container stops fail over to the new one instead of answering 502.
-    printf '# service-deploy: service=%s color=%s digest=%s image=%s\nupstream %s_backend {\n    server 127.0.0.1:%s max_fails=0;\n    server 127.0.0.1:%s backup max_fails=0;\n    keepalive 16;\n}\n' \
-        "$SERVICE" "$color" "${IMAGE##*@}" "$IMAGE" "$SERVICE" "$port" "$(port_of "$(other "$color")")" > "$tmp"
+    printf '# service-deploy: service=%s color=%s digest=%s image=%s\nupstream %s_backend {\n    server %s max_fails=0;\n    server %s backup max_fails=0;\n    keepalive 16;\n}\n' \
+        "$SERVICE" "$color" "${IMAGE##*@}" "$IMAGE" "$SERVICE" "$addr" "$(addr_of "$(other "$color")")" > "$tmp"
     mv "$tmp" "$UPSTREAM_FILE"
     write_site
     if ! out=$(nginx_cmd -t 2>&1); then
@@ -284,7 +305,7 @@ switch_to() {
     fi
     nginx_cmd -s reload || die "nginx reload failed; run nginx -t and check $UPSTREAM_FILE"
     SWITCHED_AT=$(now_ms)
-    log "nginx now sends $SERVICE to $color (127.0.0.1:$port)"
+    log "nginx now sends $SERVICE to $color ($addr)"
 }
 
 prune_images() {
@@ -303,7 +324,7 @@ deploy() {
     lock
     recover
     active=$(state_get color)
-    if [ -n "$active" ] && [ "$(state_get image)" = "$IMAGE" ] && is_running "$(container "$active")" && probe "$(port_of "$active")" "$READINESS"; then
+    if [ -n "$active" ] && [ "$(state_get image)" = "$IMAGE" ] && is_running "$(container "$active")" && probe "$(addr_of "$active")" "$READINESS"; then
         write_site
         log "$IMAGE is already active on $active and healthy; nothing to do"
         echo "ACTIVE service=$SERVICE color=$active digest=${IMAGE##*@} changed=false"
@@ -357,7 +378,7 @@ status() {
     active=$(state_get color)
     [ -n "$active" ] || { echo "STATUS service=$SERVICE active=none"; exit 1; }
     health=unhealthy
-    probe "$(port_of "$active")" "$READINESS" && health=healthy
+    probe "$(addr_of "$active")" "$READINESS" && health=healthy
     echo "STATUS service=$SERVICE color=$active digest=$(state_get digest) health=$health since=$(state_get time)"
     [ "$health" = healthy ]
 }

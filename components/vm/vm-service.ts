@@ -40,9 +40,10 @@ export interface VmServiceArgs {
     webhookUrl?: pulumi.Output<string>;
 }
 
-/** Loopback ports of a service's two colors. Pure. */
-export function colorPorts(portBase: number, index: number): [number, number] {
-    return [portBase + 2 * index, portBase + 2 * index + 1];
+/** The container network of the index-th VM service: `<prefix>.<index>.0/24`. Pure. */
+export function serviceSubnet(prefix: string, index: number): string {
+    if (index > 255) throw new Error("at most 256 VM services per stack");
+    return `${prefix}.${index}.0/24`;
 }
 
 /** Hosts grouped in deploy batches, in order. Pure. */
@@ -57,9 +58,8 @@ export function envVersion(key: string, content: string): string {
 
 /** The deploy options of a service, except the image, env and host-specific parts. Pure. */
 export function deployOptions(svc: NormalizedService, vm: VmConfig, index: number): Omit<DeployOptions, "image" | "imagePlatforms" | "envPlain" | "envSecret"> & HostOptions {
-    const [bluePort, greenPort] = colorPorts(vm.portBase, index);
     return {
-        service: svc.name, arch: svc.architecture, runtime: vm.runtime, port: svc.port, bluePort, greenPort,
+        service: svc.name, arch: svc.architecture, runtime: vm.runtime, port: svc.port, subnet: serviceSubnet(vm.networkPrefix, index),
         readinessPath: svc.health.readiness, livenessPath: svc.health.liveness, healthPath: svc.health.health,
         memory: `${svc.memoryMiB}m`, cpus: String(svc.vcpu), restart: vm.restart,
         drainSeconds: vm.drainSeconds, healthTimeoutSeconds: vm.healthTimeoutSeconds, keep: vm.keepVersions, lockTimeoutSeconds: 120,

@@ -202,7 +202,7 @@ export class Lab {
     }
 
     stop(): void {
-        spawnSync("bash", ["-c", `nginx -c ${this.nginxConf} -s stop 2>/dev/null; podman rm -af -t 1 >/dev/null 2>&1; true`], { env: this.env });
+        spawnSync("bash", ["-c", `nginx -c ${this.nginxConf} -s stop 2>/dev/null; podman rm -af -t 1 >/dev/null 2>&1; podman network ls --format '{{.Name}}' | grep '^service-deploy-' | xargs -r podman network rm >/dev/null 2>&1; true`], { env: this.env });
         for (const p of this.procs) p.kill("SIGTERM");
         spawnSync("bash", ["-c", `[ -f ${this.dir}/sshd.pid ] && kill $(cat ${this.dir}/sshd.pid) 2>/dev/null; true`]);
     }

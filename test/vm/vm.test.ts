@@ -20,14 +20,14 @@ let paths: HostPaths;
 let opts: DeployOptions;
 const images: Record<string, string> = {};
 
-function install(service: string, runtime: "podman" | "docker", ports: [number, number]): { p: HostPaths; o: DeployOptions } {
+function install(service: string, runtime: "podman" | "docker", subnet: string): { p: HostPaths; o: DeployOptions } {
     const p = hostPaths(service, lab.hostRoot);
     assert.equal(lab.ssh(prepareCommand(p)).code, 0);
     lab.copy(SCRIPT, p.script, "0755");
     lab.copy(envFileContent({ APP_ENV: "staging", DATABASE_URL: "postgresql://app:lab-db-password@db.internal:5432/app", LOG_LEVEL: "debug" }), p.envFile, "0600");
     const o: DeployOptions = {
         service, image: "", imagePlatforms: ["linux/amd64", "linux/arm64"], arch: "amd64", runtime, port: 8080,
-        bluePort: ports[0], greenPort: ports[1], readinessPath: "/readiness", livenessPath: "/liveness", healthPath: "/health",
+        subnet, readinessPath: "/readiness", livenessPath: "/liveness", healthPath: "/health",
         memory: "256m", cpus: "0.5", restart: "unless-stopped", drainSeconds: 2, healthTimeoutSeconds: 15, keep: 2, lockTimeoutSeconds: 2,
         envPlain: ["APP_ENV", "LOG_LEVEL"], envSecret: ["DATABASE_URL"], listen: 8088, serverName: "_",
         stateDir: lab.stateDir, nginxConf: lab.nginxConf, nginxDir: lab.nginxDir,
@@ -49,7 +49,7 @@ before(() => {
     images.noready = lab.image("app", "noready", "no-readiness", "v3-broken");
     images.crash = lab.image("app", "crash", "crash", "v4-crash");
     images.amd64only = lab.image("app", "amd64-only", "ok", "v5-amd64", ["amd64"]);
-    ({ p: paths, o: opts } = install("app", "podman", [18000, 18001]));
+    ({ p: paths, o: opts } = install("app", "podman", "10.213.1.0/24"));
     // nginx must listen on loopback only: the site's listen comes from this option.
     opts.listen = 8088;
 });
@@ -173,7 +173,7 @@ test("re-running with the digest already active is a no-op that says so", { skip
 });
 
 test("the docker runtime name works too (podman-docker's docker)", { skip }, () => {
-    const { p, o } = install("app2", "docker", [18010, 18011]);
+    const { p, o } = install("app2", "docker", "10.213.2.0/24");
     const r = lab.ssh(deployCommand(p, { ...o, image: images.v1, listen: "127.0.0.1:8089", serverName: "app2" }));
     assert.equal(r.code, 0, r.stderr);
     assert.match(lab.ssh("docker ps --format '{{.Names}}'").stdout, /app2-blue/);
