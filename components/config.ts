@@ -346,7 +346,7 @@ const vmSchema = strict({
     drainSeconds: z.number().int().min(0).max(600).default(10),
     /** Seconds the new color has to become ready. @default 30 (Kamal's deploy timeout) */
     healthTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
-    /** Previous versions kept for rollback. @default 2 */
+    /** Previous versions to keep for rollback (not enforced yet: no image is pruned). @default 2 */
     keepVersions: z.number().int().min(1).max(10).default(2),
     /**
      * First two octets of the services' container networks: service i gets <prefix>.i.0/24, its

@@ -308,13 +308,6 @@ switch_to() {
     log "nginx now sends $SERVICE to $color ($addr)"
 }
 
-prune_images() {
-    keep_images=$(sed -n 's/.* deploy ok .*image=\([^ ]*\).*/\1/p' "$AUDIT_LOG" 2>/dev/null | awk '!seen[$0]++' | tail -n "$((KEEP + 1))")
-    for img in $($RT images --filter "label=service-deploy.service=$SERVICE" --format '{{.Repository}}@{{.Digest}}' 2>/dev/null | sort -u); do
-        echo "$keep_images" | grep -qxF "$img" || $RT rmi "$img" >/dev/null 2>&1 || true
-    done
-}
-
 # ---------------------------------------------------------------------------------------------
 # Subcommands
 # ---------------------------------------------------------------------------------------------
@@ -345,7 +338,6 @@ deploy() {
         sleep "$DRAIN"
         $RT stop -t 10 "$(container "$active")" >/dev/null 2>&1 || true
     fi
-    prune_images
     echo "ACTIVE service=$SERVICE color=$new digest=${IMAGE##*@} changed=true"
 }
 
