@@ -5,7 +5,7 @@
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ofType, ofTypes, type PolicyOptions } from "./common";
-import { WORKLOAD_TYPES, contractsSchema, credentialLike, nearMiss, schemaOf, vmWorkloads, workloadsOf, type Contracts } from "./lib";
+import { WORKLOAD_TYPES, contractsSchema, credentialLike, nearMiss, schemaOf, vmWorkloads, workloadsOf, contractsOf } from "./lib";
 
 export function envContractComplete(name = "env-contract-complete", opts: PolicyOptions = {}): ResourceValidationPolicy {
     return {
@@ -14,7 +14,7 @@ export function envContractComplete(name = "env-contract-complete", opts: Policy
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
         configSchema: schemaOf({ contracts: contractsSchema }),
         validateResource: ofTypes(Object.values(WORKLOAD_TYPES), (props, args, report) => {
-            const contracts = args.getConfig<{ contracts?: Contracts }>().contracts ?? {};
+            const contracts = contractsOf(args);
             if (Object.keys(contracts).length === 0) return args.notApplicable("no service contracts in the policy config");
             for (const w of workloadsOf(args.type, props)) {
                 const contract = contracts[w.service];
@@ -44,7 +44,7 @@ export function noPlaintextSecrets(name = "no-plaintext-secrets", opts: PolicyOp
         configSchema: schemaOf({ contracts: contractsSchema }),
         validateResource: [
             ofTypes([WORKLOAD_TYPES.ecs, WORKLOAD_TYPES.cloudRun], (props, args, report) => {
-                const contracts = args.getConfig<{ contracts?: Contracts }>().contracts ?? {};
+                const contracts = contractsOf(args);
                 for (const w of workloadsOf(args.type, props)) {
                     const where = args.type === WORKLOAD_TYPES.ecs ? "environment" : "envs[].value";
                     const how = args.type === WORKLOAD_TYPES.ecs ? "secrets[].valueFrom (Secrets Manager)" : "envs[].valueSource.secretKeyRef (Secret Manager)";
@@ -59,7 +59,7 @@ export function noPlaintextSecrets(name = "no-plaintext-secrets", opts: PolicyOp
                 }
             }),
             ofType(WORKLOAD_TYPES.vm, (props, args, report) => {
-                const contracts = args.getConfig<{ contracts?: Contracts }>().contracts ?? {};
+                const contracts = contractsOf(args);
                 const text = [props.create, props.update, props.delete, ...Object.entries(props.environment ?? {}).map(([k, v]) => `${k}=${v}`)].filter((x) => typeof x === "string").join("\n");
                 for (const w of vmWorkloads(props)) {
                     for (const v of Object.keys(w.plain)) {

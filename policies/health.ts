@@ -5,7 +5,7 @@
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ofType, type PolicyOptions } from "./common";
-import { contractsSchema, schemaOf, vmFlags, vmWorkloads, type Contracts } from "./lib";
+import { contractsSchema, schemaOf, vmFlags, vmWorkloads, type Contracts, contractsOf } from "./lib";
 
 const readinessOf = (contracts: Contracts, service?: string) => (service && contracts[service]?.health?.readiness) || "/readiness";
 const livenessOf = (contracts: Contracts, service?: string) => (service && contracts[service]?.health?.liveness) || "/liveness";
@@ -55,11 +55,11 @@ export function healthChecksConsistent(name = "health-checks-consistent", opts: 
         validateResource: [
             ofType("aws:lb/targetGroup:TargetGroup", (p, args, report) => {
                 if (p.targetType === "lambda") return;
-                const contracts = args.getConfig<{ contracts?: Contracts }>().contracts ?? {};
+                const contracts = contractsOf(args);
                 for (const problem of targetGroupProblems(p.healthCheck, readinessOf(contracts, p.tags?.["service-deploy:service"]))) report(`target group "${args.name}": ${problem}.`);
             }),
             ofType("gcp:cloudrunv2/service:Service", (p, args, report) => {
-                const contracts = args.getConfig<{ contracts?: Contracts }>().contracts ?? {};
+                const contracts = contractsOf(args);
                 for (const c of p.template?.containers ?? []) {
                     const svc = c.name ?? p.name;
                     for (const problem of cloudRunProbeProblems(c, readinessOf(contracts, svc), livenessOf(contracts, svc))) report(`Cloud Run service "${args.name}": container "${svc}" ${problem}.`);
@@ -67,7 +67,7 @@ export function healthChecksConsistent(name = "health-checks-consistent", opts: 
             }),
             ofType("command:remote:Command", (p, args, report) => {
                 for (const w of vmWorkloads(p)) {
-                    const contracts = args.getConfig<{ contracts?: Contracts }>().contracts ?? {};
+                    const contracts = contractsOf(args);
                     const want = readinessOf(contracts, w.service);
                     const got = vmFlags(p.create)["readiness-path"]?.[0];
                     if (got !== want) report(`VM deploy "${args.name}": waits on ${got ?? "nothing (no --readiness-path)"} instead of the readiness path ${want}.`);

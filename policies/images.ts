@@ -5,7 +5,7 @@
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ofType, ofTypes, type PolicyOptions } from "./common";
-import { PINNED, WORKLOAD_TYPES, isProduction, productionSchema, schemaOf, vmFlags, workloadsOf, type Contracts, contractsSchema } from "./lib";
+import { PINNED, WORKLOAD_TYPES, isProduction, productionSchema, schemaOf, vmFlags, workloadsOf, type Contracts, contractsSchema, contractsOf } from "./lib";
 
 export const DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64"];
 
@@ -80,7 +80,7 @@ export function imagePlatformMatchesTarget(name = "image-platform-matches-target
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
         configSchema: schemaOf({ contracts: contractsSchema }),
         validateResource: ofTypes(Object.values(WORKLOAD_TYPES), (props, args, report) => {
-            const runsOn = workloadPlatform(args.type, props, args.getConfig<{ contracts?: Contracts }>().contracts ?? {});
+            const runsOn = workloadPlatform(args.type, props, contractsOf(args));
             if (!runsOn) return;
             const platforms = stampedPlatforms(args.type, props);
             if (!platforms) {

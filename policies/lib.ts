@@ -54,6 +54,11 @@ export function isProduction(args: Pick<ResourceValidationArgs | StackValidation
     return env !== undefined && (c.productionEnvironments ?? ["production"]).includes(env);
 }
 
+/** The service contracts a policy was configured with. */
+export function contractsOf(args: Pick<ResourceValidationArgs, "getConfig">): Contracts {
+    return args.getConfig<{ contracts?: Contracts }>().contracts ?? {};
+}
+
 export function schemaOf(properties: Record<string, unknown>): PolicyConfigSchema {
     return { properties: properties as PolicyConfigSchema["properties"] };
 }

@@ -27,7 +27,6 @@ export interface RecordedResource {
     name: string;
     /** URN of the parent, if any. */
     parent?: string;
-    custom: boolean;
     /** Inputs as the provider receives them; secrets are wrapped (see `isSecretValue`). */
     inputs: Record<string, unknown>;
     /** Outputs the (mock) provider returned: what a stack policy sees. */
@@ -231,7 +230,6 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
             args.inputs = await settleAssets(args.inputs) as Record<string, any>;
             if (rec) {
                 rec.inputs = args.inputs;
-                rec.custom = args.custom ?? true;
             }
             const state = mockState(args.type, args.name, unwrap(args.inputs) as Record<string, any>, region, gcpLocation);
             if (rec) rec.state = state;
@@ -298,7 +296,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
             const dependsOn = ([] as unknown[]).concat(args.opts.dependsOn ?? []).map((d) => urnOf.get(d as object)).filter((u): u is string => !!u);
             const o = args.opts as pulumi.CustomResourceOptions;
             const rec: RecordedResource = {
-                urn, type: args.type, name: args.name, parent: parentUrn, custom: true, inputs: {}, state: {},
+                urn, type: args.type, name: args.name, parent: parentUrn, inputs: {}, state: {},
                 propertyDependencies: {}, dependencies: dependsOn,
                 options: {
                     ...(o.ignoreChanges?.length ? { ignoreChanges: [...o.ignoreChanges] } : {}),
@@ -349,11 +347,11 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
         const error = new Error(first.message.replace(/^(error serializing property "[^"]*": )+/, ""));
         return { stack: opts.stack, project, file, resources, outputs, notes, secretValues, error };
     }
-    for (const r of resources) if (r.type.startsWith("service-deploy:") || r.type === "pulumi:pulumi:Stack") r.custom = false;
     return { stack: opts.stack, project, file, resources, outputs, notes: [...new Set(notes)], secretValues: [...new Set(secretValues)], error: undefined };
 }
 
-function fillMissingConfigSecrets(project: string, config: Record<string, string>, secretKeys: string[], notes: string[], secretValues: string[]): void {
+/** Placeholder secrets for declared `source: config` secrets the stack file does not set. */
+export function fillMissingConfigSecrets(project: string, config: Record<string, string>, secretKeys: string[], notes: string[], secretValues: string[]): void {
     let declared: Record<string, { source?: string }> = {};
     try {
         declared = JSON.parse(config[`${project}:secrets`] ?? "{}");

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { PROJECT, parseStackConfig, type StackConfig } from "../components/config";
 import { envKind } from "../components/contract";
-import { ROOT, readStackFile } from "./offline";
+import { ROOT, fillMissingConfigSecrets, readStackFile } from "./offline";
 
 export function policyConfigFor(cfg: StackConfig): PolicyPackConfig {
     const contracts = Object.fromEntries(cfg.services.map((s) => [s.name, {
@@ -33,13 +33,7 @@ export function policyConfigFor(cfg: StackConfig): PolicyPackConfig {
 /** Parse a stack file the way the program would, secrets opaque. */
 export function stackConfigOf(file: string): StackConfig {
     const { config, secretKeys } = readStackFile(file, [], []);
-    for (const [name, decl] of Object.entries(JSON.parse(config[`${PROJECT}:secrets`] ?? "{}") as Record<string, { source?: string }>)) {
-        const key = `${PROJECT}:${name}`;
-        if (decl?.source === "config" && !(key in config)) {
-            config[key] = "offline-placeholder";
-            secretKeys.push(key);
-        }
-    }
+    fillMissingConfigSecrets(PROJECT, config, secretKeys, [], []);
     return parseStackConfig({ config, isSecret: (k) => secretKeys.includes(k), file: path.relative(ROOT, file) || file });
 }
 

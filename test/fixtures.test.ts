@@ -6,21 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { knownStacks } from "../scripts/plan";
+import { planCli } from "./mocks";
 
-const ROOT = path.resolve(__dirname, "..");
 
-function plan(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const p = spawn(process.execPath, ["--require", "./scripts/register.js", "scripts/plan.ts", ...args, "--json"], { cwd: ROOT });
-        let stdout = "", stderr = "";
-        p.stdout.on("data", (d) => (stdout += d));
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
+const plan = (args: string[]) => planCli([...args, "--json"]);
 
 interface Fixture {
     name: string;

@@ -5,24 +5,20 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
+import { planCli } from "./mocks";
 import { configHash, revisionName, revisionTag, trafficPlan } from "../components/gcp/cloud-run-service";
 
 const ROOT = path.resolve(__dirname, "..");
 const B = "sha256:" + "7c".repeat(32);
 
-function plan(args: string[]): Promise<any> {
-    return new Promise((resolve, reject) => {
-        const p = spawn(process.execPath, ["--require", "./scripts/register.js", "scripts/plan.ts", ...args, "--json"], { cwd: ROOT });
-        let out = "", err = "";
-        p.stdout.on("data", (d) => (out += d));
-        p.stderr.on("data", (d) => (err += d));
-        p.on("close", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}: ${err}`))));
-    });
+async function plan(args: string[]): Promise<any> {
+    const r = await planCli([...args, "--json"]);
+    if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
 }
 const run = (doc: any) => doc.resources.find((r: any) => r.type === "gcp:cloudrunv2/service:Service").inputs;
 

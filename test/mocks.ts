@@ -2,6 +2,8 @@
  * Test helpers over the offline engine (scripts/offline.ts): run a stack under mocks once per
  * test file (the Pulumi runtime is process-global) and query the recorded resources by type.
  */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
 import { runOffline, redact, unwrap, isSecretValue, type OfflineOptions, type OfflineResult, type RecordedResource } from "../scripts/offline";
 
 export { runOffline, redact, unwrap, isSecretValue };
@@ -27,13 +29,21 @@ export class Graph {
     redacted(r: RecordedResource): any {
         return redact(r.inputs);
     }
-    byId(id: string): RecordedResource {
-        const r = this.result.resources.find((x) => `${x.name}-id` === id);
-        if (!r) throw new Error(`no resource with mock id ${id}`);
-        return r;
-    }
 }
 
 export async function graphOf(stack: string, opts: Omit<OfflineOptions, "stack"> = {}): Promise<Graph> {
     return new Graph(await runOffline({ stack, ...opts }));
+}
+
+export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+/** `npm run plan -- <args>` as a user runs it (the same loader), in a child process. */
+export function planCli(args: string[]): Promise<CliResult> {
+    return new Promise((resolve) => {
+        const p = spawn(process.execPath, ["--require", "./scripts/register.js", "scripts/plan.ts", ...args], { cwd: path.resolve(__dirname, "..") });
+        let stdout = "", stderr = "";
+        p.stdout.on("data", (d) => (stdout += d));
+        p.stderr.on("data", (d) => (stderr += d));
+        p.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
 }

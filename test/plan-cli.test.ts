@@ -1,17 +1,12 @@
 /** `npm run plan`: output formats, exit codes, secrets, and what it says it could not verify. */
 import { test } from "node:test";
+import { planCli } from "./mocks";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 
-const ROOT = path.resolve(__dirname, "..");
-function plan(...args: string[]) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "plan.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const plan = (...args: string[]) => planCli(args);
 
-test("--json prints exactly one JSON object with the resources as the provider receives them, secrets as [secret]", () => {
-    const r = plan("--stack", "staging", "--json");
+test("--json prints exactly one JSON object with the resources as the provider receives them, secrets as [secret]", async () => {
+    const r = await plan("--stack", "staging", "--json");
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.equal(r.stdout.trim().split("\n").length, 1);
@@ -27,8 +22,8 @@ test("--json prints exactly one JSON object with the resources as the provider r
     assert.ok(!r.stdout.includes("offline-random"), "no generated secret in the output");
 });
 
-test("the tree names the rules ECS owns and lists what could not be verified offline", () => {
-    const r = plan("--stack", "production");
+test("the tree names the rules ECS owns and lists what could not be verified offline", async () => {
+    const r = await plan("--stack", "production");
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Offline plan of stack production \(Pulumi\.production\.yaml\): \d+ resources/);
     assert.match(r.stdout, /aws:lb\/listenerRule:ListenerRule {2}aws-api-production {2}\[ignoreChanges: actions\]/);
@@ -37,8 +32,8 @@ test("the tree names the rules ECS owns and lists what could not be verified off
     assert.match(r.stdout, /registry manifest list of 123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/api@sha256:[0-9a-f]{64}: the registry cannot be reached offline/);
 });
 
-test("invalid config exits 2 with every problem on stderr, each naming the file and the key", () => {
-    const r = plan("--stack", "staging", "--config", "test/fixtures/invalid-several.yaml");
+test("invalid config exits 2 with every problem on stderr, each naming the file and the key", async () => {
+    const r = await plan("--stack", "staging", "--config", "test/fixtures/invalid-several.yaml");
     assert.equal(r.code, 2);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /3 problems in the stack config \(test\/fixtures\/invalid-several\.yaml\)/);
@@ -47,22 +42,22 @@ test("invalid config exits 2 with every problem on stderr, each naming the file 
     assert.match(r.stderr, /service-deploy:services\[0\]\.image\.ref: must be pinned by digest/);
 });
 
-test("secure: values are opaque secrets offline, not errors", () => {
-    const r = plan("--stack", "staging", "--config", "test/fixtures/secure-values.yaml", "--json");
+test("secure: values are opaque secrets offline, not errors", async () => {
+    const r = await plan("--stack", "staging", "--config", "test/fixtures/secure-values.yaml", "--json");
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.match(doc.notes.join("\n"), /service-deploy:stripeApiKey: a secure value cannot be decrypted offline/);
     assert.ok(!r.stdout.includes("v1:Zm9v"), "the ciphertext is not echoed");
 });
 
-test("an unknown stack or a bad argument exits 2 and says what exists", () => {
-    const unknown = plan("--stack", "qa");
+test("an unknown stack or a bad argument exits 2 and says what exists", async () => {
+    const unknown = await plan("--stack", "qa");
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /no stack file Pulumi\.qa\.yaml; known stacks: gcp-production, gcp-staging, production, staging, vm-staging \(or pass --config <file>\)/);
-    const bad = plan("--stak", "staging");
+    const bad = await plan("--stak", "staging");
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown argument --stak/);
-    const missing = plan("--stack", "staging", "--config", "nope.yaml");
+    const missing = await plan("--stack", "staging", "--config", "nope.yaml");
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--config nope\.yaml: no such file/);
 });

@@ -1,4 +1,4 @@
-import type { EnforcementLevel, Policy, PolicyPackConfig } from "@pulumi/policy";
+import type { Policy, PolicyPackConfig } from "@pulumi/policy";
 import { evaluatePack, type GraphResource } from "../../scripts/policy-engine";
 import { CONFIG } from "../../scripts/policy-fixtures";
 
@@ -8,7 +8,3 @@ export async function messages(policy: Policy, resources: GraphResource[], confi
     return e.violations.map((v) => v.message);
 }
 
-export async function levels(policy: Policy, resources: GraphResource[], config: PolicyPackConfig = CONFIG): Promise<EnforcementLevel[]> {
-    const e = await evaluatePack([policy], resources, { config });
-    return e.violations.map((v) => v.enforcementLevel);
-}

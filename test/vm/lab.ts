@@ -219,6 +219,7 @@ export function parseWrk(out: string): { requests: number; failed: number; raw: 
 
 /** Whether this machine can run the lab (the packages .ci/run installs). */
 export function labAvailable(): string | undefined {
+    if (process.getuid?.() !== 0) return "not root: the lab runs sshd and rootful podman";
     for (const bin of ["/usr/sbin/sshd", "/usr/bin/podman", "/usr/bin/docker-registry", "/usr/sbin/nginx", "/usr/bin/wrk", "/usr/bin/skopeo", "/bin/busybox", "/usr/bin/htpasswd"]) {
         if (!fs.existsSync(bin)) return `${bin} is missing (apt-get install openssh-server podman podman-docker nginx-light docker-registry skopeo wrk apache2-utils busybox-static)`;
     }
