@@ -346,7 +346,14 @@ const vmSchema = strict({
     drainSeconds: z.number().int().min(0).max(600).default(10),
     /** Seconds the new color has to become ready. @default 30 (Kamal's deploy timeout) */
     healthTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
-    /** Previous versions to keep for rollback (not enforced yet: no image is pruned). @default 2 */
+    /**
+     * Seconds the previous color keeps running after a switch, so a rollback in that window is an
+     * nginx switch (no container start); then the watchdog stops it, kept for rollback. The VM's
+     * bake time, as `aws.bakeTimeMinutes` is ECS's; 0 stops it right after the drain.
+     * @default 900
+     */
+    bakeSeconds: z.number().int().min(0).max(86400).default(900),
+    /** Previous versions whose images stay on the host for rollback; older images are removed. @default 2 */
     keepVersions: z.number().int().min(1).max(10).default(2),
     /**
      * First two octets of the services' container networks: service i gets <prefix>.i.0/24, its

@@ -9,7 +9,7 @@ const p = hostPaths("api");
 const o: DeployOptions = {
     service: "api", image: "ghcr.io/acme/api@sha256:" + "ab".repeat(32), imagePlatforms: ["linux/arm64", "linux/amd64"], arch: "arm64", runtime: "podman",
     port: 8080, bluePort: 18000, greenPort: 18001, readinessPath: "/readiness", livenessPath: "/liveness", healthPath: "/health",
-    memory: "512m", cpus: "0.5", restart: "unless-stopped", drainSeconds: 10, healthTimeoutSeconds: 30, keep: 2, lockTimeoutSeconds: 120,
+    memory: "512m", cpus: "0.5", restart: "unless-stopped", drainSeconds: 10, bakeSeconds: 900, healthTimeoutSeconds: 30, keep: 2, lockTimeoutSeconds: 120,
     envPlain: ["APP_ENV", "LOG_LEVEL"], envSecret: ["DATABASE_URL"], listen: 443, serverName: "api.example.com",
     tlsCert: "/etc/tls/fullchain.pem", tlsKey: "/etc/tls/privkey.pem", registryUser: "ci", registry: "ghcr.io", envVersion: "0123456789abcdef",
 };
@@ -25,7 +25,7 @@ test("the deploy line, exactly", () => {
         "--blue-port='18000' --green-port='18001' --readiness-path='/readiness' --drain='10' --health-timeout='30' --lock-timeout='120' --listen='443' " +
         "--server-name='api.example.com' --tls-cert='/etc/tls/fullchain.pem' --tls-key='/etc/tls/privkey.pem' " +
         `--image='${o.image}' --image-platforms='linux/amd64,linux/arm64' --arch='arm64' --port='8080' --liveness-path='/liveness' --health-path='/health' ` +
-        "--memory='512m' --cpus='0.5' --restart='unless-stopped' --keep='2' --env-file='/opt/service-deploy/api/secrets/env' --registry='ghcr.io' --registry-user='ci' " +
+        "--memory='512m' --cpus='0.5' --restart='unless-stopped' --bake='900' --keep='2' --env-file='/opt/service-deploy/api/secrets/env' --registry='ghcr.io' --registry-user='ci' " +
         "--env-version='0123456789abcdef' --env-plain=APP_ENV --env-plain=LOG_LEVEL --env-secret=DATABASE_URL");
 });
 

@@ -64,6 +64,8 @@ export interface DeployOptions {
     cpus: string;
     restart: string;
     drainSeconds: number;
+    /** Seconds the previous color keeps running after a switch (0: stop it after the drain). @default 0 */
+    bakeSeconds?: number;
     healthTimeoutSeconds: number;
     keep: number;
     lockTimeoutSeconds: number;
@@ -117,7 +119,7 @@ export function deployCommand(p: HostPaths, o: DeployOptions): string {
         ...common(o),
         "image": o.image, "image-platforms": [...o.imagePlatforms].sort().join(","), "arch": o.arch, "port": o.port,
         "liveness-path": o.livenessPath, "health-path": o.healthPath,
-        "memory": o.memory, "cpus": o.cpus, "restart": o.restart, "keep": o.keep, "env-file": p.envFile,
+        "memory": o.memory, "cpus": o.cpus, "restart": o.restart, "bake": o.bakeSeconds, "keep": o.keep, "env-file": p.envFile,
         "registry": o.registryUser ? o.registry : undefined, "registry-user": o.registryUser, "env-version": o.envVersion,
     });
     const env = [...o.envPlain.map((n) => `--env-plain=${n}`), ...o.envSecret.map((n) => `--env-secret=${n}`)].join(" ");

@@ -5,11 +5,19 @@
 #
 #   service-deploy.sh deploy   --service=api --image=<repo>@sha256:<digest> --arch=arm64 ...
 #   service-deploy.sh rollback --service=api ...      back to the kept previous color, no pull
+#                                                     (a switch only, while it is still baking)
 #   service-deploy.sh status   --service=api ...      active color, digest, health (exit 1 if unhealthy)
 #   service-deploy.sh remove   --service=api ...      stop and remove the service (keeps the audit log)
 #   service-deploy.sh watchdog-check --service=api ...  one health probe; 3 failures in a row restart
-#                                                        the active container and post to the webhook
+#                                                        the active container and post to the webhook;
+#                                                        also stops a previous color whose bake ended
 #   service-deploy.sh watchdog-install --service=api ... a systemd timer (or cron) running the check
+#
+# Bake (--bake=SECONDS, > 0): after a switch the previous color keeps running that long, as ECS keeps
+# the blue task set through its bake time, so a rollback in that window is an nginx switch, with no
+# container start. When the bake ends the watchdog's next check (or the next deploy) drains nothing
+# (nginx no longer sends it traffic) and stops it, keeping it for a slower rollback. --bake=0 stops
+# the old color right after the drain.
 #
 # Secrets never appear on the command line: the env file (0600) is copied beforehand, and the
 # registry password, when needed, arrives on stdin.
@@ -28,7 +36,7 @@ SUBCOMMAND=${1:-}
 shift
 SERVICE="" IMAGE="" ARCH="arm64" RUNTIME="docker" PORT="8080" BLUE_PORT="" GREEN_PORT=""
 READINESS="/readiness" HEALTH="/health" MEMORY="" CPUS="" RESTART="unless-stopped"
-DRAIN=10 HEALTH_TIMEOUT=30 KEEP=2 LOCK_TIMEOUT=60 ENV_FILE="" STATE_ROOT="/var/lib/service-deploy"
+DRAIN=10 BAKE=0 HEALTH_TIMEOUT=30 KEEP=2 LOCK_TIMEOUT=60 ENV_FILE="" STATE_ROOT="/var/lib/service-deploy"
 NGINX_CONF="" NGINX_DIR="/etc/nginx/conf.d" LISTEN="80" SERVER_NAME="_" TLS_CERT="" TLS_KEY=""
 REGISTRY="" REGISTRY_USER="" WEBHOOK_FILE="" INTERVAL=60 SUBNET=""
 for arg in "$@"; do
@@ -46,6 +54,7 @@ for arg in "$@"; do
         --cpus=*) CPUS=${arg#*=} ;;
         --restart=*) RESTART=${arg#*=} ;;
         --drain=*) DRAIN=${arg#*=} ;;
+        --bake=*) BAKE=${arg#*=} ;;
         --health-timeout=*) HEALTH_TIMEOUT=${arg#*=} ;;
         --keep=*) KEEP=${arg#*=} ;;
         --lock-timeout=*) LOCK_TIMEOUT=${arg#*=} ;;
@@ -68,6 +77,7 @@ for arg in "$@"; do
 done
 [ -n "$SERVICE" ] || die "--service=NAME is required"
 case "$SERVICE" in *[!a-z0-9-]*) die "--service must be a-z, 0-9 and -" ;; esac
+case "$BAKE$DRAIN$KEEP" in *[!0-9]*) die "--bake, --drain and --keep take whole seconds or counts" ;; esac
 case "$RUNTIME" in docker|podman) ;; *) die "--runtime must be docker or podman, not $RUNTIME" ;; esac
 RT=$RUNTIME
 STATE_DIR="$STATE_ROOT/$SERVICE"
@@ -140,10 +150,48 @@ lock() {
 # ---------------------------------------------------------------------------------------------
 state_get() { [ -f "$STATE_FILE" ] && sed -n "s/^$1=//p" "$STATE_FILE" | tail -n 1 || true; }
 upstream_get() { [ -f "$UPSTREAM_FILE" ] && sed -n "s/^# service-deploy: .*$1=\([^ ]*\).*/\1/p" "$UPSTREAM_FILE" | head -n 1 || true; }
+# state_write COLOR DIGEST IMAGE PREVIOUS_COLOR PREVIOUS_DIGEST PREVIOUS_IMAGE [RETIRE_AT]
+# RETIRE_AT: epoch seconds after which the previous color, still running, is stopped; empty when
+# it is already stopped.
 state_write() {
     tmp="$STATE_FILE.tmp.$$"
-    printf 'color=%s\ndigest=%s\nimage=%s\nprevious_color=%s\nprevious_digest=%s\nprevious_image=%s\ntime=%s\n' "$@" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$tmp"
+    printf 'color=%s\ndigest=%s\nimage=%s\nprevious_color=%s\nprevious_digest=%s\nprevious_image=%s\nretire_at=%s\ntime=%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "${7:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$tmp"
     mv "$tmp" "$STATE_FILE"
+}
+
+# Stops the previous color once its bake has ended (it stays, stopped, for rollback). Caller holds
+# the lock.
+retire_if_due() {
+    at=$(state_get retire_at)
+    [ -n "$at" ] && [ "$(date +%s)" -ge "$at" ] || return 0
+    prev=$(state_get previous_color)
+    if [ -n "$prev" ] && [ "$prev" != "$(state_get color)" ]; then
+        log "the bake of $(container "$prev") ended: stopping it (kept for rollback)"
+        $RT stop -t 10 "$(container "$prev")" >/dev/null 2>&1 || true
+        audit "retire color=$prev"
+    fi
+    state_write "$(state_get color)" "$(state_get digest)" "$(state_get image)" "$prev" "$(state_get previous_digest)" "$(state_get previous_image)" ""
+}
+
+# Images of the last KEEP+1 deployed digests stay on the host (the active one and KEEP previous);
+# older ones are removed unless a container still uses them. Podman records the reference an image
+# was pulled by, so the index digest the deploy pulled removes it.
+remember_image() {
+    f="$STATE_DIR/images"
+    { grep -vxF "$IMAGE" "$f" 2>/dev/null || true; echo "$IMAGE"; } > "$f.tmp.$$" && mv "$f.tmp.$$" "$f"
+}
+prune_images() {
+    f="$STATE_DIR/images"
+    [ -f "$f" ] || return 0
+    excess=$(( $(wc -l < "$f") - KEEP - 1 ))
+    [ "$excess" -gt 0 ] || return 0
+    in_use=""
+    for c in blue green; do in_use="$in_use $($RT inspect -f '{{index .Config.Labels "service-deploy.image"}}' "$(container "$c")" 2>/dev/null || true)"; done
+    head -n "$excess" "$f" | while IFS= read -r old; do
+        case " $in_use " in *" $old "*) log "keeping $old: a kept container uses it"; continue ;; esac
+        if out=$($RT rmi "$old" 2>&1); then log "removed the image $old (keeping $KEEP previous versions)"; else log "could not remove $old: $(echo "$out" | tail -n 1)"; fi
+    done
+    tail -n "+$((excess + 1))" "$f" > "$f.tmp.$$" && mv "$f.tmp.$$" "$f"
 }
 
 recover() {
@@ -151,7 +199,8 @@ recover() {
     recorded=$(state_get color)
     if [ -n "$serving" ] && [ "$serving" != "$recorded" ]; then
         log "recovering: nginx serves $serving but the state says ${recorded:-nothing} (an interrupted deploy); the state follows nginx"
-        state_write "$serving" "$(upstream_get digest)" "$(upstream_get image)" "${recorded:-}" "$(state_get digest)" "$(state_get image)"
+        # The previous color may still run; it retires at the next chance (its bake is unknown).
+        state_write "$serving" "$(upstream_get digest)" "$(upstream_get image)" "${recorded:-}" "$(state_get digest)" "$(state_get image)" "$(date +%s)"
         audit "recover color=$serving digest=$(upstream_get digest)"
     fi
 }
@@ -316,6 +365,7 @@ deploy() {
     [ -z "$ENV_FILE" ] || [ -r "$ENV_FILE" ] || die "env file $ENV_FILE is missing; copy it before deploying"
     lock
     recover
+    retire_if_due
     active=$(state_get color)
     if [ -n "$active" ] && [ "$(state_get image)" = "$IMAGE" ] && is_running "$(container "$active")" && probe "$(addr_of "$active")" "$READINESS"; then
         write_site
@@ -330,14 +380,20 @@ deploy() {
     start_color "$new"
     wait_ready "$new"
     switch_to "$new"
-    state_write "$new" "${IMAGE##*@}" "$IMAGE" "${active:-}" "$(state_get digest)" "$(state_get image)"
+    retire_at=""
+    [ -n "$active" ] && [ "$BAKE" -gt 0 ] && retire_at=$(( $(date +%s) + BAKE ))
+    state_write "$new" "${IMAGE##*@}" "$IMAGE" "${active:-}" "$(state_get digest)" "$(state_get image)" "$retire_at"
     audit "deploy ok color=$new image=$IMAGE"
     echo "TIMING healthy_at=$HEALTHY_AT switched_at=$SWITCHED_AT"
-    if [ -n "$active" ]; then
+    remember_image
+    if [ -n "$retire_at" ]; then
+        log "$(container "$active") keeps running through the ${BAKE}s bake (a rollback is a switch); the watchdog or the next deploy stops it after $(date -u -d "@$retire_at" +%H:%M:%SZ 2>/dev/null || echo "$retire_at")"
+    elif [ -n "$active" ]; then
         log "draining $(container "$active") for ${DRAIN}s, then stopping it (kept for rollback)"
         sleep "$DRAIN"
         $RT stop -t 10 "$(container "$active")" >/dev/null 2>&1 || true
     fi
+    prune_images
     echo "ACTIVE service=$SERVICE color=$new digest=${IMAGE##*@} changed=true"
 }
 
@@ -350,15 +406,24 @@ rollback() {
     IMAGE=$(state_get previous_image)
     [ -n "$back" ] && [ -n "$IMAGE" ] || die "no previous version is recorded for $SERVICE; deploy the digest you want instead"
     name=$(container "$back")
-    $RT inspect "$name" >/dev/null 2>&1 || die "the previous container $name is gone; deploy $IMAGE instead"
-    log "rolling back to $name ($IMAGE) without pulling"
-    $RT start "$name" >/dev/null || die "could not start $name"
+    # Baking (retire_at set) and ready on its address: no runtime call on this path (each costs
+    # ~0.5 s on a busy host), so a rollback inside the bake is the nginx switch and little else.
+    # Past the bake the probe is skipped: a stopped color's address can take the probe's whole
+    # timeout to refuse.
+    if [ -n "$(state_get retire_at)" ] && probe "$(addr_of "$back")" "$READINESS"; then
+        log "rolling back to $name ($IMAGE): still running from its bake, switching only"
+    else
+        $RT inspect "$name" >/dev/null 2>&1 || die "the previous container $name is gone; deploy $IMAGE instead"
+        log "rolling back to $name ($IMAGE) without pulling: starting it"
+        $RT start "$name" >/dev/null || die "could not start $name"
+    fi
     STARTED_CONTAINER_AT=$(now_ms)
     wait_ready "$back" 2
     switch_to "$back"
     state_write "$back" "${IMAGE##*@}" "$IMAGE" "$active" "$(state_get digest)" "$(state_get image)"
     audit "rollback ok color=$back image=$IMAGE"
     echo "TIMING started_at=$started container_started_at=$STARTED_CONTAINER_AT healthy_at=$HEALTHY_AT switched_at=$SWITCHED_AT"
+    # The version rolled back from does not bake: it is the one that misbehaved.
     log "draining $(container "$active") for ${DRAIN}s, then stopping it (kept)"
     sleep "$DRAIN"
     $RT stop -t 10 "$(container "$active")" >/dev/null 2>&1 || true
@@ -371,7 +436,10 @@ status() {
     [ -n "$active" ] || { echo "STATUS service=$SERVICE active=none"; exit 1; }
     health=unhealthy
     probe "$(addr_of "$active")" "$READINESS" && health=healthy
-    echo "STATUS service=$SERVICE color=$active digest=$(state_get digest) health=$health since=$(state_get time)"
+    previous=none
+    prev=$(state_get previous_color)
+    if [ -n "$prev" ]; then previous="$prev:stopped"; is_running "$(container "$prev")" && previous="$prev:running"; fi
+    echo "STATUS service=$SERVICE color=$active digest=$(state_get digest) health=$health since=$(state_get time) previous=$previous retire_at=$(state_get retire_at)"
     [ "$health" = healthy ]
 }
 
@@ -387,6 +455,13 @@ remove() {
 
 watchdog_check() {
     counter="$STATE_DIR/watchdog-failures"
+    # A bake that ended: retire the previous color, unless a deploy holds the lock (it retires it).
+    if [ -n "$(state_get retire_at)" ] && mkdir "$LOCK_DIR" 2>/dev/null; then
+        echo "pid=$$ host=$(hostname) user=$(id -un 2>/dev/null || echo "?") since=$(date -u +%Y-%m-%dT%H:%M:%SZ) action=watchdog" > "$LOCK_DIR/owner"
+        trap 'rm -rf "$LOCK_DIR"' EXIT
+        retire_if_due
+        rm -rf "$LOCK_DIR"; trap - EXIT
+    fi
     active=$(state_get color)
     [ -n "$active" ] || exit 0
     insecure=""; [ -n "$TLS_CERT" ] && insecure="--no-check-certificate" # the certificate names the public host, not 127.0.0.1

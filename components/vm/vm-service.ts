@@ -62,7 +62,7 @@ export function deployOptions(svc: NormalizedService, vm: VmConfig, index: numbe
         service: svc.name, arch: svc.architecture, runtime: vm.runtime, port: svc.port, subnet: serviceSubnet(vm.networkPrefix, index),
         readinessPath: svc.health.readiness, livenessPath: svc.health.liveness, healthPath: svc.health.health,
         memory: `${svc.memoryMiB}m`, cpus: String(svc.vcpu), restart: vm.restart,
-        drainSeconds: vm.drainSeconds, healthTimeoutSeconds: vm.healthTimeoutSeconds, keep: vm.keepVersions, lockTimeoutSeconds: 120,
+        drainSeconds: vm.drainSeconds, bakeSeconds: vm.bakeSeconds, healthTimeoutSeconds: vm.healthTimeoutSeconds, keep: vm.keepVersions, lockTimeoutSeconds: 120,
         listen: vm.nginx.listen ?? (vm.nginx.tlsCertificatePath ? 443 : 80), serverName: vm.nginx.serverName,
         tlsCert: vm.nginx.tlsCertificatePath, tlsKey: vm.nginx.tlsKeyPath,
         registryUser: vm.registry?.user,

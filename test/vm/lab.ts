@@ -61,7 +61,11 @@ export class Lab {
             `Port ${SSH_PORT}`, "ListenAddress 127.0.0.1", `HostKey ${d}/host_key`, `PidFile ${d}/sshd.pid`,
             `AuthorizedKeysFile ${d}/authorized_keys`, "PermitRootLogin prohibit-password", "PasswordAuthentication no",
             "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no", "MaxStartups 30:30:60",
-            `SetEnv CONTAINERS_CONF=${this.env.CONTAINERS_CONF} CONTAINERS_REGISTRIES_CONF=${this.env.CONTAINERS_REGISTRIES_CONF} PATH=${this.env.PATH}`,
+            // SHLVL=1: bash run by sshd sources ~/.bashrc only as a top-level shell (bash's shell.c,
+            // SSH_SOURCE_BASHRC, `shell_level < 2`). This machine's root .bashrc runs `pyenv init`
+            // (~0.7 s a session); a VM's deploy account has no such thing, so the lab's sessions
+            // skip it and SSH timings measure SSH, not this box's developer tooling.
+            `SetEnv CONTAINERS_CONF=${this.env.CONTAINERS_CONF} CONTAINERS_REGISTRIES_CONF=${this.env.CONTAINERS_REGISTRIES_CONF} PATH=${this.env.PATH} SHLVL=1`,
             "",
         ].join("\n"));
         this.daemon("/usr/sbin/sshd", ["-f", `${d}/sshd_config`, "-D", "-e"], "sshd");
@@ -172,6 +176,9 @@ export class Lab {
             sh(`podman import --arch ${a} --change 'CMD ["/start"]' ${root}.tar ${list}-${a} >/dev/null && podman manifest add ${list} containers-storage:${list}-${a} >/dev/null`, { env: e });
         }
         sh(`podman manifest push --all --format v2s2 --digestfile ${root}.digest ${list} docker://${list} >/dev/null 2>&1`, { env: e });
+        // The "VM" shares this storage: drop the build's local images so the host holds only what a
+        // deploy pulls (as a real VM would; image pruning is tested on that).
+        sh(`podman manifest rm ${list} >/dev/null 2>&1; podman rmi ${archs.map((a) => `${list}-${a}`).join(" ")} >/dev/null 2>&1 || true`, { env: e });
         return `${REGISTRY}/${name}@${fs.readFileSync(`${root}.digest`, "utf8").trim()}`;
     }
 

@@ -193,3 +193,50 @@ test("the watchdog restarts the active container after 3 failed checks and posts
     assert.match(fs.readFileSync(lab.hooksLog, "utf8"), /"text":"service-deploy: app on .* failed \/health 3 times; restarted the (blue|green) container"/);
     assert.match(fs.readFileSync(path.join(lab.stateDir, "app", "audit.log"), "utf8"), /watchdog restart/);
 });
+
+test("bake: the previous color keeps running; a rollback inside the bake is a switch, with no container start", { skip }, () => {
+    const r = deploy(images.v2, { listen: NGINX_LISTEN, bakeSeconds: 300 });
+    assert.equal(r.code, 0, r.stderr);
+    const now = parseActive(r.stdout)!.color, prev = now === "blue" ? "green" : "blue";
+    assert.match(r.stderr, new RegExp(`app-${prev} keeps running through the 300s bake`));
+    assert.doesNotMatch(r.stderr, /draining/, "nothing to drain: the old color keeps running");
+    assert.equal(stateOf(`app-${prev}`), "running");
+    assert.match(lab.ssh(statusCommand(paths, { ...opts, listen: NGINX_LISTEN })).stdout, new RegExp(`previous=${prev}:running retire_at=\\d+`));
+    const started = lab.ssh(`podman inspect -f '{{.State.StartedAt}}' app-${prev}`).stdout;
+    const rb = lab.ssh(rollbackCommand(paths, { ...opts, listen: NGINX_LISTEN, drainSeconds: 1 }));
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.match(rb.stderr, /still running from its bake, switching only/);
+    assert.match(serving(), /ok v1/);
+    assert.equal(lab.ssh(`podman inspect -f '{{.State.StartedAt}}' app-${prev}`).stdout, started, "the container was not restarted");
+    assert.equal(stateOf(`app-${now}`), "exited", "the version rolled back from does not bake");
+});
+
+test("bake: when it ends the watchdog stops the previous color (kept), and a rollback then starts it", { skip }, async () => {
+    const r = deploy(images.v2, { listen: NGINX_LISTEN, bakeSeconds: 1 });
+    assert.equal(r.code, 0, r.stderr);
+    const prev = parseActive(r.stdout)!.color === "blue" ? "green" : "blue";
+    assert.equal(stateOf(`app-${prev}`), "running");
+    await new Promise((res) => setTimeout(res, 1500));
+    const check = lab.ssh(watchdogCheckCommand(paths, { ...opts, listen: NGINX_LISTEN, healthPath: "/health" }));
+    assert.match(check.stderr, new RegExp(`the bake of app-${prev} ended: stopping it`));
+    assert.equal(stateOf(`app-${prev}`), "exited");
+    assert.match(fs.readFileSync(path.join(lab.stateDir, "app", "audit.log"), "utf8"), new RegExp(`retire color=${prev}`));
+    const rb = lab.ssh(rollbackCommand(paths, { ...opts, listen: NGINX_LISTEN, drainSeconds: 1 }));
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.match(rb.stderr, /without pulling: starting it/);
+    assert.match(serving(), /ok v1/);
+});
+
+test("keepVersions: images older than the active one and `keep` previous ones are removed", { skip }, () => {
+    const refs = ["k1", "k2", "k3"].map((v) => lab.image("keep", v, "ok", v));
+    const { p, o } = install("app3", "podman", "10.213.3.0/24");
+    const run = (image: string) => lab.ssh(deployCommand(p, { ...o, image, keep: 1, drainSeconds: 0, listen: "127.0.0.1:8090", serverName: "app3" }));
+    for (const ref of refs.slice(0, 2)) assert.equal(run(ref).code, 0);
+    const exists = (ref: string) => lab.ssh(`podman image exists '${ref}'`).code === 0;
+    assert.ok(refs.slice(0, 2).every(exists), "two versions, keep 1: nothing pruned");
+    const third = run(refs[2]);
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stderr, new RegExp(`removed the image ${refs[0].replace(/[.]/g, "\\.")} \\(keeping 1 previous versions\\)`));
+    assert.deepEqual(refs.map(exists), [false, true, true]);
+    assert.equal(fs.readFileSync(path.join(lab.stateDir, "app3", "images"), "utf8"), `${refs[1]}\n${refs[2]}\n`);
+});
