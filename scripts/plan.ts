@@ -9,6 +9,7 @@
  * program instead of index.ts (the pack guarding another project; test fixtures use it).
  * `--registry <file.json>` says what the registry would answer for image references, offline:
  * `{ "<repository or full ref>": ["linux/amd64", ...] }` (default: amd64 + arm64 for every ref).
+ * `--mermaid` prints only the resource graph as a Mermaid flowchart (scripts/mermaid.ts), no fence.
  * Exit codes: 0 fine; 1 the program failed (e.g. an image lacks a platform); 2 invalid config or
  * arguments.
  */
@@ -20,11 +21,12 @@ import { ROOT, policyGraph, redact, runOffline, type Manifest, type OfflineResul
 import { checkPackConfig, evaluatePack, type Evaluation } from "./policy-engine";
 import { policyConfigFor, stackConfigOf } from "./policy-config";
 import { policies } from "../policies/policies";
+import { renderMermaid } from "./mermaid";
 
-export interface PlanArgs { stack: string; config?: string; json: boolean; registry?: string; policyConfig?: string; program?: string; stackTags: Record<string, string> }
+export interface PlanArgs { stack: string; config?: string; json: boolean; mermaid: boolean; registry?: string; policyConfig?: string; program?: string; stackTags: Record<string, string> }
 
 export function parseArgs(argv: string[]): PlanArgs {
-    const out: Partial<PlanArgs> = { json: false, stackTags: {} };
+    const out: Partial<PlanArgs> = { json: false, mermaid: false, stackTags: {} };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const value = () => {
@@ -35,6 +37,7 @@ export function parseArgs(argv: string[]): PlanArgs {
         if (a === "--stack") out.stack = value();
         else if (a === "--config") out.config = value();
         else if (a === "--json") out.json = true;
+        else if (a === "--mermaid") out.mermaid = true;
         else if (a === "--registry") out.registry = value();
         else if (a === "--policy-config") out.policyConfig = value();
         else if (a === "--program") out.program = value();
@@ -46,6 +49,7 @@ export function parseArgs(argv: string[]): PlanArgs {
         else throw new UsageError(`unknown argument ${a}`);
     }
     if (!out.stack) throw new UsageError("--stack <name> is required");
+    if (out.json && out.mermaid) throw new UsageError("--json and --mermaid are two output formats: pass one");
     if (out.program && (!out.policyConfig || !out.config)) throw new UsageError("--program <file> needs --config <file> and --policy-config <file> (another program's stack config is not ours to read)");
     return out as PlanArgs;
 }
@@ -162,7 +166,7 @@ async function main(): Promise<number> {
         if (args.registry && !fs.existsSync(args.registry)) throw new UsageError(`--registry ${args.registry}: no such file`);
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--registry <file.json>] [--policy-config <file.json>] [--stack-tag key=value]... [--program <file.ts>] [--json]\n`);
+        process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--registry <file.json>] [--policy-config <file.json>] [--stack-tag key=value]... [--program <file.ts>] [--json | --mermaid]\n`);
         return 2;
     }
     let result: OfflineResult;
@@ -186,7 +190,11 @@ async function main(): Promise<number> {
         return 2;
     }
     const evaluation = await evaluatePack(policies, policyGraph(result), { config: packConfig, stackTags: args.stackTags });
-    process.stdout.write(args.json ? JSON.stringify(toJson(result, evaluation)) + "\n" : renderTree(result) + "\n" + renderEvaluation(evaluation) + "\n");
+    process.stdout.write(args.json ? JSON.stringify(toJson(result, evaluation)) + "\n"
+        : args.mermaid ? renderMermaid(result)
+        : renderTree(result) + "\n" + renderEvaluation(evaluation) + "\n");
+    // stdout holds only the diagram; what the exit code stands for goes to stderr.
+    if (args.mermaid && evaluation.violations.length > 0) process.stderr.write(renderEvaluation(evaluation).trimStart() + "\n");
     return evaluation.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
 }
 
