@@ -158,6 +158,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>, regi
                 uri: `https://${host}`,
                 trafficStatuses: (inputs.traffics ?? []).map((t: any) => ({ ...t, uri: t.tag ? `https://${t.tag}---${host}` : "" })),
                 latestReadyRevision: inputs.template?.revision,
+                terminalConditions: [{ type: "Ready", state: "CONDITION_SUCCEEDED" }],
             });
             break;
         }

@@ -4,6 +4,7 @@
  * alarms and the Fargate service.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ecsDeployed, type Deployed } from "../evidence";
 import * as aws from "@pulumi/aws";
 import { PROJECT, type StackConfig, type NormalizedService } from "../config";
 import { resolveEnv } from "../contract";
@@ -35,6 +36,8 @@ export interface AwsServiceOutputs {
     image: pulumi.Output<string>;
     clusterName: pulumi.Output<string>;
     serviceName: pulumi.Output<string>;
+    /** Health evidence for promotion (components/evidence.ts). */
+    deployed: pulumi.Output<Deployed>;
 }
 
 export class AwsTarget extends pulumi.ComponentResource {
@@ -162,6 +165,9 @@ export class AwsTarget extends pulumi.ComponentResource {
                 image: image.ref,
                 clusterName: this.cluster.name,
                 serviceName: fargate.service.name,
+                // Digests, ARNs and a sentence: nothing secret, so promotion can read it.
+                deployed: pulumi.unsecret(pulumi.all([fargate.service.taskDefinition, fargate.taskDefinition.arn, fargate.taskDefinition.containerDefinitions]).apply(([running, registered, defs]) =>
+                    ecsDeployed({ waitForSteadyState: aws_.waitForSteadyState, serviceTaskDefinition: running ?? "", registeredTaskDefinition: registered, containerDefinitions: defs, container: svc.name }))),
             };
         }
         this.registerOutputs({ alarmTopicArn: this.alarmTopicArn, databaseEndpoint: this.databaseEndpoint });

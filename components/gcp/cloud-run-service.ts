@@ -18,6 +18,7 @@
  */
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { cloudRunDeployed, type Deployed } from "../evidence";
 import * as gcp from "@pulumi/gcp";
 import * as random from "@pulumi/random";
 import type { CloudRunConfig, NormalizedService } from "../config";
@@ -91,6 +92,8 @@ export class CloudRunService extends pulumi.ComponentResource {
     /** Tag -> URL of every tagged revision. */
     public readonly tagUrls: pulumi.Output<Record<string, string>>;
     public readonly servingRevision: pulumi.Output<string>;
+    /** Health evidence for promotion (components/evidence.ts). */
+    public readonly deployed: pulumi.Output<Deployed>;
 
     constructor(name: string, args: CloudRunServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("service-deploy:gcp:CloudRunService", name, {}, opts);
@@ -155,6 +158,8 @@ export class CloudRunService extends pulumi.ComponentResource {
         this.url = this.service.uri;
         this.tagUrls = this.service.trafficStatuses.apply((ts) => Object.fromEntries((ts ?? []).filter((t) => t.tag).map((t) => [t.tag!, t.uri!])));
         this.servingRevision = plan.apply((entries) => [...entries].sort((a, b) => b.percent - a.percent)[0].revision);
-        this.registerOutputs({ url: this.url, tagUrls: this.tagUrls, servingRevision: this.servingRevision });
+        this.deployed = pulumi.unsecret(pulumi.all([this.service.template, revision, this.service.latestReadyRevision, this.service.terminalConditions, this.service.trafficStatuses]).apply(([t, rev, latest, conditions, traffic]) =>
+            cloudRunDeployed({ image: t?.containers?.[0]?.image ?? "", revision: rev, latestReadyRevision: latest ?? "", terminalConditions: conditions ?? [], trafficStatuses: traffic ?? [] })));
+        this.registerOutputs({ url: this.url, tagUrls: this.tagUrls, servingRevision: this.servingRevision, deployed: this.deployed });
     }
 }

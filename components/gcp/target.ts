@@ -4,6 +4,7 @@
  * service and its alerts.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { Deployed } from "../evidence";
 import * as gcp from "@pulumi/gcp";
 import { PROJECT, type CloudRunConfig, type NormalizedService, type StackConfig } from "../config";
 import { resolveEnv } from "../contract";
@@ -28,6 +29,8 @@ export interface GcpServiceOutputs {
     tagUrls: pulumi.Output<Record<string, string>>;
     servingRevision: pulumi.Output<string>;
     image: pulumi.Output<string>;
+    /** Health evidence for promotion (components/evidence.ts). */
+    deployed: pulumi.Output<Deployed>;
 }
 
 /** A service account id (6-30 chars, a-z0-9-, starts with a letter) for a service in a stack. Pure. */
@@ -108,7 +111,7 @@ export class GcpTarget extends pulumi.ComponentResource {
                 errorRatePercent: cfg.alarms.errorRatePercent, errorRateMinutes: cfg.alarms.errorRateMinutes,
                 p95LatencyMs: cfg.alarms.p95LatencyMs, p95LatencyMinutes: cfg.alarms.p95LatencyMinutes,
             }, { parent: this });
-            this.services[svc.name] = { url: run.url, tagUrls: run.tagUrls, servingRevision: run.servingRevision, image: image.ref };
+            this.services[svc.name] = { url: run.url, tagUrls: run.tagUrls, servingRevision: run.servingRevision, image: image.ref, deployed: run.deployed };
         }
         this.registerOutputs({ databaseConnectionName: this.databaseConnectionName });
     }

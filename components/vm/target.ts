@@ -1,5 +1,6 @@
 /** Everything the stack puts on its VMs: one VmService per service, and the external uptime monitoring. */
 import * as pulumi from "@pulumi/pulumi";
+import type { Deployed } from "../evidence";
 import type { NormalizedService, StackConfig } from "../config";
 import { resolveEnv } from "../contract";
 import type { ServiceImage } from "../image";
@@ -18,6 +19,8 @@ export interface VmServiceOutputs {
     image: pulumi.Output<string>;
     activeColors: pulumi.Output<Record<string, string>>;
     hosts: string[];
+    /** Health evidence for promotion (components/evidence.ts). */
+    deployed: pulumi.Output<Deployed>;
 }
 
 export class VmTarget extends pulumi.ComponentResource {
@@ -44,7 +47,7 @@ export class VmTarget extends pulumi.ComponentResource {
                     emails: cfg.alarms.emails, p95LatencyMs: cfg.alarms.p95LatencyMs, gcpProject: cfg.gcpLocation?.project,
                 }, { parent: this });
             }
-            this.services[svc.name] = { url: service.url, image: image.ref, activeColors: service.activeColors, hosts: vm.hosts.map((h) => h.name) };
+            this.services[svc.name] = { url: service.url, image: image.ref, activeColors: service.activeColors, hosts: vm.hosts.map((h) => h.name), deployed: service.deployed };
         });
         this.registerOutputs({});
     }

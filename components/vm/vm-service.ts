@@ -17,6 +17,7 @@
 import * as crypto from "node:crypto";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { vmDeployed, type Deployed } from "../evidence";
 import * as command from "@pulumi/command";
 import * as random from "@pulumi/random";
 import type { NormalizedService, StackConfig } from "../config";
@@ -77,6 +78,8 @@ export class VmService extends pulumi.ComponentResource {
     public readonly hosts: HostDeploy[] = [];
     /** Host name -> active color after this deploy. */
     public readonly activeColors: pulumi.Output<Record<string, string>>;
+    /** Health evidence for promotion (components/evidence.ts). */
+    public readonly deployed: pulumi.Output<Deployed>;
 
     constructor(name: string, args: VmServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("service-deploy:vm:VmService", name, {}, opts);
@@ -142,6 +145,9 @@ export class VmService extends pulumi.ComponentResource {
             previousBatch = thisBatch;
         }
         this.activeColors = pulumi.all(this.hosts.map((h) => h.activeColor)).apply((colors) => Object.fromEntries(this.hosts.map((h, i) => [h.host, colors[i]])));
-        this.registerOutputs({ url: this.url, digest: this.digest, activeColors: this.activeColors });
+        // Only the parsed ACTIVE line leaves the secret stdout: a color and a digest.
+        this.deployed = pulumi.unsecret(pulumi.all([this.digest, ...this.hosts.map((h) => h.command.stdout)]).apply(([digest, ...outs]) =>
+            vmDeployed({ digest, hosts: this.hosts.map((h, i) => ({ host: h.host, active: parseActive(outs[i]) })) })));
+        this.registerOutputs({ url: this.url, digest: this.digest, activeColors: this.activeColors, deployed: this.deployed });
     }
 }
