@@ -6,6 +6,8 @@
  * the targets call them inside `apply`.
  */
 
+import { DIGEST_REF } from "./config";
+
 export interface Deployed {
     /** `sha256:<hex>` the target reports running, or "" when it cannot tell. */
     digest: string;
@@ -15,11 +17,9 @@ export interface Deployed {
     evidence: string;
 }
 
-const DIGEST = /@(sha256:[0-9a-f]{64})$/;
-
-/** The digest of a `<repo>@sha256:<hex>` reference, or "". Pure. */
+/** The digest of a `<repo>@sha256:<hex>` reference (the stack schema's DIGEST_REF), or "". Pure. */
 export function digestOf(ref: string | undefined): string {
-    return DIGEST.exec(ref ?? "")?.[1] ?? "";
+    return DIGEST_REF.exec(ref ?? "")?.groups?.digest ?? "";
 }
 
 /**

@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { ROOT } from "./offline";
+import { planArgv } from "./plan-process";
 import { stackConfigOf } from "./policy-config";
 
 export type Step = { run: string[] } | { skip: string };
@@ -27,7 +28,7 @@ function main(argv: string[]): number {
         process.stderr.write(`deploy: ${unknown.length ? `unknown argument ${unknown[0]}` : "--stack <name> is required"}\nusage: npm run deploy -- --stack <name> [--yes]\n`);
         return 2;
     }
-    const plan = spawnSync(process.execPath, ["--require", path.join(ROOT, "scripts", "register.js"), path.join(ROOT, "scripts", "plan.ts"), "--stack", stack], { cwd: ROOT, stdio: "inherit" });
+    const plan = spawnSync(process.execPath, planArgv(["--stack", stack]), { cwd: ROOT, stdio: "inherit" });
     if (plan.status !== 0) return plan.status ?? 1;
     const whoami = spawnSync("pulumi", ["whoami"], { cwd: ROOT, encoding: "utf8" });
     const cli = whoami.error ? "missing" : whoami.status === 0 ? "ready" : "logged-out";

@@ -22,6 +22,7 @@ import { checkPackConfig, evaluatePack, type Evaluation } from "./policy-engine"
 import { policyConfigFor, stackConfigOf } from "./policy-config";
 import { policies } from "../policies/policies";
 import { renderMermaid } from "./mermaid";
+import { knownStacks } from "./plan-process";
 
 export interface PlanArgs { stack: string; config?: string; json: boolean; mermaid: boolean; registry?: string; policyConfig?: string; program?: string; stackTags: Record<string, string> }
 
@@ -56,9 +57,7 @@ export function parseArgs(argv: string[]): PlanArgs {
 
 export class UsageError extends Error {}
 
-export function knownStacks(): string[] {
-    return fs.readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
-}
+export { knownStacks };
 
 /** Key inputs worth a line in the tree, by type. */
 const KEY_INPUTS: Record<string, string[]> = {

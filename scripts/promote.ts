@@ -14,13 +14,13 @@
  * Exit codes: 0 written (or nothing to promote); 1 refused, with the reasons; 2 bad input (unknown
  * stack, missing output, unpinned digest, dirty file, unreadable file). Nothing is written unless 0.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ROOT } from "./offline";
+import { knownStacks, runPlan } from "./plan-process";
 import { changesBeyondDigests, decide, parseStagingOutputs, pendingChanges, PromotionInputError, rewriteStackFile, targetServices, type Change, type PlannedResource } from "./promotion";
-
-const ROOT = path.resolve(__dirname, "..");
 
 export interface PromoteArgs { from: string; to: string; outputs?: string; preview?: string; dir: string }
 
@@ -47,10 +47,7 @@ export function parseArgs(argv: string[]): PromoteArgs {
 
 function stackFile(dir: string, stack: string): string {
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) {
-        const known = fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean).sort();
-        throw new PromotionInputError(`unknown stack ${stack}: no ${path.relative(process.cwd(), file) || file}; known stacks: ${known.join(", ")}`);
-    }
+    if (!fs.existsSync(file)) throw new PromotionInputError(`unknown stack ${stack}: no ${path.relative(process.cwd(), file) || file}; known stacks: ${knownStacks(dir).join(", ")}`);
     return file;
 }
 
@@ -82,20 +79,13 @@ function assertCommitted(file: string): void {
 }
 
 /** The offline plan of a stack with a config file: resources, or its error (a refusal). */
-function plan(stack: string, config: string): Promise<{ resources?: PlannedResource[]; error?: string }> {
-    return new Promise((resolve) => {
-        const p = spawn(process.execPath, ["--require", path.join(ROOT, "scripts", "register.js"), path.join(ROOT, "scripts", "plan.ts"), "--stack", stack, "--config", config, "--json"], { cwd: ROOT });
-        let stdout = "", stderr = "";
-        p.stdout.on("data", (d) => (stdout += d));
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("close", (code) => {
-            let doc: any;
-            try { doc = JSON.parse(stdout); } catch { doc = undefined; }
-            if (code === 0 && doc) return resolve({ resources: doc.resources });
-            const violations = doc?.violations?.map((v: any) => `[${v.enforcementLevel}] ${v.policy}: ${v.message}`).join("\n    ");
-            resolve({ error: violations || stderr.trim() || `exit ${code}` });
-        });
-    });
+async function plan(stack: string, config: string): Promise<{ resources?: PlannedResource[]; error?: string }> {
+    const { code, stdout, stderr } = await runPlan(["--stack", stack, "--config", config, "--json"]);
+    let doc: any;
+    try { doc = JSON.parse(stdout); } catch { doc = undefined; }
+    if (code === 0 && doc) return { resources: doc.resources };
+    const violations = doc?.violations?.map((v: any) => `[${v.enforcementLevel}] ${v.policy}: ${v.message}`).join("\n    ");
+    return { error: violations || stderr.trim() || `exit ${code}` };
 }
 
 const short = (ref: string) => ref.replace(/@sha256:([0-9a-f]{12})[0-9a-f]{52}$/, "@sha256:$1…");

@@ -5,9 +5,15 @@
  */
 import { z } from "zod";
 import { parseDocument } from "yaml";
+import { DIGEST_REF } from "../components/config";
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
-const REF_RE = /^([^@\s]+)@(sha256:[0-9a-f]{64})$/;
+
+/** A pinned reference (the stack schema's DIGEST_REF) as the name before the `@` and the digest. */
+function pinned(ref: string | undefined): { name: string; digest: string } | undefined {
+    const digest = DIGEST_REF.exec(ref ?? "")?.groups?.digest;
+    return digest ? { name: ref!.slice(0, ref!.lastIndexOf("@")), digest } : undefined;
+}
 
 /** Something the user passed or pointed at is wrong (exit 2): names the key, file or value. */
 export class PromotionInputError extends Error {}
@@ -39,7 +45,7 @@ export function parseStagingOutputs(doc: unknown, source: string): StagingServic
             continue;
         }
         const s = parsed.data;
-        if (!REF_RE.test(s.image)) problems.push(`output services.${name}.image is "${s.image}": not pinned by digest (<repo>@sha256:<64 hex>)`);
+        if (!pinned(s.image)) problems.push(`output services.${name}.image is "${s.image}": not pinned by digest (<repo>@sha256:<64 hex>)`);
         if (!DIGEST_RE.test(s.digest)) problems.push(`output services.${name}.digest is "${s.digest}": not a sha256: digest`);
         out.push({ name, ...s });
     }
@@ -110,17 +116,17 @@ export function decide(a: { from: string; to: string; staging: StagingService[];
             reasons.push(`${a.from} is not running the digest it claims: service ${t.name} claims ${s.digest}, ${s.target} reports ${s.deployed.digest || "none"} (${s.deployed.evidence})`);
             continue;
         }
-        const current = REF_RE.exec(t.ref ?? "");
+        const current = pinned(t.ref);
         if (!current) {
             reasons.push(`${a.to}: service ${t.name}'s image.ref "${t.ref ?? ""}" is not pinned by digest; promotion rewrites a digest, it does not invent a repository`);
             continue;
         }
-        const stagingRepo = REF_RE.exec(s.image)![1];
-        if (current[2] === s.digest) {
+        const stagingRepo = pinned(s.image)!.name;
+        if (current.digest === s.digest) {
             unchanged.push(t.name);
             continue;
         }
-        changes.push({ service: t.name, index: t.index, from: t.ref!, to: `${current[1]}@${s.digest}`, copyFrom: stagingRepo !== current[1] ? s.image : undefined });
+        changes.push({ service: t.name, index: t.index, from: t.ref!, to: `${current.name}@${s.digest}`, copyFrom: stagingRepo !== current.name ? s.image : undefined });
     }
     return reasons.length > 0 ? { kind: "refuse", reasons } : { kind: "promote", changes, unchanged };
 }

@@ -8,11 +8,10 @@
  * Exit codes: 0 written or up to date; 1 stale (with --check), or a plan failed; 2 bad arguments
  * or no such section in the README.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "./offline";
-import { knownStacks } from "./plan";
+import { knownStacks, runPlan } from "./plan-process";
 
 export const README = path.join(ROOT, "README.md");
 export const SECTION = "## Architecture diagrams";
@@ -71,16 +70,11 @@ export function embed(readme: string, diagrams: Record<string, string>): { text:
 }
 
 /** `npm run plan -- --stack <stack> --mermaid`'s output, in a child process (one run per process). */
-export function planDiagram(stack: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const p = spawn(process.execPath, ["--require", "./scripts/register.js", "scripts/plan.ts", "--stack", stack, "--mermaid"], { cwd: ROOT });
-        let stdout = "", stderr = "";
-        p.stdout.on("data", (d) => (stdout += d));
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("error", reject);
-        // Exit 1 with a diagram is a policy verdict: the diagram is still the stack's.
-        p.on("close", (code) => (code === 0 || (code === 1 && stdout.startsWith("flowchart ")) ? resolve(stdout) : reject(new Error(`plan of stack ${stack} exited ${code}:\n${stderr}`))));
-    });
+export async function planDiagram(stack: string): Promise<string> {
+    const { code, stdout, stderr } = await runPlan(["--stack", stack, "--mermaid"]);
+    // Exit 1 with a diagram is a policy verdict: the diagram is still the stack's.
+    if (code === 0 || (code === 1 && stdout.startsWith("flowchart "))) return stdout;
+    throw new Error(`plan of stack ${stack} exited ${code}:\n${stderr}`);
 }
 
 async function main(argv: string[]): Promise<number> {

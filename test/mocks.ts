@@ -2,8 +2,7 @@
  * Test helpers over the offline engine (scripts/offline.ts): run a stack under mocks once per
  * test file (the Pulumi runtime is process-global) and query the recorded resources by type.
  */
-import { spawn } from "node:child_process";
-import * as path from "node:path";
+import { runPlan } from "../scripts/plan-process";
 import { runOffline, redact, unwrap, isSecretValue, type OfflineOptions, type OfflineResult, type RecordedResource } from "../scripts/offline";
 
 export { runOffline, redact, unwrap, isSecretValue };
@@ -35,15 +34,7 @@ export async function graphOf(stack: string, opts: Omit<OfflineOptions, "stack">
     return new Graph(await runOffline({ stack, ...opts }));
 }
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export type { PlanRun as CliResult } from "../scripts/plan-process";
 
 /** `npm run plan -- <args>` as a user runs it (the same loader), in a child process. */
-export function planCli(args: string[]): Promise<CliResult> {
-    return new Promise((resolve) => {
-        const p = spawn(process.execPath, ["--require", "./scripts/register.js", "scripts/plan.ts", ...args], { cwd: path.resolve(__dirname, "..") });
-        let stdout = "", stderr = "";
-        p.stdout.on("data", (d) => (stdout += d));
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
+export const planCli = runPlan;

@@ -105,11 +105,11 @@ test("pendingChanges: every step but same/read of the target's preview", () => {
 // ---------------------------------------------------------------------------------------------
 // The CLI, in a scratch repository holding copies of the committed stack files.
 // ---------------------------------------------------------------------------------------------
+const git = (dir: string, ...a: string[]) => spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...a], { cwd: dir });
 function scratch(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promote-test-"));
     for (const f of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.production.yaml", "Pulumi.gcp-staging.yaml", "Pulumi.gcp-production.yaml"]) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
-    const git = (...a: string[]) => spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...a], { cwd: dir });
-    git("init", "-q"); git("add", "."); git("commit", "-qm", "stack files");
+    git(dir, "init", "-q"); git(dir, "add", "."); git(dir, "commit", "-qm", "stack files");
     return dir;
 }
 function cli(args: string[]): Promise<{ code: number | null; stderr: string }> {
@@ -133,7 +133,7 @@ test("npm run promote: writes staging's digest into Pulumi.production.yaml, one 
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes(".promote-")), [], "the staged file was renamed into place");
     const again = await cli(["--from", "staging", "--to", "production", "--outputs", path.join(FIX, "staging-healthy.json"), "--dir", dir]);
     assert.equal(again.code, 2, "the file is now dirty: commit it first");
-    spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qam", "promote"], { cwd: dir });
+    git(dir, "commit", "-qam", "promote");
     const noop = await cli(["--from", "staging", "--to", "production", "--outputs", path.join(FIX, "staging-healthy.json"), "--dir", dir]);
     assert.equal(noop.code, 0, noop.stderr);
     assert.match(noop.stderr, /nothing to promote; Pulumi.production.yaml already pins what staging runs \(api\)/);
@@ -154,7 +154,7 @@ test("npm run promote: each refusal (exit 1) and bad input (exit 2) says why and
     fs.appendFileSync(path.join(dirty, "Pulumi.production.yaml"), "# a local edit\n");
     const broken = scratch();
     fs.writeFileSync(path.join(broken, "Pulumi.production.yaml"), prodFile(broken).replace("desiredCount: 3", "desiredCount: many"));
-    spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qam", "break"], { cwd: broken });
+    git(broken, "commit", "-qam", "break");
     const o = (f: string) => ["--outputs", path.join(FIX, f)];
     const cases: [string, string[], string, number, RegExp][] = [
         ["staging unhealthy", [...o("staging-rolled-back.json")], dir, 1, /refused\n {2}- staging is not healthy: service api on aws: ECS settled on .*api:41, not .*api:42 .*rolled back/],

@@ -120,6 +120,9 @@ audit() { printf '%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(id -un 2>/de
 # ---------------------------------------------------------------------------------------------
 # Lock: one deploy per service at a time
 # ---------------------------------------------------------------------------------------------
+# Who holds the lock, for whoever waits on it: lock_owner ACTION
+lock_owner() { echo "pid=$$ host=$(hostname) user=$(id -un 2>/dev/null || echo "?") since=$(date -u +%Y-%m-%dT%H:%M:%SZ) action=$1" > "$LOCK_DIR/owner"; }
+
 lock() {
     mkdir -p "$STATE_DIR"
     waited=0
@@ -139,7 +142,7 @@ lock() {
         sleep 1
         waited=$((waited + 1))
     done
-    echo "pid=$$ host=$(hostname) user=$(id -un 2>/dev/null || echo "?") since=$(date -u +%Y-%m-%dT%H:%M:%SZ) action=$SUBCOMMAND" > "$LOCK_DIR/owner"
+    lock_owner "$SUBCOMMAND"
     trap 'rm -rf "$LOCK_DIR"' EXIT
     trap 'exit 130' INT TERM HUP
 }
@@ -457,7 +460,7 @@ watchdog_check() {
     counter="$STATE_DIR/watchdog-failures"
     # A bake that ended: retire the previous color, unless a deploy holds the lock (it retires it).
     if [ -n "$(state_get retire_at)" ] && mkdir "$LOCK_DIR" 2>/dev/null; then
-        echo "pid=$$ host=$(hostname) user=$(id -un 2>/dev/null || echo "?") since=$(date -u +%Y-%m-%dT%H:%M:%SZ) action=watchdog" > "$LOCK_DIR/owner"
+        lock_owner watchdog
         trap 'rm -rf "$LOCK_DIR"' EXIT
         retire_if_due
         rm -rf "$LOCK_DIR"; trap - EXIT
