@@ -1,6 +1,6 @@
 /**
  * `npm run bench:vm`: on the loopback lab (test/vm/lab.ts), a deploy of a new digest and then a
- * rollback, both under wrk load (64 connections), through the exact command lines the component
+ * rollback, both under wrk load (64 connections unless BENCH_CONNECTIONS), through the exact command lines the component
  * builds. Ends with one JSON line: {"requests","failed","switchMs","rollbackMs"}.
  * - switchMs: from the new color turning ready (the script's HEALTHY_AT) until nginx serves it
  *   (its SWITCHED_AT, after `nginx -t` and the reload).
@@ -8,10 +8,12 @@
  *   with the old version (probes every 25 ms, not waiting for each other); inside the bake (vm.bakeSeconds, default 900), when
  *   the old color still runs. The rollback after the bake (a `podman start` first) is printed on
  *   stderr as rollbackColdMs.
- * The app container gets 2 CPUs (BENCH_CPUS): busybox httpd listens with a backlog of 9, and under a
- * 1-CPU quota on this 2-core box its throttled accept loop drops SYNs, which wrk reports as 10 s
- * timeouts (measured: 5 in 12,301 requests at 1 CPU, 0 at 2). A real API server listens with a
- * backlog of hundreds; the figure is about the switch, not busybox.
+ * The app container gets 1 CPU (BENCH_CPUS), production's seed limit. The app is the lab's
+ * test/vm/app/serve.c: one process, a poll() loop and an accept queue of SOMAXCONN, like a real API
+ * server. Until session 3 it was busybox httpd (a fork per request, an accept queue of 9), whose
+ * overflowing queue gave 10 s wrk timeouts with or without a deploy (3 in the control runs); the
+ * control run below is kept so that such failures are told apart from the deploy's.
+ * BENCH_CONNECTIONS (default 64) and BENCH_SECONDS (default 40) size the load.
  * Targets: >= 10,000 requests with 0 failed; switch <= 1,000 ms; rollback <= 2,000 ms.
  * A benchmark, not a test. Needs the lab's packages and root, like test/vm.
  */
@@ -21,7 +23,19 @@ import * as path from "node:path";
 import { Lab, labAvailable, NGINX_LISTEN } from "../test/vm/lab";
 import { deployCommand, envFileContent, hostPaths, prepareCommand, rollbackCommand, type DeployOptions } from "../components/vm/commands";
 
+/** A positive integer from the environment, or a clear error naming the variable. */
+function positiveInt(name: string, fallback: number): number {
+    const raw = process.env[name];
+    if (raw === undefined || raw === "") return fallback;
+    if (!/^[1-9]\d*$/.test(raw)) throw new Error(`${name} must be a positive integer, not ${JSON.stringify(raw)}`);
+    return Number(raw);
+}
+
 async function main() {
+    const seconds = positiveInt("BENCH_SECONDS", 40);
+    const connections = positiveInt("BENCH_CONNECTIONS", 64);
+    const cpus = process.env.BENCH_CPUS || "1";
+    if (!/^\d+(\.\d+)?$/.test(cpus) || Number(cpus) <= 0) throw new Error(`BENCH_CPUS must be a positive number of CPUs, not ${JSON.stringify(cpus)}`);
     const missing = labAvailable();
     if (missing) throw new Error(`bench:vm needs the lab: ${missing}`);
     const lab = new Lab();
@@ -36,19 +50,18 @@ async function main() {
         const o: DeployOptions = {
             service: "bench", image: v1, imagePlatforms: ["linux/amd64", "linux/arm64"], arch: "amd64", runtime: "podman", port: 8080,
             subnet: process.env.BENCH_SUBNET ?? "10.213.9.0/24", readinessPath: "/readiness", livenessPath: "/liveness", healthPath: "/health",
-            memory: "256m", cpus: process.env.BENCH_CPUS ?? "2", restart: "unless-stopped", drainSeconds: 3, bakeSeconds: 900, healthTimeoutSeconds: 30, keep: 2, lockTimeoutSeconds: 30,
+            memory: "256m", cpus, restart: "unless-stopped", drainSeconds: 3, bakeSeconds: 900, healthTimeoutSeconds: 30, keep: 2, lockTimeoutSeconds: 30,
             envPlain: [], envSecret: ["DATABASE_URL"], listen: NGINX_LISTEN, serverName: "_", stateDir: lab.stateDir, nginxConf: lab.nginxConf, nginxDir: lab.nginxDir,
         };
         const first = lab.ssh(deployCommand(p, o));
         if (first.code !== 0) throw new Error(first.stderr);
 
         // Control: the same load with no deploy, so failures that come from this box's saturation
-        // (busybox's 9-deep accept queue overflowing: SYN retransmits) are told apart from the
-        // deploy's. Reported on stderr and in the README.
-        const seconds = Number(process.env.BENCH_SECONDS ?? 40);
-        const control = await lab.load(seconds, 64);
+        // are told apart from the deploy's. Reported on stderr and in the README.
+        const control = await lab.load(seconds, connections);
         console.error(`control (no deploy, ${seconds}s): requests ${control.requests}, failed ${control.failed}`);
-        const load = lab.load(seconds, 64);
+        const loadStarted = Date.now();
+        const load = lab.load(seconds, connections);
         await new Promise((r) => setTimeout(r, 2000));
         const deploy = lab.ssh(deployCommand(p, { ...o, image: v2 }));
         if (deploy.code !== 0) throw new Error(deploy.stderr);
@@ -64,6 +77,9 @@ async function main() {
         const again = lab.ssh(deployCommand(p, { ...o, image: v2, bakeSeconds: 0 }));
         if (again.code !== 0) throw new Error(again.stderr);
         const cold = await timedRollback(lab, p, o);
+        // Every step must fall inside the measured load, or its failures would go uncounted.
+        const used = Date.now() - loadStarted;
+        if (used > seconds * 1000) throw new Error(`the deploy and both rollbacks took ${used} ms, longer than the ${seconds} s load: raise BENCH_SECONDS`);
         console.error(`rollback inside the bake: ${warm.detail}\nrollback after the bake: ${cold.detail}`);
         const rollbackMs = warm.ms;
         const l = await load;

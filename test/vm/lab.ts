@@ -4,7 +4,8 @@
  * user, nginx on 127.0.0.1:8088, a webhook receiver on 127.0.0.1:8099, and podman (runc, lowered
  * ulimits) reached through the SSH session. Everything binds to 127.0.0.1 and stops in `stop()`.
  *
- * Test images are made offline: a rootfs holding Debian's busybox-static, imported once per
+ * Test images are made offline: a rootfs holding Debian's busybox-static (PID 1's shell) and the
+ * app server test/vm/app/serve.c (compiled statically once per lab), imported once per
  * architecture and pushed as an amd64+arm64 index (or a single-platform one where a test needs it).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -44,6 +45,7 @@ export class Lab {
     get stateDir() { return path.join(this.dir, "state"); }
     get hostRoot() { return path.join(this.dir, "opt"); }
     get hooksLog() { return path.join(this.dir, "hooks.log"); }
+    get serveBinary() { return path.join(this.dir, "serve"); }
 
     /** Start every daemon. Throws with the daemon's own log when one does not come up. */
     start(): void {
@@ -53,6 +55,11 @@ export class Lab {
         fs.mkdirSync(this.nginxDir, { recursive: true });
         fs.mkdirSync(this.stateDir, { recursive: true });
         fs.mkdirSync(this.hostRoot, { recursive: true });
+
+        // The test app's server (see serve.c for why not busybox httpd): static, so the rootfs
+        // needs nothing else. Linked for this machine's architecture; the arm64 entry of each
+        // index carries the same bytes, which only the arch check and the index ever read.
+        sh(`gcc -static -O2 -Wall -o ${this.serveBinary} ${path.join(__dirname, "app", "serve.c")}`);
 
         // sshd: pinned host key, key-only root login, the lab's container config in every session.
         sh(`ssh-keygen -q -t ed25519 -N '' -f ${d}/host_key && ssh-keygen -q -t ed25519 -N '' -f ${d}/client_key && cp ${d}/client_key.pub ${d}/authorized_keys && chmod 600 ${d}/authorized_keys && mkdir -p /run/sshd`);
@@ -153,7 +160,9 @@ export class Lab {
         fs.mkdirSync(path.join(root, "bin"), { recursive: true });
         fs.mkdirSync(path.join(root, "www"), { recursive: true });
         fs.copyFileSync("/bin/busybox", path.join(root, "bin", "busybox"));
-        for (const a of ["sh", "httpd", "sleep", "cat", "wget", "kill", "rm"]) fs.symlinkSync("busybox", path.join(root, "bin", a));
+        for (const a of ["sh", "sleep", "cat", "wget", "kill", "rm"]) fs.symlinkSync("busybox", path.join(root, "bin", a));
+        fs.copyFileSync(this.serveBinary, path.join(root, "bin", "serve"));
+        fs.chmodSync(path.join(root, "bin", "serve"), 0o755);
         for (const p of ["liveness", "health", "version"]) fs.writeFileSync(path.join(root, "www", p), `ok ${version}\n`);
         if (variant !== "no-readiness") fs.writeFileSync(path.join(root, "www", "readiness"), `ready ${version}\n`);
         // PID 1 traps TERM (or every stop waits 10 s) and refuses to start without its env.
@@ -162,7 +171,7 @@ export class Lab {
             variant === "crash" ? 'echo "boom: the app crashed on start" >&2; exit 1' : "",
             '[ -n "${DATABASE_URL:-}" ] || { echo "DATABASE_URL is not set: refusing to start" >&2; exit 1; }',
             `echo "app ${version} starting on :8080"`,
-            "httpd -f -p 8080 -h /www &",
+            "serve 8080 /www &",
             "pid=$!",
             'trap \'kill "$pid"; exit 0\' TERM INT',
             'wait "$pid"',
@@ -227,8 +236,16 @@ export function parseWrk(out: string): { requests: number; failed: number; raw: 
 /** Whether this machine can run the lab (the packages .ci/run installs). */
 export function labAvailable(): string | undefined {
     if (process.getuid?.() !== 0) return "not root: the lab runs sshd and rootful podman";
-    for (const bin of ["/usr/sbin/sshd", "/usr/bin/podman", "/usr/bin/docker-registry", "/usr/sbin/nginx", "/usr/bin/wrk", "/usr/bin/skopeo", "/bin/busybox", "/usr/bin/htpasswd"]) {
-        if (!fs.existsSync(bin)) return `${bin} is missing (apt-get install openssh-server podman podman-docker nginx-light docker-registry skopeo wrk apache2-utils busybox-static)`;
+    const install = "apt-get install openssh-server podman podman-docker nginx-light docker-registry skopeo wrk apache2-utils busybox-static gcc libc6-dev";
+    for (const bin of ["/usr/sbin/sshd", "/usr/bin/podman", "/usr/bin/docker-registry", "/usr/sbin/nginx", "/usr/bin/wrk", "/usr/bin/skopeo", "/bin/busybox", "/usr/bin/htpasswd", "/usr/bin/gcc"]) {
+        if (!fs.existsSync(bin)) return `${bin} is missing (${install})`;
     }
+    if (!staticLibcPresent()) return `libc.a is missing, serve.c cannot be linked statically (${install})`;
     return undefined;
+}
+
+/** libc.a lives under the multiarch directory of whatever machine this is. */
+function staticLibcPresent(): boolean {
+    const r = spawnSync("gcc", ["-print-file-name=libc.a"], { encoding: "utf8" });
+    return r.status === 0 && path.isAbsolute(r.stdout.trim()) && fs.existsSync(r.stdout.trim());
 }
