@@ -1,11 +1,15 @@
 /**
- * `npm run promote -- --from staging --to production [--outputs <file>] [--preview <file>] [--dir <dir>]`
+ * `npm run promote -- --from staging --to production [--outputs <file>] [--target-outputs <file>] [--preview <file>] [--dir <dir>]`
  *
  * Writes the digests staging runs healthily into the production stack file (pinned), so the
  * production change is a reviewable diff, and `pulumi preview --stack production` shows exactly it.
  * The decisions are pure (scripts/promotion.ts); this file reads and writes:
  * - the staging outputs: `pulumi stack output --json --stack <from>`, or `--outputs <file>` saved
  *   from it (offline);
+ * - for Cloud Run services, the target's servingRevision outputs: `pulumi stack output --json
+ *   --stack <to>`, or `--target-outputs <file>` saved from it. `cloudRun.traffic.previous` moves to
+ *   the revision the target serves now, so a rollback (`percent: 0`) returns to what ran before
+ *   this promotion rather than to the release before that;
  * - the target's pending changes: `pulumi preview --json --stack <to>` before the rewrite, or
  *   `--preview <file>` saved from it; offline without it, that check is reported as not verified;
  * - `git status` of the target stack file (a dirty file is refused: the diff must be only this);
@@ -20,9 +24,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "./offline";
 import { knownStacks, runPlan } from "./plan-process";
-import { changesBeyondDigests, decide, parseStagingOutputs, pendingChanges, PromotionInputError, rewriteStackFile, targetServices, type Change, type PlannedResource } from "./promotion";
+import { changesBeyondDigests, changesBeyondTraffic, decide, needsServingRevision, parseServingRevisions, parseStagingOutputs, pendingChanges, PromotionInputError, rewriteStackFile, targetServices, withPrevious, type Change, type PlannedResource } from "./promotion";
 
-export interface PromoteArgs { from: string; to: string; outputs?: string; preview?: string; dir: string }
+export interface PromoteArgs { from: string; to: string; outputs?: string; targetOutputs?: string; preview?: string; dir: string }
 
 export function parseArgs(argv: string[]): PromoteArgs {
     const out: Partial<PromoteArgs> = { dir: ROOT };
@@ -36,6 +40,7 @@ export function parseArgs(argv: string[]): PromoteArgs {
         if (a === "--from") out.from = value();
         else if (a === "--to") out.to = value();
         else if (a === "--outputs") out.outputs = value();
+        else if (a === "--target-outputs") out.targetOutputs = value();
         else if (a === "--preview") out.preview = value();
         else if (a === "--dir") out.dir = path.resolve(value());
         else throw new PromotionInputError(`unknown argument ${a}`);
@@ -99,7 +104,8 @@ export async function promote(args: PromoteArgs, log: (line: string) => void): P
         : pulumiJson(["stack", "output", "--json", "--stack", args.from], args.dir, `pass --outputs <file> saved from \`pulumi stack output --json --stack ${args.from}\``);
     const staging = parseStagingOutputs(outputs, args.outputs ? `--outputs ${args.outputs}` : `outputs of stack ${args.from}`);
     const text = fs.readFileSync(toFile, "utf8");
-    const decision = decide({ from: args.from, to: args.to, staging, target: targetServices(text, path.basename(toFile)) });
+    const target = targetServices(text, path.basename(toFile));
+    const decision = decide({ from: args.from, to: args.to, staging, target });
     if (decision.kind === "refuse") {
         log(`promote ${args.from} -> ${args.to}: refused`);
         for (const r of decision.reasons) log(`  - ${r}`);
@@ -108,6 +114,16 @@ export async function promote(args: PromoteArgs, log: (line: string) => void): P
     if (decision.changes.length === 0) {
         log(`promote ${args.from} -> ${args.to}: nothing to promote; ${path.basename(toFile)} already pins what ${args.from} runs (${decision.unchanged.join(", ")})`);
         return 0;
+    }
+
+    const cloudRun = needsServingRevision(decision.changes, target);
+    let changes = decision.changes;
+    if (cloudRun.length > 0) {
+        const hint = `pass --target-outputs <file> saved from \`pulumi stack output --json --stack ${args.to}\``;
+        // Offline (--outputs) runs stay offline: the target's outputs come from a file too.
+        if (!args.targetOutputs && args.outputs) throw new PromotionInputError(`${cloudRun.join(", ")} run${cloudRun.length === 1 ? "s" : ""} on Cloud Run: promotion moves cloudRun.traffic.previous to the revision ${args.to} serves now; ${hint}`);
+        const doc = args.targetOutputs ? readJson(args.targetOutputs, "--target-outputs") : pulumiJson(["stack", "output", "--json", "--stack", args.to], args.dir, hint);
+        changes = withPrevious(changes, target, parseServingRevisions(doc, args.targetOutputs ? `--target-outputs ${args.targetOutputs}` : `outputs of stack ${args.to}`, cloudRun));
     }
 
     const notes: string[] = [];
@@ -122,16 +138,30 @@ export async function promote(args: PromoteArgs, log: (line: string) => void): P
         return 1;
     }
 
-    const next = rewriteStackFile(text, decision.changes);
-    const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "promote-")), path.basename(toFile));
+    const next = rewriteStackFile(text, changes);
+    // Moving traffic.previous is checked on its own: the original and the baseline (previous
+    // moved, old digests) may differ in Cloud Run's traffic alone, and the baseline and the
+    // result in the digests alone.
+    const baseline = rewriteStackFile(text, changes, { digests: false });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "promote-"));
+    const tmp = path.join(work, path.basename(toFile));
+    const tmpBaseline = path.join(work, `baseline.${path.basename(toFile)}`);
     fs.writeFileSync(tmp, next);
+    fs.writeFileSync(tmpBaseline, baseline);
     try {
-        const [before, after] = await Promise.all([plan(args.to, toFile), plan(args.to, tmp)]);
+        const moved = baseline !== text;
+        const [before, base, after] = await Promise.all([plan(args.to, toFile), moved ? plan(args.to, tmpBaseline) : undefined, plan(args.to, tmp)]);
         const reasons: string[] = [];
         if (before.error) reasons.push(`the offline plan of ${args.to} fails before the rewrite:\n    ${before.error}`);
+        if (base?.error) reasons.push(`the offline plan of ${args.to} fails with cloudRun.traffic.previous moved:\n    ${base.error}`);
         if (after.error) reasons.push(`the offline plan of ${args.to} with the promoted digests fails:\n    ${after.error}`);
-        if (before.resources && after.resources) {
-            const extra = changesBeyondDigests(before.resources, after.resources, decision.changes);
+        const from = base ?? before;
+        if (base?.resources && before.resources) {
+            const extra = changesBeyondTraffic(before.resources, base.resources);
+            if (extra.length > 0) reasons.push(`moving cloudRun.traffic.previous would change more than Cloud Run's traffic:\n    ${extra.join("\n    ")}`);
+        }
+        if (from.resources && after.resources) {
+            const extra = changesBeyondDigests(from.resources, after.resources, changes);
             if (extra.length > 0) reasons.push(`${args.to} would change more than the promoted digests:\n    ${extra.join("\n    ")}`);
         }
         if (reasons.length > 0) {
@@ -144,17 +174,19 @@ export async function promote(args: PromoteArgs, log: (line: string) => void): P
         fs.writeFileSync(staged, next);
         fs.renameSync(staged, toFile);
     } finally {
-        fs.rmSync(path.dirname(tmp), { recursive: true, force: true });
+        fs.rmSync(work, { recursive: true, force: true });
     }
     log(`promote ${args.from} -> ${args.to}: wrote ${path.basename(toFile)}`);
-    for (const c of decision.changes) log(describe(c, staging.find((s) => s.name === c.service)!.deployed.evidence, args.from));
+    for (const c of changes) log(describe(c, staging.find((s) => s.name === c.service)!.deployed.evidence, args.from, args.to));
     for (const n of notes) log(`  ${n}`);
-    log(`Next: git diff ${path.basename(toFile)}; pulumi preview --stack ${args.to} --policy-pack policies --policy-pack-config policies/config/${args.to}.json (only the digests change); commit; the promote workflow deploys it.`);
+    const only = changes.some((c) => c.previous) ? "only the digests and Cloud Run's traffic change" : "only the digests change";
+    log(`Next: git diff ${path.basename(toFile)}; pulumi preview --stack ${args.to} --policy-pack policies --policy-pack-config policies/config/${args.to}.json (${only}); commit; the promote workflow deploys it.`);
     return 0;
 }
 
-function describe(c: Change, evidence: string, from: string): string {
+function describe(c: Change, evidence: string, from: string, to: string): string {
     const lines = [`  ${c.service}: ${short(c.from)} -> ${short(c.to)}  (${from}: ${evidence})`];
+    if (c.previous) lines.push(`    cloudRun.traffic.previous: ${c.previous.from ?? "(unset)"} -> ${c.previous.to}  (what ${to} serves now; \`percent: 0\` rolls back to it)`);
     if (c.copyFrom) lines.push(`    the digest comes from ${c.copyFrom.split("@")[0]}: copy it first, digest intact, e.g. \`crane copy ${c.copyFrom} ${c.to}\` (the preview's manifest check fails until it is there)`);
     return lines.join("\n");
 }
@@ -165,7 +197,7 @@ if (require.main === module) {
     try {
         args = parseArgs(process.argv.slice(2));
     } catch (e) {
-        process.stderr.write(`promote: ${(e as Error).message}\nusage: npm run promote -- --from <stack> --to <stack> [--outputs <file>] [--preview <file>] [--dir <dir>]\n`);
+        process.stderr.write(`promote: ${(e as Error).message}\nusage: npm run promote -- --from <stack> --to <stack> [--outputs <file>] [--target-outputs <file>] [--preview <file>] [--dir <dir>]\n`);
         process.exit(2);
     }
     promote(args, (l) => process.stderr.write(l + "\n")).then((code) => process.exit(code), (e) => {

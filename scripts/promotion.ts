@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { parseDocument } from "yaml";
-import { DIGEST_REF } from "../components/config";
+import { DIGEST_REF, REVISION } from "../components/config";
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 
@@ -58,6 +58,10 @@ export interface TargetService {
     /** Index in `service-deploy:services`. */
     index: number;
     name: string;
+    /** `aws`, `gcp` or `vm`. */
+    target: string;
+    /** Cloud Run only: `cloudRun.traffic.previous`, the revision kept addressable for rollback. */
+    previous?: string;
     /** The pinned reference, or undefined when the service builds (production must not). */
     ref?: string;
     builds: boolean;
@@ -73,7 +77,8 @@ export function targetServices(text: string, file: string): TargetService[] {
     return list.map((s: any, index: number) => {
         if (!s || typeof s.name !== "string") throw new PromotionInputError(`${file}: service-deploy:services[${index}].name is missing`);
         const ref = typeof s.image?.ref === "string" ? s.image.ref : undefined;
-        return { index, name: s.name, ref, builds: s.image?.build !== undefined };
+        const previous = typeof s.cloudRun?.traffic?.previous === "string" ? s.cloudRun.traffic.previous : undefined;
+        return { index, name: s.name, target: String(s.target ?? ""), ref, builds: s.image?.build !== undefined, ...(previous ? { previous } : {}) };
     });
 }
 
@@ -84,6 +89,12 @@ export interface Change {
     to: string;
     /** Set when the target's repository differs from staging's: the digest must be copied there. */
     copyFrom?: string;
+    /**
+     * Cloud Run only: `cloudRun.traffic.previous` moves to the revision the target serves now, so
+     * that a rollback (`percent: 0`) returns to what ran before this promotion, not to the one
+     * before that. Set by `withPrevious`.
+     */
+    previous?: { from?: string; to: string };
 }
 
 export type Decision = { kind: "promote"; changes: Change[]; unchanged: string[] } | { kind: "refuse"; reasons: string[] };
@@ -131,13 +142,60 @@ export function decide(a: { from: string; to: string; staging: StagingService[];
     return reasons.length > 0 ? { kind: "refuse", reasons } : { kind: "promote", changes, unchanged };
 }
 
-/** The stack file with each change's `image.ref` replaced; comments and layout kept. Pure. */
-export function rewriteStackFile(text: string, changes: Change[]): string {
+/**
+ * The revision each named service of the target stack serves now: its `servingRevision` output
+ * (`pulumi stack output --json --stack <to>`). Every missing or malformed one is named. Pure.
+ */
+export function parseServingRevisions(doc: unknown, source: string, names: string[]): Map<string, string> {
+    const services = (doc as Record<string, unknown> | undefined)?.services;
+    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new PromotionInputError(`${source}: expected the JSON object of \`pulumi stack output --json\``);
+    if (services === "[secret]") throw new PromotionInputError(`${source}: output "services" is a secret; it carries no secret value and must be exported in plain text`);
+    const problems: string[] = [];
+    const out = new Map<string, string>();
+    for (const name of names) {
+        const rev = (services as Record<string, { servingRevision?: unknown }> | undefined)?.[name]?.servingRevision;
+        if (rev === undefined) problems.push(`missing output services.${name}.servingRevision (has the stack been deployed?)`);
+        else if (typeof rev !== "string" || !REVISION.test(rev) || !rev.startsWith(`${name}-`)) problems.push(`output services.${name}.servingRevision is ${JSON.stringify(rev)}: not a revision of ${name} (${name}-<digest12>-<config6>)`);
+        else out.set(name, rev);
+    }
+    if (problems.length > 0) throw new PromotionInputError(`${source}:\n  ${problems.join("\n  ")}`);
+    return out;
+}
+
+/**
+ * The changes, with each Cloud Run service's `traffic.previous` moved to the revision the target
+ * serves now (`served`, from its servingRevision output) where that differs. Pure.
+ */
+export function withPrevious(changes: Change[], target: TargetService[], served: Map<string, string>): Change[] {
+    return changes.map((c) => {
+        const t = target.find((x) => x.index === c.index)!;
+        const now = served.get(c.service);
+        if (t.target !== "gcp" || now === undefined || now === t.previous) return c;
+        return { ...c, previous: { from: t.previous, to: now } };
+    });
+}
+
+/** Services whose change needs the target's servingRevision (Cloud Run). Pure. */
+export function needsServingRevision(changes: Change[], target: TargetService[]): string[] {
+    return changes.filter((c) => target.find((t) => t.index === c.index)?.target === "gcp").map((c) => c.service);
+}
+
+/**
+ * The stack file with each change's `image.ref` replaced, and `cloudRun.traffic.previous` where
+ * the change moves it; comments and layout kept. `digests: false` applies only the latter (the
+ * baseline the digest-only comparison starts from). Pure.
+ */
+export function rewriteStackFile(text: string, changes: Change[], opts: { digests?: boolean } = {}): string {
     const doc = parseDocument(text);
     for (const c of changes) {
         const path = ["config", "service-deploy:services", c.index, "image", "ref"];
         if (doc.getIn(path) !== c.from) throw new Error(`services[${c.index}].image.ref is not ${c.from}`);
-        doc.setIn(path, c.to);
+        if (opts.digests !== false) doc.setIn(path, c.to);
+        if (c.previous) {
+            const prev = ["config", "service-deploy:services", c.index, "cloudRun", "traffic", "previous"];
+            if (doc.getIn(prev) !== c.previous.from) throw new Error(`services[${c.index}].cloudRun.traffic.previous is not ${c.previous.from}`);
+            doc.setIn(prev, c.previous.to);
+        }
     }
     return doc.toString({ lineWidth: 0 });
 }
@@ -147,26 +205,53 @@ export interface PlannedResource { urn: string; type: string; inputs: unknown }
 /**
  * Whether the stack, planned before and after the rewrite, differs in anything but the promoted
  * digests: every occurrence of a new digest (and its 12-hex prefix, which Cloud Run revision names
- * carry) is put back to the old one, and then the plans must be equal. Returns the differences,
- * one line each. Pure.
+ * carry) is put back to the old one, and then the plans must be equal. Two entries of a Cloud Run
+ * traffic list that then name the same revision are one (as `trafficPlan` collapses them): after
+ * a promotion the old revision is `previous` at 0%, which before it was the new one at 100%.
+ * Returns the differences, one line each. Pure.
  */
 export function changesBeyondDigests(before: PlannedResource[], after: PlannedResource[], changes: Change[]): string[] {
     const pairs = changes.map((c) => [c.to.split("@sha256:")[1], c.from.split("@sha256:")[1]] as const);
     const back = (v: unknown): unknown => {
         let s = JSON.stringify(v) ?? "null";
         for (const [n, o] of pairs) s = s.split(n).join(o).split(n.slice(0, 12)).join(o.slice(0, 12));
-        return JSON.parse(s);
+        return collapseTraffic(JSON.parse(s));
     };
-    const keyed = (rs: PlannedResource[]) => new Map(rs.map((r) => [String(back(r.urn)), r]));
-    const b = keyed(before), a = keyed(after);
+    return diffPlans(before.map((r) => ({ ...r, inputs: collapseTraffic(r.inputs) })), after, back, () => false, "the digest");
+}
+
+/**
+ * What differs between two plans of the target besides Cloud Run services' `traffics` (the one
+ * input that moving `traffic.previous` may change: the revision name's config hash leaves traffic
+ * out). Pure.
+ */
+export function changesBeyondTraffic(before: PlannedResource[], after: PlannedResource[]): string[] {
+    return diffPlans(before, after, (v) => v, (type, key) => type === CLOUD_RUN_SERVICE && key === "traffics", "Cloud Run's traffic");
+}
+
+const CLOUD_RUN_SERVICE = "gcp:cloudrunv2/service:Service";
+
+function collapseTraffic(inputs: unknown): unknown {
+    const t = (inputs as { traffics?: { revision?: string; percent?: number }[] } | undefined)?.traffics;
+    if (!Array.isArray(t)) return inputs;
+    const out: { revision?: string; percent?: number }[] = [];
+    for (const e of t) {
+        const same = e.revision !== undefined ? out.find((x) => x.revision === e.revision) : undefined;
+        if (same) same.percent = (same.percent ?? 0) + (e.percent ?? 0);
+        else out.push({ ...e });
+    }
+    return { ...(inputs as object), traffics: out };
+}
+
+function diffPlans(before: PlannedResource[], after: PlannedResource[], back: (v: unknown) => unknown, ignored: (type: string, key: string) => boolean, allowed: string): string[] {
+    const keyed = (rs: PlannedResource[], f: (v: unknown) => unknown) => new Map(rs.map((r) => [String(f(r.urn)), r]));
+    const b = keyed(before, (v) => v), a = keyed(after, back);
     const out: string[] = [];
     for (const [urn, r] of a) {
         const old = b.get(urn);
-        if (!old) out.push(`+ ${r.type} ${urn}: a new resource`);
-        else if (JSON.stringify(back(r.inputs)) !== JSON.stringify(old.inputs)) {
-            const keys = diffKeys(old.inputs as Record<string, unknown>, back(r.inputs) as Record<string, unknown>);
-            out.push(`~ ${r.type} ${urn}: ${keys.join(", ")} change${keys.length === 1 ? "s" : ""} beyond the digest`);
-        }
+        if (!old) { out.push(`+ ${r.type} ${urn}: a new resource`); continue; }
+        const keys = diffKeys(old.inputs as Record<string, unknown>, back(r.inputs) as Record<string, unknown>).filter((k) => !ignored(r.type, k));
+        if (keys.length > 0) out.push(`~ ${r.type} ${urn}: ${keys.join(", ")} change${keys.length === 1 ? "s" : ""} beyond ${allowed}`);
     }
     for (const [urn, r] of b) if (!a.has(urn)) out.push(`- ${r.type} ${urn}: would be deleted`);
     return out.sort();

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { changesBeyondDigests, decide, parseStagingOutputs, pendingChanges, PromotionInputError, rewriteStackFile, targetServices, type StagingService } from "../scripts/promotion";
+import { changesBeyondDigests, changesBeyondTraffic, decide, needsServingRevision, parseServingRevisions, parseStagingOutputs, pendingChanges, PromotionInputError, rewriteStackFile, targetServices, withPrevious, type StagingService, type TargetService } from "../scripts/promotion";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIX = path.join(ROOT, "test", "fixtures", "promote");
@@ -20,7 +20,7 @@ const fixture = (f: string) => JSON.parse(fs.readFileSync(path.join(FIX, f), "ut
 const healthy = (over: Partial<StagingService> = {}): StagingService => ({
     name: "api", target: "aws", image: `${ECR}@${D_NEW}`, digest: D_NEW, deployed: { digest: D_NEW, healthy: true, evidence: "ECS reached steady state" }, ...over,
 });
-const target = [{ index: 0, name: "api", ref: `${ECR}@${D_OLD}`, builds: false }];
+const target: TargetService[] = [{ index: 0, name: "api", target: "aws", ref: `${ECR}@${D_OLD}`, builds: false }];
 
 test("decide: the happy path, and every refusal with its reason", () => {
     assert.deepEqual(decide({ from: "staging", to: "production", staging: [healthy()], target }),
@@ -29,8 +29,8 @@ test("decide: the happy path, and every refusal with its reason", () => {
         ["staging unhealthy", [healthy({ deployed: { digest: "", healthy: false, evidence: "the deployment was rolled back" } })], target, /^staging is not healthy: service api on aws: the deployment was rolled back$/],
         ["staging runs another digest", [healthy({ deployed: { digest: "sha256:" + "5".repeat(64), healthy: true, evidence: "steady" } })], target, /^staging is not running the digest it claims: service api claims sha256:9c3e.*, aws reports sha256:5555/],
         ["staging lacks the service", [healthy({ name: "web" })], target, /^staging has no service api/],
-        ["production builds", [healthy()], [{ index: 0, name: "api", ref: undefined as any, builds: true }], /^production: service api builds its image; .*production-builds-nothing/],
-        ["production's ref is a tag", [healthy()], [{ index: 0, name: "api", ref: `${ECR}:v1`, builds: false }], /^production: service api's image.ref "123456789012.*:v1" is not pinned by digest/],
+        ["production builds", [healthy()], [{ index: 0, name: "api", target: "aws", ref: undefined, builds: true }], /^production: service api builds its image; .*production-builds-nothing/],
+        ["production's ref is a tag", [healthy()], [{ index: 0, name: "api", target: "aws", ref: `${ECR}:v1`, builds: false }], /^production: service api's image.ref "123456789012.*:v1" is not pinned by digest/],
     ];
     for (const [name, staging, t, reason] of table) {
         const d = decide({ from: "staging", to: "production", staging, target: t });
@@ -45,7 +45,7 @@ test("decide: the happy path, and every refusal with its reason", () => {
 test("decide: another repository keeps production's and says the digest must be copied", () => {
     const gar = "asia-east1-docker.pkg.dev/acme-services-staging/services/api";
     const prod = "asia-east1-docker.pkg.dev/acme-services-prod/services/api";
-    const d = decide({ from: "gcp-staging", to: "gcp-production", staging: [healthy({ target: "gcp", image: `${gar}@${D_NEW}` })], target: [{ index: 0, name: "api", ref: `${prod}@${D_OLD}`, builds: false }] });
+    const d = decide({ from: "gcp-staging", to: "gcp-production", staging: [healthy({ target: "gcp", image: `${gar}@${D_NEW}` })], target: [{ index: 0, name: "api", target: "gcp", ref: `${prod}@${D_OLD}`, builds: false }] });
     assert.deepEqual(d, { kind: "promote", unchanged: [], changes: [{ service: "api", index: 0, from: `${prod}@${D_OLD}`, to: `${prod}@${D_NEW}`, copyFrom: `${gar}@${D_NEW}` }] });
 });
 
@@ -65,13 +65,65 @@ test("parseStagingOutputs names each missing or malformed output", () => {
 test("rewriteStackFile changes only the image.ref line and keeps the comments", () => {
     const text = fs.readFileSync(path.join(ROOT, "Pulumi.production.yaml"), "utf8");
     const [svc] = targetServices(text, "Pulumi.production.yaml");
-    assert.deepEqual(svc, { index: 0, name: "api", ref: `${ECR}@${D_OLD}`, builds: false });
+    assert.deepEqual(svc, { index: 0, name: "api", target: "aws", ref: `${ECR}@${D_OLD}`, builds: false });
     const next = rewriteStackFile(text, [{ service: "api", index: 0, from: svc.ref!, to: `${ECR}@${D_NEW}` }]);
     const a = text.split("\n"), b = next.split("\n");
     assert.equal(a.length, b.length);
     const changed = a.map((l, i) => [l, b[i]]).filter(([x, y]) => x !== y);
     assert.deepEqual(changed, [[`        ref: ${ECR}@${D_OLD}`, `        ref: ${ECR}@${D_NEW}`]]);
     assert.throws(() => rewriteStackFile(text, [{ service: "api", index: 0, from: `${ECR}@${D_NEW}`, to: "x" }]), /is not/);
+});
+
+const GAR = "asia-east1-docker.pkg.dev/acme-services-prod/services/api";
+const SERVING = "api-4f2a9c1e7b3d-cd4119";
+const STALE = "api-9b1c3e5a7d9f-3c4d5e";
+
+test("Cloud Run: traffic.previous moves to the revision the target serves now, only for gcp services that change", () => {
+    const gcpTarget: TargetService = { index: 0, name: "api", target: "gcp", ref: `${GAR}@${D_OLD}`, builds: false, previous: STALE };
+    const change = { service: "api", index: 0, from: `${GAR}@${D_OLD}`, to: `${GAR}@${D_NEW}` };
+    const served = new Map([["api", SERVING]]);
+    assert.deepEqual(needsServingRevision([change], [gcpTarget]), ["api"]);
+    assert.deepEqual(needsServingRevision([change], [{ ...gcpTarget, target: "aws" }]), []);
+    const table: [string, TargetService, Map<string, string>, unknown][] = [
+        ["stale previous moves to what is served", gcpTarget, served, { from: STALE, to: SERVING }],
+        ["no previous yet: set", { ...gcpTarget, previous: undefined }, served, { from: undefined, to: SERVING }],
+        ["already the served one: untouched", { ...gcpTarget, previous: SERVING }, served, undefined],
+        ["not Cloud Run: untouched", { ...gcpTarget, target: "aws" }, served, undefined],
+        ["no served revision known: untouched", gcpTarget, new Map(), undefined],
+    ];
+    for (const [name, t, sv, want] of table) assert.deepEqual(withPrevious([change], [t], sv)[0].previous, want, name);
+});
+
+test("parseServingRevisions names each missing or malformed servingRevision", () => {
+    assert.deepEqual(parseServingRevisions(fixture("gcp-production-outputs.json"), "f", ["api"]), new Map([["api", SERVING]]));
+    const table: [unknown, RegExp][] = [
+        [{ services: { api: { target: "gcp" } } }, /^f:\n {2}missing output services\.api\.servingRevision \(has the stack been deployed\?\)$/],
+        [{ services: {} }, /missing output services\.api\.servingRevision/],
+        [{ services: { api: { servingRevision: "web-4f2a9c1e7b3d-cd4119" } } }, /output services\.api\.servingRevision is "web-4f2a9c1e7b3d-cd4119": not a revision of api/],
+        [{ services: { api: { servingRevision: "api-latest" } } }, /servingRevision is "api-latest": not a revision of api/],
+        [{ services: "[secret]" }, /output "services" is a secret/],
+        [[], /expected the JSON object of `pulumi stack output --json`/],
+    ];
+    for (const [doc, want] of table) assert.throws(() => parseServingRevisions(doc, "f", ["api"]), (e: Error) => e instanceof PromotionInputError && want.test(e.message));
+});
+
+test("rewriteStackFile on a Cloud Run stack: the image.ref and traffic.previous lines, or previous alone as the baseline", () => {
+    const text = fs.readFileSync(path.join(ROOT, "Pulumi.gcp-production.yaml"), "utf8");
+    const [svc] = targetServices(text, "Pulumi.gcp-production.yaml");
+    assert.deepEqual(svc, { index: 0, name: "api", target: "gcp", ref: `${GAR}@${D_OLD}`, builds: false, previous: STALE });
+    const [change] = withPrevious([{ service: "api", index: 0, from: svc.ref!, to: `${GAR}@${D_NEW}` }], [svc], new Map([["api", SERVING]]));
+    const changed = (next: string) => { const a = text.split("\n"), b = next.split("\n"); assert.equal(a.length, b.length); return a.map((l, i) => [l, b[i]]).filter(([x, y]) => x !== y); };
+    assert.deepEqual(changed(rewriteStackFile(text, [change])), [
+        [`          previous: ${STALE}`, `          previous: ${SERVING}`],
+        [`        ref: ${GAR}@${D_OLD}`, `        ref: ${GAR}@${D_NEW}`],
+    ]);
+    assert.deepEqual(changed(rewriteStackFile(text, [change], { digests: false })), [[`          previous: ${STALE}`, `          previous: ${SERVING}`]]);
+    assert.throws(() => rewriteStackFile(text, [{ ...change, previous: { from: SERVING, to: STALE } }]), /cloudRun\.traffic\.previous is not api-4f2a9c1e7b3d-cd4119/);
+    // A stack without a previous gets one, under its existing traffic block.
+    const staging = fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8");
+    const [st] = targetServices(staging, "Pulumi.gcp-staging.yaml");
+    const next = rewriteStackFile(staging, [{ service: "api", index: 0, from: st.ref!, to: st.ref!, previous: { to: SERVING } }], { digests: false });
+    assert.match(next, /\n {8}traffic:\n {10}percent: 100\n {10}previous: api-4f2a9c1e7b3d-cd4119\n/);
 });
 
 test("changesBeyondDigests: equal after putting the digest (and its 12-hex prefix) back, or each difference", () => {
@@ -94,6 +146,24 @@ test("changesBeyondDigests: equal after putting the digest (and its 12-hex prefi
         "- aws:rds/instance:Instance u::db: would be deleted",
         "~ aws:ecs/taskDefinition:TaskDefinition u::td: cpu changes beyond the digest",
     ]);
+});
+
+test("changesBeyondDigests collapses a traffic list's entries that name one revision; changesBeyondTraffic allows Cloud Run's traffic alone", () => {
+    const hex12 = (d: string) => d.slice(7, 19);
+    const change = [{ service: "api", index: 0, from: `${GAR}@${D_OLD}`, to: `${GAR}@${D_NEW}` }];
+    const run = (traffics: [string, number][], extra: Record<string, unknown> = {}) => ({
+        urn: "u::svc", type: "gcp:cloudrunv2/service:Service",
+        inputs: { template: { revision: traffics[0][0] }, traffics: traffics.map(([revision, percent]) => ({ revision, percent })), ...extra },
+    });
+    const cur = `api-${hex12(D_OLD)}-cd4119`, next = `api-${hex12(D_NEW)}-cd4119`;
+    // Baseline: previous moved to the serving revision, which collapses into it; after: new at 100, old at 0.
+    assert.deepEqual(changesBeyondDigests([run([[cur, 100], [cur, 0]])], [run([[next, 100], [cur, 0]])], change), []);
+    assert.deepEqual(changesBeyondDigests([run([[cur, 100]])], [run([[next, 90], [cur, 10]])], change), [], "a split between the old and new revision of one config is one revision once the digest is put back");
+    assert.deepEqual(changesBeyondDigests([run([[cur, 100]])], [run([[next, 100], [STALE, 0]])], change), ["~ gcp:cloudrunv2/service:Service u::svc: traffics changes beyond the digest"]);
+    assert.deepEqual(changesBeyondTraffic([run([[cur, 100], [STALE, 0]])], [run([[cur, 100], [SERVING, 0]])]), []);
+    assert.deepEqual(changesBeyondTraffic([run([[cur, 100]])], [run([[cur, 100]], { ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY" })]), ["~ gcp:cloudrunv2/service:Service u::svc: ingress changes beyond Cloud Run's traffic"]);
+    assert.deepEqual(changesBeyondTraffic([{ urn: "u::td", type: "aws:ecs/taskDefinition:TaskDefinition", inputs: { traffics: 1 } }], [{ urn: "u::td", type: "aws:ecs/taskDefinition:TaskDefinition", inputs: { traffics: 2 } }]),
+        ["~ aws:ecs/taskDefinition:TaskDefinition u::td: traffics changes beyond Cloud Run's traffic"], "only Cloud Run's traffics are allowed");
 });
 
 test("pendingChanges: every step but same/read of the target's preview", () => {
@@ -139,13 +209,22 @@ test("npm run promote: writes staging's digest into Pulumi.production.yaml, one 
     assert.match(noop.stderr, /nothing to promote; Pulumi.production.yaml already pins what staging runs \(api\)/);
 });
 
-test("npm run promote: gcp-staging -> gcp-production keeps production's repository and says to copy the digest", async () => {
+test("npm run promote: gcp-staging -> gcp-production keeps production's repository, moves traffic.previous to what production serves, says to copy the digest", async () => {
     const dir = scratch();
-    const r = await cli(["--from", "gcp-staging", "--to", "gcp-production", "--outputs", path.join(FIX, "gcp-staging-healthy.json"), "--dir", dir]);
+    const gcpFile = () => fs.readFileSync(path.join(dir, "Pulumi.gcp-production.yaml"), "utf8");
+    const original = gcpFile();
+    const args = ["--from", "gcp-staging", "--to", "gcp-production", "--outputs", path.join(FIX, "gcp-staging-healthy.json"), "--dir", dir];
+    const offline = await cli(args);
+    assert.equal(offline.code, 2, "offline, the target's outputs must come from a file too");
+    assert.match(offline.stderr, /api runs on Cloud Run: promotion moves cloudRun\.traffic\.previous to the revision gcp-production serves now; pass --target-outputs <file> saved from `pulumi stack output --json --stack gcp-production`/);
+    assert.equal(gcpFile(), original);
+    const r = await cli([...args, "--target-outputs", path.join(FIX, "gcp-production-outputs.json")]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(fs.readFileSync(path.join(dir, "Pulumi.gcp-production.yaml"), "utf8"), new RegExp(`ref: asia-east1-docker\\.pkg\\.dev/acme-services-prod/services/api@${D_NEW}`));
+    assert.equal(gcpFile(), original.replace(`${GAR}@${D_OLD}`, `${GAR}@${D_NEW}`).replace(`previous: ${STALE}`, `previous: ${SERVING}`));
+    assert.match(r.stderr, /cloudRun\.traffic\.previous: api-9b1c3e5a7d9f-3c4d5e -> api-4f2a9c1e7b3d-cd4119 {2}\(what gcp-production serves now; `percent: 0` rolls back to it\)/);
     assert.match(r.stderr, /copy it first, digest intact, e\.g\. `crane copy asia-east1-docker\.pkg\.dev\/acme-services-staging\/services\/api@sha256:9c3e\S+ asia-east1-docker\.pkg\.dev\/acme-services-prod\/services\/api@sha256:9c3e/);
     assert.match(r.stderr, /not verified offline: that gcp-production has no pending changes/);
+    assert.match(r.stderr, /only the digests and Cloud Run's traffic change/);
 });
 
 test("npm run promote: each refusal (exit 1) and bad input (exit 2) says why and writes nothing", async () => {
