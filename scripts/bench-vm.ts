@@ -1,7 +1,7 @@
 /**
  * `npm run bench:vm`: on the loopback lab (test/vm/lab.ts), a deploy of a new digest and then a
- * rollback, both under wrk load (64 connections unless BENCH_CONNECTIONS), through the exact command lines the component
- * builds. Ends with one JSON line: {"requests","failed","switchMs","rollbackMs"}.
+ * rollback, both under wrk load (64 connections unless BENCH_CONNECTIONS), through the exact
+ * command lines the component builds. Ends with one JSON line: {"requests","failed","switchMs","rollbackMs"}.
  * - switchMs: from the new color turning ready (the script's HEALTHY_AT) until nginx serves it
  *   (its SWITCHED_AT, after `nginx -t` and the reload).
  * - rollbackMs: from starting the rollback command (ssh included) until the front door answers

@@ -24,18 +24,27 @@ const serviceOutputSchema = z.object({ target: z.string(), image: z.string(), di
 export interface StagingService { name: string; target: string; image: string; digest: string; deployed: z.infer<typeof deployedSchema> }
 
 /**
- * The staging stack's outputs as `pulumi stack output --json` prints them. Every missing or
- * malformed output is named with its path. Pure.
+ * The `services` output of a stack of this project, from `pulumi stack output --json`: an object
+ * keyed by service name, or a clear error naming what is wrong with it. Pure.
  */
-export function parseStagingOutputs(doc: unknown, source: string): StagingService[] {
+function servicesOutput(doc: unknown, source: string): Record<string, unknown> {
     if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new PromotionInputError(`${source}: expected the JSON object of \`pulumi stack output --json\``);
     const services = (doc as Record<string, unknown>).services;
     if (services === undefined) throw new PromotionInputError(`${source}: missing output "services" (is this a stack of this project, deployed at least once?)`);
     if (services === "[secret]") throw new PromotionInputError(`${source}: output "services" is a secret; it carries no secret value and must be exported in plain text`);
     if (!services || typeof services !== "object" || Array.isArray(services)) throw new PromotionInputError(`${source}: output "services" must be an object keyed by service name`);
+    return services as Record<string, unknown>;
+}
+
+/**
+ * The staging stack's outputs as `pulumi stack output --json` prints them. Every missing or
+ * malformed output is named with its path. Pure.
+ */
+export function parseStagingOutputs(doc: unknown, source: string): StagingService[] {
+    const services = servicesOutput(doc, source);
     const problems: string[] = [];
     const out: StagingService[] = [];
-    for (const [name, raw] of Object.entries(services as Record<string, unknown>)) {
+    for (const [name, raw] of Object.entries(services)) {
         const parsed = serviceOutputSchema.safeParse(raw);
         if (!parsed.success) {
             for (const issue of parsed.error.issues) {
@@ -147,13 +156,11 @@ export function decide(a: { from: string; to: string; staging: StagingService[];
  * (`pulumi stack output --json --stack <to>`). Every missing or malformed one is named. Pure.
  */
 export function parseServingRevisions(doc: unknown, source: string, names: string[]): Map<string, string> {
-    const services = (doc as Record<string, unknown> | undefined)?.services;
-    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new PromotionInputError(`${source}: expected the JSON object of \`pulumi stack output --json\``);
-    if (services === "[secret]") throw new PromotionInputError(`${source}: output "services" is a secret; it carries no secret value and must be exported in plain text`);
+    const services = servicesOutput(doc, source) as Record<string, { servingRevision?: unknown } | undefined>;
     const problems: string[] = [];
     const out = new Map<string, string>();
     for (const name of names) {
-        const rev = (services as Record<string, { servingRevision?: unknown }> | undefined)?.[name]?.servingRevision;
+        const rev = services[name]?.servingRevision;
         if (rev === undefined) problems.push(`missing output services.${name}.servingRevision (has the stack been deployed?)`);
         else if (typeof rev !== "string" || !REVISION.test(rev) || !rev.startsWith(`${name}-`)) problems.push(`output services.${name}.servingRevision is ${JSON.stringify(rev)}: not a revision of ${name} (${name}-<digest12>-<config6>)`);
         else out.set(name, rev);

@@ -161,8 +161,7 @@ export class Lab {
         fs.mkdirSync(path.join(root, "www"), { recursive: true });
         fs.copyFileSync("/bin/busybox", path.join(root, "bin", "busybox"));
         for (const a of ["sh", "sleep", "cat", "wget", "kill", "rm"]) fs.symlinkSync("busybox", path.join(root, "bin", a));
-        fs.copyFileSync(this.serveBinary, path.join(root, "bin", "serve"));
-        fs.chmodSync(path.join(root, "bin", "serve"), 0o755);
+        fs.copyFileSync(this.serveBinary, path.join(root, "bin", "serve")); // keeps gcc's 0755
         for (const p of ["liveness", "health", "version"]) fs.writeFileSync(path.join(root, "www", p), `ok ${version}\n`);
         if (variant !== "no-readiness") fs.writeFileSync(path.join(root, "www", "readiness"), `ready ${version}\n`);
         // PID 1 traps TERM (or every stop waits 10 s) and refuses to start without its env.
