@@ -23,48 +23,70 @@ let artifactRepository: ArtifactRepository | undefined;
 function pushTarget(svc: NormalizedService) {
     if (svc.target === "gcp") {
         const { project, region } = config.gcpLocation!;
-        artifactRepository ??= new ArtifactRepository("artifacts", { repositoryId: config.gcp?.artifactRepository ?? "services", location: region, project });
+        artifactRepository ??= new ArtifactRepository("artifacts", {
+            repositoryId: config.gcp?.artifactRepository ?? "services",
+            location: region,
+            project,
+        });
         return { repositoryUrl: artifactRepository.imageUrl(svc.name), auth: artifactRepository.auth };
     }
-    const repo = new EcrRepository(`ecr-${svc.name}`, { repositoryName: svc.name, forceDelete: !config.production });
+    const repo = new EcrRepository(`ecr-${svc.name}`, {
+        repositoryName: svc.name,
+        forceDelete: !config.production,
+    });
     return { repositoryUrl: repo.repositoryUrl, auth: repo.auth };
 }
 
 function imageFor(svc: NormalizedService): ServiceImage {
-    const required = [{ platform: platformOf(svc.architecture), consumer: `${svc.target} service "${svc.name}"` }];
-    if ("build" in svc.image) return new ServiceImage(svc.name, { image: svc.image, required, push: pushTarget(svc) });
+    const required = [
+        { platform: platformOf(svc.architecture), consumer: `${svc.target} service "${svc.name}"` },
+    ];
+    if ("build" in svc.image)
+        return new ServiceImage(svc.name, { image: svc.image, required, push: pushTarget(svc) });
     const registryId = ecrRegistryId(svc.image.ref);
-    const pullAuth = registryId ? ecrAuth(registryId) : isArtifactRegistry(svc.image.ref) ? gcpRegistryAuth(svc.image.ref) : undefined;
+    const pullAuth = registryId
+        ? ecrAuth(registryId)
+        : isArtifactRegistry(svc.image.ref)
+          ? gcpRegistryAuth(svc.image.ref)
+          : undefined;
     return new ServiceImage(svc.name, { image: svc.image, required, pullAuth });
 }
 
 const images = Object.fromEntries(config.services.map((s) => [s.name, imageFor(s)]));
 
 const awsServices = config.services.filter((s) => s.target === "aws");
-const awsTarget = awsServices.length > 0
-    ? new AwsTarget("aws", { config, services: awsServices, images, secrets: secrets.values, stack })
-    : undefined;
+const awsTarget =
+    awsServices.length > 0
+        ? new AwsTarget("aws", { config, services: awsServices, images, secrets: secrets.values, stack })
+        : undefined;
 
 const gcpServices = config.services.filter((s) => s.target === "gcp");
-const gcpTarget = gcpServices.length > 0
-    ? new GcpTarget("gcp", { config, services: gcpServices, images, secrets: secrets.values, stack })
-    : undefined;
+const gcpTarget =
+    gcpServices.length > 0
+        ? new GcpTarget("gcp", { config, services: gcpServices, images, secrets: secrets.values, stack })
+        : undefined;
 
 const vmServices = config.services.filter((s) => s.target === "vm");
-const vmTarget = vmServices.length > 0
-    ? new VmTarget("vm", { config, services: vmServices, images, secrets: secrets.values })
-    : undefined;
+const vmTarget =
+    vmServices.length > 0
+        ? new VmTarget("vm", { config, services: vmServices, images, secrets: secrets.values })
+        : undefined;
 
 export const environment = config.environment;
-export const services = Object.fromEntries(config.services.map((s) => [s.name, {
-    target: s.target,
-    image: images[s.name].ref,
-    digest: images[s.name].digest,
-    platforms: images[s.name].platforms,
-    ...(awsTarget?.services[s.name] ?? {}),
-    ...(gcpTarget?.services[s.name] ?? {}),
-    ...(vmTarget?.services[s.name] ?? {}),
-}]));
+export const services = Object.fromEntries(
+    config.services.map((s) => [
+        s.name,
+        {
+            target: s.target,
+            image: images[s.name].ref,
+            digest: images[s.name].digest,
+            platforms: images[s.name].platforms,
+            ...(awsTarget?.services[s.name] ?? {}),
+            ...(gcpTarget?.services[s.name] ?? {}),
+            ...(vmTarget?.services[s.name] ?? {}),
+        },
+    ]),
+);
 export const databaseEndpoint = awsTarget?.databaseEndpoint;
 export const alarmTopicArn = awsTarget?.alarmTopicArn;
 export const databaseConnectionName = gcpTarget?.databaseConnectionName;

@@ -63,13 +63,19 @@ function strict<T extends z.ZodRawShape>(shape: T) {
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 const percent = z.number().gt(0).lte(100);
 const path = z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, "must be an absolute URL path such as /readiness");
-const slug = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, "must be 2-32 characters of a-z, 0-9 and -, starting with a letter");
+const slug = z
+    .string()
+    .regex(
+        /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
+        "must be 2-32 characters of a-z, 0-9 and -, starting with a letter",
+    );
 
 // ---------------------------------------------------------------------------------------------
 // Schema
 // ---------------------------------------------------------------------------------------------
 
-export const DIGEST_REF = /^(?<repo>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?@(?<digest>sha256:[a-f0-9]{64})$/;
+export const DIGEST_REF =
+    /^(?<repo>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?@(?<digest>sha256:[a-f0-9]{64})$/;
 
 const platform = z.enum(["linux/amd64", "linux/arm64"]);
 
@@ -90,39 +96,54 @@ const healthSchema = strict({
     unhealthyThreshold: z.number().int().min(2).max(10).default(3),
 });
 
-const imageSchema = z.union([
-    strict({
-        /** A prebuilt image, pinned: `registry/name@sha256:<64 hex>` (a tag before the digest is allowed and ignored). */
-        ref: z.string().regex(DIGEST_REF, "must be pinned by digest: <registry>/<name>@sha256:<64 hex digits> (a tag alone is mutable)"),
-    }),
-    strict({
-        build: strict({
-            /** Build context directory, relative to the project. */
-            context: z.string().min(1),
-            /** @default "Dockerfile" in the context */
-            dockerfile: z.string().min(1).optional(),
-            /**
-             * The tag pushed to the registry. Tags are immutable there, so the default is derived
-             * from the content of the build context: same sources, same tag.
-             * @default "src-<first 12 hex of the context's sha256>"
-             */
-            tag: z.string().regex(/^[\w][\w.-]{0,127}$/, "must be a valid image tag, e.g. the git commit").optional(),
-            /** @default ["linux/amd64", "linux/arm64"] */
-            platforms: z.array(platform).min(1).default(["linux/amd64", "linux/arm64"]),
+const imageSchema = z.union(
+    [
+        strict({
+            /** A prebuilt image, pinned: `registry/name@sha256:<64 hex>` (a tag before the digest is allowed and ignored). */
+            ref: z
+                .string()
+                .regex(
+                    DIGEST_REF,
+                    "must be pinned by digest: <registry>/<name>@sha256:<64 hex digits> (a tag alone is mutable)",
+                ),
         }),
-    }),
-], { error: () => 'must be either { ref: "<registry>/<name>@sha256:<digest>" } or { build: { context, tag, ... } }' });
+        strict({
+            build: strict({
+                /** Build context directory, relative to the project. */
+                context: z.string().min(1),
+                /** @default "Dockerfile" in the context */
+                dockerfile: z.string().min(1).optional(),
+                /**
+                 * The tag pushed to the registry. Tags are immutable there, so the default is derived
+                 * from the content of the build context: same sources, same tag.
+                 * @default "src-<first 12 hex of the context's sha256>"
+                 */
+                tag: z
+                    .string()
+                    .regex(/^[\w][\w.-]{0,127}$/, "must be a valid image tag, e.g. the git commit")
+                    .optional(),
+                /** @default ["linux/amd64", "linux/arm64"] */
+                platforms: z.array(platform).min(1).default(["linux/amd64", "linux/arm64"]),
+            }),
+        }),
+    ],
+    {
+        error: () =>
+            'must be either { ref: "<registry>/<name>@sha256:<digest>" } or { build: { context, tag, ... } }',
+    },
+);
 
-const probeSchema = (d: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }) => strict({
-    /** @default per probe */
-    periodSeconds: z.number().int().min(1).max(3600).default(d.periodSeconds),
-    /** @default per probe */
-    timeoutSeconds: z.number().int().min(1).max(3600).default(d.timeoutSeconds),
-    /** @default per probe */
-    failureThreshold: z.number().int().min(1).max(100).default(d.failureThreshold),
-    /** @default 0 */
-    initialDelaySeconds: z.number().int().min(0).max(3600).default(0),
-});
+const probeSchema = (d: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }) =>
+    strict({
+        /** @default per probe */
+        periodSeconds: z.number().int().min(1).max(3600).default(d.periodSeconds),
+        /** @default per probe */
+        timeoutSeconds: z.number().int().min(1).max(3600).default(d.timeoutSeconds),
+        /** @default per probe */
+        failureThreshold: z.number().int().min(1).max(100).default(d.failureThreshold),
+        /** @default 0 */
+        initialDelaySeconds: z.number().int().min(0).max(3600).default(0),
+    });
 const STARTUP_PROBE = { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 };
 const LIVENESS_PROBE = { periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3 };
 
@@ -154,9 +175,24 @@ const cloudRunSchema = strict({
         /** Share of traffic for the new revision: 0 (tag URL only), a canary, or 100. @default 100 */
         percent: z.number().int().min(0).max(100).default(100),
         /** The revision that serves the rest and stays addressable for rollback: the last deploy's `servingRevision` output. */
-        previous: z.string().regex(REVISION, "must be a revision name from the servingRevision output, e.g. api-4f2a9c1e7b3d-0a1b2c").optional(),
+        previous: z
+            .string()
+            .regex(
+                REVISION,
+                "must be a revision name from the servingRevision output, e.g. api-4f2a9c1e7b3d-0a1b2c",
+            )
+            .optional(),
         /** Older revisions to keep addressable at 0%. @default [] */
-        keep: z.array(z.string().regex(REVISION, "must be a revision name from the servingRevision output, e.g. api-4f2a9c1e7b3d-0a1b2c")).default([]),
+        keep: z
+            .array(
+                z
+                    .string()
+                    .regex(
+                        REVISION,
+                        "must be a revision name from the servingRevision output, e.g. api-4f2a9c1e7b3d-0a1b2c",
+                    ),
+            )
+            .default([]),
     }).default({ percent: 100, keep: [] }),
 });
 
@@ -170,7 +206,18 @@ const serviceSchema = strict({
     /** @default { liveness: "/liveness", readiness: "/readiness", health: "/health" } */
     health: healthSchema.default(healthSchema.parse({})),
     /** vCPUs per task (Fargate sizes). @default 0.5 in staging, 1 in production */
-    vcpu: z.union([z.literal(0.25), z.literal(0.5), z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(8), z.literal(16)]).optional(),
+    vcpu: z
+        .union([
+            z.literal(0.25),
+            z.literal(0.5),
+            z.literal(1),
+            z.literal(2),
+            z.literal(4),
+            z.literal(6),
+            z.literal(8),
+            z.literal(16),
+        ])
+        .optional(),
     /** Memory per task in MiB. @default 1024 in staging, 2048 in production */
     memoryMiB: z.number().int().positive().optional(),
     /** Tasks. @default 1 in staging, 3 in production */
@@ -181,16 +228,27 @@ const serviceSchema = strict({
     cloudRun: cloudRunSchema.optional(),
     image: imageSchema,
     /** The app's env contract: every variable the app reads, and where its value comes from. */
-    env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "env var names are UPPER_SNAKE_CASE"), envEntrySchema).default({}),
+    env: z
+        .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "env var names are UPPER_SNAKE_CASE"), envEntrySchema)
+        .default({}),
 });
 
 const databaseSchema = strict({
     /** PostgreSQL major version. @default "16" */
-    engineVersion: z.string().regex(/^\d{2}(\.\d+)?$/, 'must be a PostgreSQL version such as "16" or "16.4"').default("16"),
+    engineVersion: z
+        .string()
+        .regex(/^\d{2}(\.\d+)?$/, 'must be a PostgreSQL version such as "16" or "16.4"')
+        .default("16"),
     /** @default "db.t4g.micro" in staging, "db.r6g.xlarge" in production */
-    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class such as db.r6g.xlarge").optional(),
+    instanceClass: z
+        .string()
+        .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class such as db.r6g.xlarge")
+        .optional(),
     /** Cloud SQL machine tier (gcp). @default "db-g1-small" in staging, "db-custom-2-7680" in production */
-    tier: z.string().regex(/^db-[a-z0-9-]+$/, "must be a Cloud SQL tier such as db-custom-2-7680").optional(),
+    tier: z
+        .string()
+        .regex(/^db-[a-z0-9-]+$/, "must be a Cloud SQL tier such as db-custom-2-7680")
+        .optional(),
     /** @default 20 */
     allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
     /** Storage autoscaling ceiling. @default 100 */
@@ -204,17 +262,27 @@ const databaseSchema = strict({
     /** @default false in staging, true in production */
     performanceInsights: z.boolean().optional(),
     /** Database name. @default "app" */
-    name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier (a-z, 0-9, _)").default("app"),
+    name: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier (a-z, 0-9, _)")
+        .default("app"),
     /** Application user. @default "app" */
-    username: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, "must be 1-16 characters a-z, 0-9, _").default("app"),
+    username: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,15}$/, "must be 1-16 characters a-z, 0-9, _")
+        .default("app"),
 });
 
-const secretSchema = z.discriminatedUnion("source", [
-    /** The value is a Pulumi config secret of the same name: `pulumi config set --secret <name> <value>`. */
-    strict({ source: z.literal("config") }),
-    /** The value is generated once and kept in state (as a secret). */
-    strict({ source: z.literal("generated"), length: z.number().int().min(16).max(128).default(48) }),
-], { error: () => 'must be { source: "config" } or { source: "generated", length?: number }' });
+const secretSchema = z.discriminatedUnion(
+    "source",
+    [
+        /** The value is a Pulumi config secret of the same name: `pulumi config set --secret <name> <value>`. */
+        strict({ source: z.literal("config") }),
+        /** The value is generated once and kept in state (as a secret). */
+        strict({ source: z.literal("generated"), length: z.number().int().min(16).max(128).default(48) }),
+    ],
+    { error: () => 'must be { source: "config" } or { source: "generated", length?: number }' },
+);
 
 const alarmsSchema = strict({
     /** E-mail addresses subscribed to the alarm topic. @default [] */
@@ -261,31 +329,55 @@ const blueGreenSchema = strict({
     rollbackP95LatencyMinutes: positiveInt(60).default(10),
 });
 
-const networkSchema = z.discriminatedUnion("mode", [
-    strict({
-        mode: z.literal("create"),
-        /** @default "10.0.0.0/16" */
-        cidrBlock: z.cidrv4().default("10.0.0.0/16"),
-        /** NAT gateways: 1 is cheaper, one per AZ survives an AZ outage. @default 1 in staging, 2 in production */
-        natGateways: z.number().int().min(1).max(2).optional(),
-    }),
-    strict({
-        mode: z.literal("existing"),
-        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "must be a VPC id such as vpc-0abc123"),
-        /** At least two, in different AZs, for the load balancer. */
-        publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "must be subnet ids")).min(2),
-        /** At least two, in different AZs, for tasks and the database. */
-        privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "must be subnet ids")).min(2),
-    }),
-], { error: () => 'must be { mode: "create", cidrBlock? } or { mode: "existing", vpcId, publicSubnetIds, privateSubnetIds }' });
+const networkSchema = z.discriminatedUnion(
+    "mode",
+    [
+        strict({
+            mode: z.literal("create"),
+            /** @default "10.0.0.0/16" */
+            cidrBlock: z.cidrv4().default("10.0.0.0/16"),
+            /** NAT gateways: 1 is cheaper, one per AZ survives an AZ outage. @default 1 in staging, 2 in production */
+            natGateways: z.number().int().min(1).max(2).optional(),
+        }),
+        strict({
+            mode: z.literal("existing"),
+            vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "must be a VPC id such as vpc-0abc123"),
+            /** At least two, in different AZs, for the load balancer. */
+            publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "must be subnet ids")).min(2),
+            /** At least two, in different AZs, for tasks and the database. */
+            privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "must be subnet ids")).min(2),
+        }),
+    ],
+    {
+        error: () =>
+            'must be { mode: "create", cidrBlock? } or { mode: "existing", vpcId, publicSubnetIds, privateSubnetIds }',
+    },
+);
 
 const awsSchema = strict({
     /** ACM certificate for the HTTPS listeners (in the stack's region). */
-    certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, "must be an ACM certificate ARN"),
+    certificateArn: z
+        .string()
+        .regex(
+            /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
+            "must be an ACM certificate ARN",
+        ),
     /** @default "ELBSecurityPolicy-TLS13-1-2-2021-06" */
-    sslPolicy: z.string().regex(/^ELBSecurityPolicy-TLS13-1-[23]-/, "must be a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06").default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+    sslPolicy: z
+        .string()
+        .regex(
+            /^ELBSecurityPolicy-TLS13-1-[23]-/,
+            "must be a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06",
+        )
+        .default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
     /** Days CloudWatch keeps container logs. @default 30 in staging, 365 in production */
-    logRetentionDays: z.union([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]).optional(),
+    logRetentionDays: z
+        .union(
+            [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653].map((n) =>
+                z.literal(n),
+            ) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>],
+        )
+        .optional(),
     /** Wait for the ECS deployment to reach a steady state during `pulumi up`. @default true */
     waitForSteadyState: z.boolean().default(true),
 });
@@ -304,17 +396,28 @@ const gcpSchema = strict({
     /** Create the private services access peering on `network` (skip when the VPC has one). @default false */
     createPrivateServiceAccess: z.boolean().default(false),
     /** Artifact Registry repository for built images. @default "services" */
-    artifactRepository: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a repository id (a-z, 0-9, -)").default("services"),
+    artifactRepository: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a repository id (a-z, 0-9, -)")
+        .default("services"),
 });
 
-const sshHostKey = z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/=]+$/, "must be the host's public key line, e.g. ssh-ed25519 AAAA... (ssh-keyscan -t ed25519 <host>)");
+const sshHostKey = z
+    .string()
+    .regex(
+        /^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/=]+$/,
+        "must be the host's public key line, e.g. ssh-ed25519 AAAA... (ssh-keyscan -t ed25519 <host>)",
+    );
 const hostSchema = strict({
     /** Stable logical name of the host (resource names derive from it). */
     name: slug,
     /** Address SSH connects to. */
     address: z.string().min(1),
     /** @default "deploy" */
-    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix user name").default("deploy"),
+    user: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix user name")
+        .default("deploy"),
     /** @default 22 */
     port: z.number().int().min(1).max(65535).default(22),
     /** The host's SSH public key, pinned: a host that answers with another key is refused. */
@@ -325,7 +428,12 @@ const vmSchema = strict({
     /** The hosts; deploys go one batch at a time and stop at the first failure. */
     hosts: z.array(hostSchema).min(1, "declare at least one host"),
     /** A jump host in front of the hosts. @default none */
-    bastion: strict({ address: z.string().min(1), user: z.string().default("deploy"), port: z.number().int().min(1).max(65535).default(22), hostKey: sshHostKey }).optional(),
+    bastion: strict({
+        address: z.string().min(1),
+        user: z.string().default("deploy"),
+        port: z.number().int().min(1).max(65535).default(22),
+        hostKey: sshHostKey,
+    }).optional(),
     /** Declared secret holding the SSH private key (`pulumi config set --secret <name> < key`). */
     sshKeySecret: z.string().min(1),
     /** Container runtime on the hosts. @default "docker" */
@@ -361,13 +469,19 @@ const vmSchema = strict({
      * whose forwarding rules the runtime rewrites on every container start and stop).
      * @default "10.213"
      */
-    networkPrefix: z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, "must be two octets, e.g. 10.213").default("10.213"),
+    networkPrefix: z
+        .string()
+        .regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, "must be two octets, e.g. 10.213")
+        .default("10.213"),
     /** @default "unless-stopped" */
     restart: z.enum(["no", "on-failure", "always", "unless-stopped"]).default("unless-stopped"),
     /** Registry login for private images: user, and the declared secret with its password. @default none (public images) */
     registry: strict({ user: z.string().min(1), passwordSecret: z.string().min(1) }).optional(),
     /** The health watchdog: interval, and a declared secret with a webhook URL. */
-    watchdog: strict({ intervalSeconds: z.number().int().min(10).max(3600).default(60), webhookSecret: z.string().min(1).optional() }).default({ intervalSeconds: 60 }),
+    watchdog: strict({
+        intervalSeconds: z.number().int().min(10).max(3600).default(60),
+        webhookSecret: z.string().min(1).optional(),
+    }).default({ intervalSeconds: 60 }),
     /** An uptime alarm on the public URL through the cloud the stack already uses. @default none */
     monitoring: strict({ provider: z.enum(["aws", "gcp"]), url: z.url({ protocol: /^https?$/ }) }).optional(),
 });
@@ -381,7 +495,12 @@ export const stackConfigShape = {
     services: z.array(serviceSchema).min(1, "declare at least one service"),
     database: databaseSchema.optional(),
     /** Secrets the services may reference, by name. @default {} */
-    secrets: z.record(z.string().regex(/^[a-z][A-Za-z0-9]{1,62}$/, "secret names are camelCase, e.g. stripeApiKey"), secretSchema).default({}),
+    secrets: z
+        .record(
+            z.string().regex(/^[a-z][A-Za-z0-9]{1,62}$/, "secret names are camelCase, e.g. stripeApiKey"),
+            secretSchema,
+        )
+        .default({}),
     alarms: alarmsSchema.default(alarmsSchema.parse({})),
     blueGreen: blueGreenSchema.optional(),
     network: networkSchema.default({ mode: "create", cidrBlock: "10.0.0.0/16" }),
@@ -413,9 +532,17 @@ export interface Sizing {
  */
 export function defaultSizing(production: boolean, target: Target = "aws"): Sizing {
     // Seed section 2: production 1 GB / 1 CPU, staging 512 MB / 0.5 CPU on the VM.
-    if (target === "vm") return production ? { vcpu: 1, memoryMiB: 1024, desiredCount: 1 } : { vcpu: 0.5, memoryMiB: 512, desiredCount: 1 };
-    if (target === "gcp") return production ? { vcpu: 1, memoryMiB: 1024, desiredCount: 1 } : { vcpu: 1, memoryMiB: 512, desiredCount: 1 };
-    return production ? { vcpu: 1, memoryMiB: 2048, desiredCount: 3 } : { vcpu: 0.5, memoryMiB: 1024, desiredCount: 1 };
+    if (target === "vm")
+        return production
+            ? { vcpu: 1, memoryMiB: 1024, desiredCount: 1 }
+            : { vcpu: 0.5, memoryMiB: 512, desiredCount: 1 };
+    if (target === "gcp")
+        return production
+            ? { vcpu: 1, memoryMiB: 1024, desiredCount: 1 }
+            : { vcpu: 1, memoryMiB: 512, desiredCount: 1 };
+    return production
+        ? { vcpu: 1, memoryMiB: 2048, desiredCount: 3 }
+        : { vcpu: 0.5, memoryMiB: 1024, desiredCount: 1 };
 }
 
 /** Default architecture per target: Graviton on AWS; Cloud Run runs amd64 only. Pure. */
@@ -424,27 +551,43 @@ export function defaultArchitecture(target: Target): Architecture {
 }
 
 /** Why a vCPU/memory/concurrency triple is not a Cloud Run size, or undefined. Pure. */
-export function cloudRunSizeProblem(vcpu: number, memoryMiB: number, concurrency: number): string | undefined {
-    if (![0.25, 0.5, 1, 2, 4, 6, 8].includes(vcpu)) return `${vcpu} vCPU is not a Cloud Run size; choose 0.25, 0.5, 1, 2, 4, 6 or 8`;
-    if (vcpu < 1 && concurrency > 1) return `below 1 vCPU Cloud Run serves one request at a time; set cloudRun.concurrency to 1 or vcpu to 1`;
+export function cloudRunSizeProblem(
+    vcpu: number,
+    memoryMiB: number,
+    concurrency: number,
+): string | undefined {
+    if (![0.25, 0.5, 1, 2, 4, 6, 8].includes(vcpu))
+        return `${vcpu} vCPU is not a Cloud Run size; choose 0.25, 0.5, 1, 2, 4, 6 or 8`;
+    if (vcpu < 1 && concurrency > 1)
+        return `below 1 vCPU Cloud Run serves one request at a time; set cloudRun.concurrency to 1 or vcpu to 1`;
     const min = vcpu >= 6 ? 4096 : vcpu >= 4 ? 2048 : 128;
     const max = vcpu <= 1 ? 4096 : vcpu <= 2 ? 8192 : vcpu <= 4 ? 16384 : 32768;
-    if (memoryMiB < min || memoryMiB > max) return `${memoryMiB} MiB is not a Cloud Run size for ${vcpu} vCPU; choose ${min}-${max} MiB`;
+    if (memoryMiB < min || memoryMiB > max)
+        return `${memoryMiB} MiB is not a Cloud Run size for ${vcpu} vCPU; choose ${min}-${max} MiB`;
     return undefined;
 }
 
 /** Memory sizes (MiB) Fargate accepts for a vCPU count. */
 export function fargateMemoryOptions(vcpu: number): number[] {
-    const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+    const range = (from: number, to: number, step: number) =>
+        Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
     switch (vcpu) {
-        case 0.25: return [512, 1024, 2048];
-        case 0.5: return range(1024, 4096, 1024);
-        case 1: return range(2048, 8192, 1024);
-        case 2: return range(4096, 16384, 1024);
-        case 4: return range(8192, 30720, 1024);
-        case 8: return range(16384, 61440, 4096);
-        case 16: return range(32768, 122880, 8192);
-        default: return [];
+        case 0.25:
+            return [512, 1024, 2048];
+        case 0.5:
+            return range(1024, 4096, 1024);
+        case 1:
+            return range(2048, 8192, 1024);
+        case 2:
+            return range(4096, 16384, 1024);
+        case 4:
+            return range(8192, 30720, 1024);
+        case 8:
+            return range(16384, 61440, 4096);
+        case 16:
+            return range(32768, 122880, 8192);
+        default:
+            return [];
     }
 }
 
@@ -472,19 +615,44 @@ export interface DatabaseConfig {
     username: string;
 }
 
-export function databaseDefaults(production: boolean): Omit<DatabaseConfig, "target" | "engineVersion" | "allocatedStorageGiB" | "maxAllocatedStorageGiB" | "name" | "username"> {
+export function databaseDefaults(
+    production: boolean,
+): Omit<
+    DatabaseConfig,
+    "target" | "engineVersion" | "allocatedStorageGiB" | "maxAllocatedStorageGiB" | "name" | "username"
+> {
     return production
-        ? { instanceClass: "db.r6g.xlarge", tier: "db-custom-2-7680", multiAz: true, backupRetentionDays: 14, deletionProtection: true, performanceInsights: true }
-        : { instanceClass: "db.t4g.micro", tier: "db-g1-small", multiAz: false, backupRetentionDays: 3, deletionProtection: false, performanceInsights: false };
+        ? {
+              instanceClass: "db.r6g.xlarge",
+              tier: "db-custom-2-7680",
+              multiAz: true,
+              backupRetentionDays: 14,
+              deletionProtection: true,
+              performanceInsights: true,
+          }
+        : {
+              instanceClass: "db.t4g.micro",
+              tier: "db-g1-small",
+              multiAz: false,
+              backupRetentionDays: 3,
+              deletionProtection: false,
+              performanceInsights: false,
+          };
 }
 
-export type CloudRunConfig = Omit<NonNullable<ServiceConfig["cloudRun"]>, "minInstances"> & { minInstances: number };
-
-export type NormalizedService = Omit<ServiceConfig, "vcpu" | "memoryMiB" | "desiredCount" | "architecture" | "cloudRun"> & Sizing & {
-    architecture: Architecture;
-    /** Resolved Cloud Run settings (gcp services). */
-    cloudRun?: CloudRunConfig;
+export type CloudRunConfig = Omit<NonNullable<ServiceConfig["cloudRun"]>, "minInstances"> & {
+    minInstances: number;
 };
+
+export type NormalizedService = Omit<
+    ServiceConfig,
+    "vcpu" | "memoryMiB" | "desiredCount" | "architecture" | "cloudRun"
+> &
+    Sizing & {
+        architecture: Architecture;
+        /** Resolved Cloud Run settings (gcp services). */
+        cloudRun?: CloudRunConfig;
+    };
 
 export interface StackConfig extends Omit<RawStackConfig, "services" | "database" | "production"> {
     production: boolean;
@@ -504,10 +672,13 @@ export interface ConfigProblem {
 }
 
 export class ConfigError extends Error {
-    constructor(public readonly file: string, public readonly problems: ConfigProblem[]) {
+    constructor(
+        public readonly file: string,
+        public readonly problems: ConfigProblem[],
+    ) {
         super(
             `${problems.length} problem${problems.length === 1 ? "" : "s"} in the stack config (${file}); nothing was deployed:\n` +
-            problems.map((p) => `  - ${file}: ${p.key}: ${p.message}`).join("\n"),
+                problems.map((p) => `  - ${file}: ${p.key}: ${p.message}`).join("\n"),
         );
         this.name = "ConfigError";
     }
@@ -525,7 +696,13 @@ function keyOf(path: readonly PropertyKey[]): string {
 /** Parse a config value the way Pulumi's `config.getObject` would, keeping plain strings as they are. */
 function decode(value: string): unknown {
     const t = value.trim();
-    if (t.startsWith("{") || t.startsWith("[") || t === "true" || t === "false" || /^-?\d+(\.\d+)?$/.test(t)) {
+    if (
+        t.startsWith("{") ||
+        t.startsWith("[") ||
+        t === "true" ||
+        t === "false" ||
+        /^-?\d+(\.\d+)?$/.test(t)
+    ) {
         try {
             return JSON.parse(t);
         } catch {
@@ -571,8 +748,11 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
             const s = suggestKey(k, knownKeys);
             problems.push({
                 key: `${PROJECT}:${k}`,
-                message: `unknown config key${s ? ` (did you mean "${PROJECT}:${s}"?)` : ""}. Known keys: ${knownKeys.join(", ")}` +
-                    (secretNames.length === 0 ? "; a secret's key exists only once it is declared under secrets" : ""),
+                message:
+                    `unknown config key${s ? ` (did you mean "${PROJECT}:${s}"?)` : ""}. Known keys: ${knownKeys.join(", ")}` +
+                    (secretNames.length === 0
+                        ? "; a secret's key exists only once it is declared under secrets"
+                        : ""),
             });
         }
     }
@@ -585,24 +765,32 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
         if (k === "services") continue;
         const r = shape[k].safeParse(structural[k]);
         if (r.success) (pieces as Record<string, unknown>)[k] = r.data;
-        else for (const issue of r.error.issues) problems.push({ key: keyOf([k, ...issue.path]), message: issue.message });
+        else
+            for (const issue of r.error.issues)
+                problems.push({ key: keyOf([k, ...issue.path]), message: issue.message });
     }
     const services: [number, ServiceConfig][] = [];
     const list = z.array(z.unknown()).min(1, "declare at least one service").safeParse(structural.services);
     if (!list.success) {
-        for (const issue of list.error.issues) problems.push({ key: keyOf(["services", ...issue.path]), message: issue.message });
+        for (const issue of list.error.issues)
+            problems.push({ key: keyOf(["services", ...issue.path]), message: issue.message });
     } else {
         list.data.forEach((item, i) => {
             const r = serviceSchema.safeParse(item);
             if (r.success) services.push([i, r.data]);
             else {
-                for (const issue of r.error.issues) problems.push({ key: keyOf(["services", i, ...issue.path]), message: issue.message });
+                for (const issue of r.error.issues)
+                    problems.push({ key: keyOf(["services", i, ...issue.path]), message: issue.message });
                 // The sizing rule still runs on what is there, so it is not reported one run later.
                 const raw = (item ?? {}) as Record<string, unknown>;
                 const vcpu = typeof raw.vcpu === "number" ? raw.vcpu : undefined;
                 const memory = typeof raw.memoryMiB === "number" ? raw.memoryMiB : undefined;
-                const p = raw.target === "aws" && vcpu !== undefined && memory !== undefined ? fargateSizeProblem(vcpu, memory) : undefined;
-                if (p && !problems.some((x) => x.key === keyOf(["services", i, "memoryMiB"]))) problems.push({ key: keyOf(["services", i, "memoryMiB"]), message: p });
+                const p =
+                    raw.target === "aws" && vcpu !== undefined && memory !== undefined
+                        ? fargateSizeProblem(vcpu, memory)
+                        : undefined;
+                if (p && !problems.some((x) => x.key === keyOf(["services", i, "memoryMiB"])))
+                    problems.push({ key: keyOf(["services", i, "memoryMiB"]), message: p });
             }
         });
     }
@@ -612,13 +800,23 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
         for (const [name, decl] of Object.entries(declared.data)) {
             const fullKey = `${PROJECT}:${name}`;
             if (decl.source !== "config") {
-                if (name in rawStrings) problems.push({ key: fullKey, message: `secret "${name}" is generated, so it must not also be set in config; remove the key or declare it source: config` });
+                if (name in rawStrings)
+                    problems.push({
+                        key: fullKey,
+                        message: `secret "${name}" is generated, so it must not also be set in config; remove the key or declare it source: config`,
+                    });
                 continue;
             }
             if (!(name in rawStrings)) {
-                problems.push({ key: fullKey, message: `secret "${name}" is declared with source: config but not set; run: pulumi config set --secret ${name} <value>` });
+                problems.push({
+                    key: fullKey,
+                    message: `secret "${name}" is declared with source: config but not set; run: pulumi config set --secret ${name} <value>`,
+                });
             } else if (!isSecret(fullKey)) {
-                problems.push({ key: fullKey, message: `secret "${name}" is stored in plain text in ${file}; remove it and run: pulumi config set --secret ${name} <value>` });
+                problems.push({
+                    key: fullKey,
+                    message: `secret "${name}" is stored in plain text in ${file}; remove it and run: pulumi config set --secret ${name} <value>`,
+                });
             } else if (rawStrings[name].length === 0) {
                 problems.push({ key: fullKey, message: `secret "${name}" is empty` });
             } else {
@@ -633,15 +831,28 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
     let gcpLocation: StackConfig["gcpLocation"];
     if (services.some(([, svc]) => svc.target === "gcp")) {
         for (const k of ["gcp:project", "gcp:region"]) {
-            if (!config[k]) problems.push({ key: k, message: `a service targets gcp, so set the Google provider's ${k.split(":")[1]}: pulumi config set ${k} <${k === "gcp:project" ? "project-id" : "region, e.g. asia-east1"}>` });
+            if (!config[k])
+                problems.push({
+                    key: k,
+                    message: `a service targets gcp, so set the Google provider's ${k.split(":")[1]}: pulumi config set ${k} <${k === "gcp:project" ? "project-id" : "region, e.g. asia-east1"}>`,
+                });
         }
         gcpLocation = { project: config["gcp:project"], region: config["gcp:region"] };
     }
     if (problems.length > 0) throw new ConfigError(file, problems);
 
     const raw = { ...pieces, services: services.map(([, svc]) => svc) } as RawStackConfig;
-    const dbTarget = normalized.find((svc) => Object.values(svc.env).some((e) => "from" in e && e.from.startsWith("database.")))?.target ?? normalized[0].target;
-    const database = raw.database ? { ...databaseDefaults(production), ...stripUndefined(raw.database), target: dbTarget } as DatabaseConfig : undefined;
+    const dbTarget =
+        normalized.find((svc) =>
+            Object.values(svc.env).some((e) => "from" in e && e.from.startsWith("database.")),
+        )?.target ?? normalized[0].target;
+    const database = raw.database
+        ? ({
+              ...databaseDefaults(production),
+              ...stripUndefined(raw.database),
+              target: dbTarget,
+          } as DatabaseConfig)
+        : undefined;
     return {
         ...raw,
         production,
@@ -657,98 +868,253 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function normalizeService(s: ServiceConfig, i: number, production: boolean, raw: Partial<RawStackConfig>, problems: ConfigProblem[]): NormalizedService {
+function normalizeService(
+    s: ServiceConfig,
+    i: number,
+    production: boolean,
+    raw: Partial<RawStackConfig>,
+    problems: ConfigProblem[],
+): NormalizedService {
     const base = ["services", i] as const;
     const d = defaultSizing(production, s.target);
     const vcpu = s.vcpu ?? d.vcpu;
-    const memoryMiB = s.memoryMiB ?? (s.vcpu === undefined || s.target === "gcp" ? d.memoryMiB : fargateMemoryOptions(vcpu)[0]);
+    const memoryMiB =
+        s.memoryMiB ??
+        (s.vcpu === undefined || s.target === "gcp" ? d.memoryMiB : fargateMemoryOptions(vcpu)[0]);
     const architecture = s.architecture ?? defaultArchitecture(s.target);
     let cloudRun: CloudRunConfig | undefined;
     if (s.target === "vm") {
-        if ("build" in s.image) problems.push({ key: keyOf([...base, "image", "build"]), message: "the vm target runs prebuilt images: build and push in CI (--platform linux/amd64,linux/arm64) and set image.ref to the digest" });
-        if (s.cloudRun) problems.push({ key: keyOf([...base, "cloudRun"]), message: `service "${s.name}" targets vm; cloudRun settings apply to target gcp only` });
+        if ("build" in s.image)
+            problems.push({
+                key: keyOf([...base, "image", "build"]),
+                message:
+                    "the vm target runs prebuilt images: build and push in CI (--platform linux/amd64,linux/arm64) and set image.ref to the digest",
+            });
+        if (s.cloudRun)
+            problems.push({
+                key: keyOf([...base, "cloudRun"]),
+                message: `service "${s.name}" targets vm; cloudRun settings apply to target gcp only`,
+            });
     } else if (s.target === "aws") {
         const sizeProblem = fargateSizeProblem(vcpu, memoryMiB);
         if (sizeProblem) problems.push({ key: keyOf([...base, "memoryMiB"]), message: sizeProblem });
-        if (s.cloudRun) problems.push({ key: keyOf([...base, "cloudRun"]), message: `service "${s.name}" targets aws; cloudRun settings apply to target gcp only` });
+        if (s.cloudRun)
+            problems.push({
+                key: keyOf([...base, "cloudRun"]),
+                message: `service "${s.name}" targets aws; cloudRun settings apply to target gcp only`,
+            });
     } else {
         const cr = s.cloudRun ?? cloudRunSchema.parse({});
         cloudRun = { ...cr, minInstances: cr.minInstances ?? (production ? 1 : 0) };
         const sizeProblem = cloudRunSizeProblem(vcpu, memoryMiB, cloudRun.concurrency);
-        if (sizeProblem) problems.push({ key: keyOf([...base, s.vcpu !== undefined && vcpu < 1 ? "vcpu" : "memoryMiB"]), message: sizeProblem });
-        if (architecture !== "amd64") problems.push({ key: keyOf([...base, "architecture"]), message: `Cloud Run runs linux/amd64 only; remove architecture or set it to amd64 (seed 3: "exec format error")` });
-        for (const problem of cloudRunProblems(cloudRun, production)) problems.push({ key: keyOf([...base, "cloudRun", ...problem.path]), message: problem.message });
+        if (sizeProblem)
+            problems.push({
+                key: keyOf([...base, s.vcpu !== undefined && vcpu < 1 ? "vcpu" : "memoryMiB"]),
+                message: sizeProblem,
+            });
+        if (architecture !== "amd64")
+            problems.push({
+                key: keyOf([...base, "architecture"]),
+                message: `Cloud Run runs linux/amd64 only; remove architecture or set it to amd64 (seed 3: "exec format error")`,
+            });
+        for (const problem of cloudRunProblems(cloudRun, production))
+            problems.push({ key: keyOf([...base, "cloudRun", ...problem.path]), message: problem.message });
     }
     if ("build" in s.image && !s.image.build.platforms.includes(platformOf(architecture) as never)) {
-        problems.push({ key: keyOf([...base, "image", "build", "platforms"]), message: `service "${s.name}" runs on ${platformOf(architecture)} but the build only produces ${s.image.build.platforms.join(", ")}; add ${platformOf(architecture)}` });
+        problems.push({
+            key: keyOf([...base, "image", "build", "platforms"]),
+            message: `service "${s.name}" runs on ${platformOf(architecture)} but the build only produces ${s.image.build.platforms.join(", ")}; add ${platformOf(architecture)}`,
+        });
     }
     for (const [name, entry] of Object.entries(s.env)) {
         if ("secret" in entry && raw.secrets && !(entry.secret in raw.secrets)) {
-            problems.push({ key: keyOf([...base, "env", name, "secret"]), message: `refers to secret "${entry.secret}", which is not declared under ${PROJECT}:secrets (declared: ${Object.keys(raw.secrets).join(", ") || "none"})` });
+            problems.push({
+                key: keyOf([...base, "env", name, "secret"]),
+                message: `refers to secret "${entry.secret}", which is not declared under ${PROJECT}:secrets (declared: ${Object.keys(raw.secrets).join(", ") || "none"})`,
+            });
         }
         if ("from" in entry && entry.from.startsWith("database.") && raw.database === undefined) {
-            problems.push({ key: keyOf([...base, "env", name, "from"]), message: `reads ${entry.from} but the stack declares no ${PROJECT}:database` });
+            problems.push({
+                key: keyOf([...base, "env", name, "from"]),
+                message: `reads ${entry.from} but the stack declares no ${PROJECT}:database`,
+            });
         }
     }
     const { cloudRun: _raw, ...rest } = s;
-    return { ...rest, architecture, vcpu, memoryMiB, desiredCount: s.desiredCount ?? d.desiredCount, ...(cloudRun ? { cloudRun } : {}) };
+    return {
+        ...rest,
+        architecture,
+        vcpu,
+        memoryMiB,
+        desiredCount: s.desiredCount ?? d.desiredCount,
+        ...(cloudRun ? { cloudRun } : {}),
+    };
 }
 
 /** Cloud Run's limits and the traffic rules, for one service's settings. Pure. */
-export function cloudRunProblems(c: CloudRunConfig, production: boolean): { path: (string | number)[]; message: string }[] {
+export function cloudRunProblems(
+    c: CloudRunConfig,
+    production: boolean,
+): { path: (string | number)[]; message: string }[] {
     const out: { path: (string | number)[]; message: string }[] = [];
-    if (production && c.minInstances < 1) out.push({ path: ["minInstances"], message: "production keeps at least 1 instance warm, so the first request never waits for a cold start" });
-    if (c.minInstances > c.maxInstances) out.push({ path: ["minInstances"], message: `must not exceed maxInstances (${c.maxInstances})` });
-    for (const [probe, p] of [["startupProbe", c.startupProbe], ["livenessProbe", c.livenessProbe]] as const) {
-        if (probe === "startupProbe" && p.periodSeconds > 240) out.push({ path: [probe, "periodSeconds"], message: `Cloud Run allows at most 240 s for a startup probe period (got ${p.periodSeconds})` });
-        if (p.initialDelaySeconds > 240) out.push({ path: [probe, "initialDelaySeconds"], message: `Cloud Run allows at most 240 s (got ${p.initialDelaySeconds})` });
-        if (p.timeoutSeconds > p.periodSeconds) out.push({ path: [probe, "timeoutSeconds"], message: `must not exceed periodSeconds (${p.periodSeconds})` });
+    if (production && c.minInstances < 1)
+        out.push({
+            path: ["minInstances"],
+            message:
+                "production keeps at least 1 instance warm, so the first request never waits for a cold start",
+        });
+    if (c.minInstances > c.maxInstances)
+        out.push({ path: ["minInstances"], message: `must not exceed maxInstances (${c.maxInstances})` });
+    for (const [probe, p] of [
+        ["startupProbe", c.startupProbe],
+        ["livenessProbe", c.livenessProbe],
+    ] as const) {
+        if (probe === "startupProbe" && p.periodSeconds > 240)
+            out.push({
+                path: [probe, "periodSeconds"],
+                message: `Cloud Run allows at most 240 s for a startup probe period (got ${p.periodSeconds})`,
+            });
+        if (p.initialDelaySeconds > 240)
+            out.push({
+                path: [probe, "initialDelaySeconds"],
+                message: `Cloud Run allows at most 240 s (got ${p.initialDelaySeconds})`,
+            });
+        if (p.timeoutSeconds > p.periodSeconds)
+            out.push({
+                path: [probe, "timeoutSeconds"],
+                message: `must not exceed periodSeconds (${p.periodSeconds})`,
+            });
     }
-    if (c.traffic.percent < 100 && !c.traffic.previous) out.push({ path: ["traffic", "previous"], message: `the new revision gets ${c.traffic.percent}%, so name the revision serving the other ${100 - c.traffic.percent}% (the servingRevision output)` });
+    if (c.traffic.percent < 100 && !c.traffic.previous)
+        out.push({
+            path: ["traffic", "previous"],
+            message: `the new revision gets ${c.traffic.percent}%, so name the revision serving the other ${100 - c.traffic.percent}% (the servingRevision output)`,
+        });
     return out;
 }
 
-function checkCrossField(raw: Partial<RawStackConfig>, services: [number, ServiceConfig][], problems: ConfigProblem[]): void {
+function checkCrossField(
+    raw: Partial<RawStackConfig>,
+    services: [number, ServiceConfig][],
+    problems: ConfigProblem[],
+): void {
     const names = new Map<string, number>();
     for (const [i, s] of services) {
-        if (names.has(s.name)) problems.push({ key: keyOf(["services", i, "name"]), message: `duplicate service name "${s.name}" (also services[${names.get(s.name)}]); the name is the canonical image name, so it must be unique` });
+        if (names.has(s.name))
+            problems.push({
+                key: keyOf(["services", i, "name"]),
+                message: `duplicate service name "${s.name}" (also services[${names.get(s.name)}]); the name is the canonical image name, so it must be unique`,
+            });
         names.set(s.name, i);
     }
     const usesAws = services.some(([, s]) => s.target === "aws");
     const usesGcp = services.some(([, s]) => s.target === "gcp");
-    const readsDb = ([, s]: [number, ServiceConfig]) => Object.values(s.env).some((e) => "from" in e && e.from.startsWith("database."));
+    const readsDb = ([, s]: [number, ServiceConfig]) =>
+        Object.values(s.env).some((e) => "from" in e && e.from.startsWith("database."));
     const dbTargets = [...new Set(services.filter(readsDb).map(([, s]) => s.target))];
-    if (dbTargets.length > 1) problems.push({ key: `${PROJECT}:database`, message: `services on ${dbTargets.join(" and ")} read the database; a stack's database lives on one target, so keep its readers on one` });
+    if (dbTargets.length > 1)
+        problems.push({
+            key: `${PROJECT}:database`,
+            message: `services on ${dbTargets.join(" and ")} read the database; a stack's database lives on one target, so keep its readers on one`,
+        });
     const usesVm = services.some(([, s]) => s.target === "vm");
-    if (usesVm && !raw.vm && !problems.some((p) => p.key.startsWith(`${PROJECT}:vm`))) problems.push({ key: `${PROJECT}:vm`, message: "a service targets vm, so set vm.hosts, vm.sshKeySecret and vm.nginx.serverName" });
+    if (usesVm && !raw.vm && !problems.some((p) => p.key.startsWith(`${PROJECT}:vm`)))
+        problems.push({
+            key: `${PROJECT}:vm`,
+            message: "a service targets vm, so set vm.hosts, vm.sshKeySecret and vm.nginx.serverName",
+        });
     if (raw.vm && raw.secrets) {
-        const refs: [string, string | undefined][] = [["vm.sshKeySecret", raw.vm.sshKeySecret], ["vm.registry.passwordSecret", raw.vm.registry?.passwordSecret], ["vm.watchdog.webhookSecret", raw.vm.watchdog.webhookSecret]];
+        const refs: [string, string | undefined][] = [
+            ["vm.sshKeySecret", raw.vm.sshKeySecret],
+            ["vm.registry.passwordSecret", raw.vm.registry?.passwordSecret],
+            ["vm.watchdog.webhookSecret", raw.vm.watchdog.webhookSecret],
+        ];
         for (const [k, name] of refs) {
-            if (name !== undefined && !(name in raw.secrets)) problems.push({ key: `${PROJECT}:${k}`, message: `must name a declared secret (declared: ${Object.keys(raw.secrets).join(", ") || "none"})` });
+            if (name !== undefined && !(name in raw.secrets))
+                problems.push({
+                    key: `${PROJECT}:${k}`,
+                    message: `must name a declared secret (declared: ${Object.keys(raw.secrets).join(", ") || "none"})`,
+                });
         }
-        if (!!raw.vm.nginx.tlsCertificatePath !== !!raw.vm.nginx.tlsKeyPath) problems.push({ key: `${PROJECT}:vm.nginx.tlsKeyPath`, message: "set tlsCertificatePath and tlsKeyPath together" });
+        if (!!raw.vm.nginx.tlsCertificatePath !== !!raw.vm.nginx.tlsKeyPath)
+            problems.push({
+                key: `${PROJECT}:vm.nginx.tlsKeyPath`,
+                message: "set tlsCertificatePath and tlsKeyPath together",
+            });
         const names = raw.vm.hosts.map((h) => h.name);
-        names.forEach((n, i) => { if (names.indexOf(n) !== i) problems.push({ key: `${PROJECT}:vm.hosts[${i}].name`, message: `duplicate host name "${n}"` }); });
+        names.forEach((n, i) => {
+            if (names.indexOf(n) !== i)
+                problems.push({
+                    key: `${PROJECT}:vm.hosts[${i}].name`,
+                    message: `duplicate host name "${n}"`,
+                });
+        });
     }
-    if (dbTargets.includes("vm")) problems.push({ key: `${PROJECT}:database`, message: "the vm target does not create a database; point DATABASE_URL at an existing one with a secret ({ secret: <name> })" });
-    if (usesGcp && raw.gcp?.databaseConnection === "private-ip" && (!raw.gcp.network || !raw.gcp.subnetwork)) {
-        problems.push({ key: `${PROJECT}:gcp.network`, message: "databaseConnection private-ip needs gcp.network and gcp.subnetwork (Direct VPC egress)" });
+    if (dbTargets.includes("vm"))
+        problems.push({
+            key: `${PROJECT}:database`,
+            message:
+                "the vm target does not create a database; point DATABASE_URL at an existing one with a secret ({ secret: <name> })",
+        });
+    if (
+        usesGcp &&
+        raw.gcp?.databaseConnection === "private-ip" &&
+        (!raw.gcp.network || !raw.gcp.subnetwork)
+    ) {
+        problems.push({
+            key: `${PROJECT}:gcp.network`,
+            message: "databaseConnection private-ip needs gcp.network and gcp.subnetwork (Direct VPC egress)",
+        });
     }
     if (usesGcp && raw.database && dbTargets.includes("gcp") && !raw.gcp?.network) {
-        problems.push({ key: `${PROJECT}:gcp.network`, message: "Cloud SQL gets a private IP only (no public IPv4), so set gcp.network to the VPC it joins" });
+        problems.push({
+            key: `${PROJECT}:gcp.network`,
+            message:
+                "Cloud SQL gets a private IP only (no public IPv4), so set gcp.network to the VPC it joins",
+        });
     }
-    if (usesAws && raw.aws === undefined && !problems.some((p) => p.key.startsWith(`${PROJECT}:aws`))) problems.push({ key: `${PROJECT}:aws`, message: "a service targets aws, so set aws.certificateArn (the ACM certificate for HTTPS)" });
-    if (usesAws && raw.blueGreen === undefined && !problems.some((p) => p.key.startsWith(`${PROJECT}:blueGreen`))) problems.push({ key: `${PROJECT}:blueGreen`, message: "a service targets aws, so set blueGreen.testCidr (who may reach the test listener)" });
-    if (raw.blueGreen && raw.blueGreen.testListenerPort === 443) problems.push({ key: `${PROJECT}:blueGreen.testListenerPort`, message: "443 is the production listener; choose another port such as 8443" });
-    if (raw.blueGreen && raw.blueGreen.testCidr === "0.0.0.0/0") problems.push({ key: `${PROJECT}:blueGreen.testCidr`, message: "0.0.0.0/0 opens the unreleased revision to the world; use your office or CI range" });
+    if (usesAws && raw.aws === undefined && !problems.some((p) => p.key.startsWith(`${PROJECT}:aws`)))
+        problems.push({
+            key: `${PROJECT}:aws`,
+            message: "a service targets aws, so set aws.certificateArn (the ACM certificate for HTTPS)",
+        });
+    if (
+        usesAws &&
+        raw.blueGreen === undefined &&
+        !problems.some((p) => p.key.startsWith(`${PROJECT}:blueGreen`))
+    )
+        problems.push({
+            key: `${PROJECT}:blueGreen`,
+            message: "a service targets aws, so set blueGreen.testCidr (who may reach the test listener)",
+        });
+    if (raw.blueGreen && raw.blueGreen.testListenerPort === 443)
+        problems.push({
+            key: `${PROJECT}:blueGreen.testListenerPort`,
+            message: "443 is the production listener; choose another port such as 8443",
+        });
+    if (raw.blueGreen && raw.blueGreen.testCidr === "0.0.0.0/0")
+        problems.push({
+            key: `${PROJECT}:blueGreen.testCidr`,
+            message: "0.0.0.0/0 opens the unreleased revision to the world; use your office or CI range",
+        });
     if (raw.database && raw.database.maxAllocatedStorageGiB < raw.database.allocatedStorageGiB) {
-        problems.push({ key: `${PROJECT}:database.maxAllocatedStorageGiB`, message: `must be at least allocatedStorageGiB (${raw.database.allocatedStorageGiB})` });
+        problems.push({
+            key: `${PROJECT}:database.maxAllocatedStorageGiB`,
+            message: `must be at least allocatedStorageGiB (${raw.database.allocatedStorageGiB})`,
+        });
     }
     raw.alarms?.webhooks.forEach((w, i) => {
-        if (raw.secrets && !(w in raw.secrets)) problems.push({ key: `${PROJECT}:alarms.webhooks[${i}]`, message: `must name a declared secret holding the webhook URL (declared: ${Object.keys(raw.secrets).join(", ") || "none"}); a webhook URL carries a token, so it is never plain config` });
+        if (raw.secrets && !(w in raw.secrets))
+            problems.push({
+                key: `${PROJECT}:alarms.webhooks[${i}]`,
+                message: `must name a declared secret holding the webhook URL (declared: ${Object.keys(raw.secrets).join(", ") || "none"}); a webhook URL carries a token, so it is never plain config`,
+            });
     });
     if (raw.alarms && raw.alarms.errorRatePercent >= (raw.blueGreen?.rollbackErrorRatePercent ?? Infinity)) {
-        problems.push({ key: `${PROJECT}:alarms.errorRatePercent`, message: `the alert threshold (${raw.alarms.errorRatePercent}%) must be below the rollback threshold blueGreen.rollbackErrorRatePercent (${raw.blueGreen?.rollbackErrorRatePercent}%) so people hear before ECS rolls back` });
+        problems.push({
+            key: `${PROJECT}:alarms.errorRatePercent`,
+            message: `the alert threshold (${raw.alarms.errorRatePercent}%) must be below the rollback threshold blueGreen.rollbackErrorRatePercent (${raw.blueGreen?.rollbackErrorRatePercent}%) so people hear before ECS rolls back`,
+        });
     }
 }
 
@@ -761,17 +1127,25 @@ export function schemaKeyPaths(): string[] {
     const walk = (schema: z.ZodType, at: string): void => {
         const def = (schema as unknown as { _zod: { def: Record<string, any> } })._zod.def;
         switch (def.type) {
-            case "optional": case "default": case "nullable": case "prefault": case "readonly":
-                return walk(def.innerType, at);
+            case "optional":
+            case "default":
+            case "nullable":
+            case "prefault":
+            case "readonly":
+                walk(def.innerType, at);
+                return;
             case "pipe":
-                return walk(def.in, at);
+                walk(def.in, at);
+                return;
             case "array":
-                return walk(def.element, `${at}[]`);
+                walk(def.element, `${at}[]`);
+                return;
             case "union":
                 for (const o of def.options) walk(o, at);
                 return;
             case "record":
-                return walk(def.valueType, `${at}.<name>`);
+                walk(def.valueType, `${at}.<name>`);
+                return;
             case "object":
                 for (const [k, v] of Object.entries(def.shape as Record<string, z.ZodType>)) {
                     const p = at ? `${at}.${k}` : k;

@@ -16,7 +16,10 @@ import { z } from "zod";
 
 /** Derived sources, and whether each carries a secret. */
 export const ENV_SOURCES = {
-    "database.url": { secret: true, description: "postgresql://user:password@host:port/name?sslmode=require" },
+    "database.url": {
+        secret: true,
+        description: "postgresql://user:password@host:port/name?sslmode=require",
+    },
     "database.host": { secret: false, description: "database host name" },
     "database.port": { secret: false, description: "database port" },
     "database.name": { secret: false, description: "database name" },
@@ -28,11 +31,19 @@ export const ENV_SOURCES = {
 export type EnvSource = keyof typeof ENV_SOURCES;
 const sourceNames = Object.keys(ENV_SOURCES) as [EnvSource, ...EnvSource[]];
 
-export const envEntrySchema = z.union([
-    z.strictObject({ value: z.string().min(1, "a literal env value must not be empty") }),
-    z.strictObject({ secret: z.string().min(1) }),
-    z.strictObject({ from: z.enum(sourceNames, { error: () => `must be one of ${sourceNames.join(", ")}` }) }),
-], { error: () => `must be { value: "<literal>" }, { secret: "<declared secret>" } or { from: "<${sourceNames.join(" | ")}>" }` });
+export const envEntrySchema = z.union(
+    [
+        z.strictObject({ value: z.string().min(1, "a literal env value must not be empty") }),
+        z.strictObject({ secret: z.string().min(1) }),
+        z.strictObject({
+            from: z.enum(sourceNames, { error: () => `must be one of ${sourceNames.join(", ")}` }),
+        }),
+    ],
+    {
+        error: () =>
+            `must be { value: "<literal>" }, { secret: "<declared secret>" } or { from: "<${sourceNames.join(" | ")}>" }`,
+    },
+);
 export type EnvEntry = z.infer<typeof envEntrySchema>;
 
 export type EnvKind = "plain" | "secret";
@@ -67,9 +78,16 @@ export interface DatabaseConnection {
  * the form libpq documents (`postgresql://%2Fvar%2Flib%2Fpostgresql/dbname`) and node-postgres
  * and WHATWG URL parsers accept; the connector already encrypts that path. Pure.
  */
-export function postgresUrl(p: { host: string; port: number; name: string; user: string; password: string }): string {
+export function postgresUrl(p: {
+    host: string;
+    port: number;
+    name: string;
+    user: string;
+    password: string;
+}): string {
     const auth = `${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}`;
-    if (p.host.startsWith("/")) return `postgresql://${auth}@${encodeURIComponent(p.host)}/${encodeURIComponent(p.name)}`;
+    if (p.host.startsWith("/"))
+        return `postgresql://${auth}@${encodeURIComponent(p.host)}/${encodeURIComponent(p.name)}`;
     return `postgresql://${auth}@${p.host}:${p.port}/${encodeURIComponent(p.name)}?sslmode=require`;
 }
 
@@ -105,13 +123,21 @@ function derived(from: EnvSource, src: EnvSourceValues, name: string): pulumi.In
     const db = src.database;
     if (!db) throw new Error(`env ${name}: reads ${from} but the stack has no database`);
     switch (from) {
-        case "database.host": return db.host;
-        case "database.port": return pulumi.output(db.port).apply(String);
-        case "database.name": return db.name;
-        case "database.user": return db.user;
-        case "database.password": return db.password;
+        case "database.host":
+            return db.host;
+        case "database.port":
+            return pulumi.output(db.port).apply(String);
+        case "database.name":
+            return db.name;
+        case "database.user":
+            return db.user;
+        case "database.password":
+            return db.password;
         case "database.url":
-            return pulumi.all([db.host, db.port, db.name, db.user, db.password]).apply(([host, port, dbName, user, password]) =>
-                postgresUrl({ host, port, name: dbName, user, password }));
+            return pulumi
+                .all([db.host, db.port, db.name, db.user, db.password])
+                .apply(([host, port, dbName, user, password]) =>
+                    postgresUrl({ host, port, name: dbName, user, password }),
+                );
     }
 }

@@ -30,26 +30,55 @@ export function digestOf(ref: string | undefined): string {
  * one ECS settled on: equal to the task definition this up registered means the new one ran
  * healthy; anything else means it was rolled back. Pure.
  */
-export function ecsDeployed(a: { waitForSteadyState: boolean; serviceTaskDefinition: string; registeredTaskDefinition: string; containerDefinitions: string; container: string }): Deployed {
+export function ecsDeployed(a: {
+    waitForSteadyState: boolean;
+    serviceTaskDefinition: string;
+    registeredTaskDefinition: string;
+    containerDefinitions: string;
+    container: string;
+}): Deployed {
     if (!a.waitForSteadyState) {
-        return { digest: "", healthy: false, evidence: "aws.waitForSteadyState is false: pulumi up did not wait for ECS, so it proves nothing about health" };
+        return {
+            digest: "",
+            healthy: false,
+            evidence:
+                "aws.waitForSteadyState is false: pulumi up did not wait for ECS, so it proves nothing about health",
+        };
     }
     if (a.serviceTaskDefinition !== a.registeredTaskDefinition) {
-        return { digest: "", healthy: false, evidence: `ECS settled on ${a.serviceTaskDefinition}, not ${a.registeredTaskDefinition} registered by the last up: the deployment was rolled back` };
+        return {
+            digest: "",
+            healthy: false,
+            evidence: `ECS settled on ${a.serviceTaskDefinition}, not ${a.registeredTaskDefinition} registered by the last up: the deployment was rolled back`,
+        };
     }
     let image: string | undefined;
     try {
-        image = (JSON.parse(a.containerDefinitions) as { name: string; image: string }[]).find((c) => c.name === a.container)?.image;
+        image = (JSON.parse(a.containerDefinitions) as { name: string; image: string }[]).find(
+            (c) => c.name === a.container,
+        )?.image;
     } catch {
         image = undefined;
     }
     const digest = digestOf(image);
-    if (!digest) return { digest: "", healthy: false, evidence: `the task definition's ${a.container} container has no digest-pinned image (${image ?? "none"})` };
+    if (!digest)
+        return {
+            digest: "",
+            healthy: false,
+            evidence: `the task definition's ${a.container} container has no digest-pinned image (${image ?? "none"})`,
+        };
     return { digest, healthy: true, evidence: `ECS reached steady state on ${a.serviceTaskDefinition}` };
 }
 
-export interface CloudRunCondition { type?: string; state?: string; message?: string }
-export interface CloudRunTraffic { revision?: string; percent?: number }
+export interface CloudRunCondition {
+    type?: string;
+    state?: string;
+    message?: string;
+}
+export interface CloudRunTraffic {
+    revision?: string;
+    percent?: number;
+}
 
 /**
  * Cloud Run. The provider waits for the service's Ready condition; `latestReadyRevision` names the
@@ -57,18 +86,43 @@ export interface CloudRunTraffic { revision?: string; percent?: number }
  * and the traffic statuses say which revision serves. Healthy: Ready succeeded, the revision this
  * up created is the latest ready one and holds the most traffic. Pure.
  */
-export function cloudRunDeployed(a: { image: string; revision: string; latestReadyRevision: string; terminalConditions: CloudRunCondition[]; trafficStatuses: CloudRunTraffic[] }): Deployed {
+export function cloudRunDeployed(a: {
+    image: string;
+    revision: string;
+    latestReadyRevision: string;
+    terminalConditions: CloudRunCondition[];
+    trafficStatuses: CloudRunTraffic[];
+}): Deployed {
     const digest = digestOf(a.image);
     const ready = a.terminalConditions.find((c) => c.type === "Ready");
     if (ready?.state !== "CONDITION_SUCCEEDED") {
-        return { digest, healthy: false, evidence: `the service's Ready condition is ${ready?.state ?? "missing"}${ready?.message ? ` (${ready.message})` : ""}` };
+        return {
+            digest,
+            healthy: false,
+            evidence: `the service's Ready condition is ${ready?.state ?? "missing"}${ready?.message ? ` (${ready.message})` : ""}`,
+        };
     }
     const latest = a.latestReadyRevision.split("/").pop() ?? "";
-    if (latest !== a.revision) return { digest, healthy: false, evidence: `the latest ready revision is ${latest || "none"}, not ${a.revision}: the new revision never became ready` };
+    if (latest !== a.revision)
+        return {
+            digest,
+            healthy: false,
+            evidence: `the latest ready revision is ${latest || "none"}, not ${a.revision}: the new revision never became ready`,
+        };
     const top = [...a.trafficStatuses].sort((x, y) => (y.percent ?? 0) - (x.percent ?? 0))[0];
-    if (top?.revision !== a.revision) return { digest, healthy: false, evidence: `revision ${top?.revision ?? "none"} holds most traffic (${top?.percent ?? 0}%), not ${a.revision}` };
-    if (!digest) return { digest, healthy: false, evidence: `the revision's image is not digest-pinned (${a.image})` };
-    return { digest, healthy: true, evidence: `revision ${a.revision} is ready and serves ${top.percent}% of traffic` };
+    if (top?.revision !== a.revision)
+        return {
+            digest,
+            healthy: false,
+            evidence: `revision ${top?.revision ?? "none"} holds most traffic (${top?.percent ?? 0}%), not ${a.revision}`,
+        };
+    if (!digest)
+        return { digest, healthy: false, evidence: `the revision's image is not digest-pinned (${a.image})` };
+    return {
+        digest,
+        healthy: true,
+        evidence: `revision ${a.revision} is ready and serves ${top.percent}% of traffic`,
+    };
 }
 
 /**
@@ -76,10 +130,21 @@ export function cloudRunDeployed(a: { image: string; revision: string; latestRea
  * nginx serves it (or, on a re-run, after checking the active one is ready). Healthy: every host
  * reports the digest. Pure.
  */
-export function vmDeployed(a: { digest: string; hosts: { host: string; active?: { color: string; digest: string } }[] }): Deployed {
+export function vmDeployed(a: {
+    digest: string;
+    hosts: { host: string; active?: { color: string; digest: string } }[];
+}): Deployed {
     const off = a.hosts.filter((h) => h.active?.digest !== a.digest);
     if (off.length > 0) {
-        return { digest: "", healthy: false, evidence: `host${off.length > 1 ? "s" : ""} ${off.map((h) => `${h.host} (${h.active ? `serves ${h.active.digest}` : "no ACTIVE line"})`).join(", ")} did not report ${a.digest}` };
+        return {
+            digest: "",
+            healthy: false,
+            evidence: `host${off.length > 1 ? "s" : ""} ${off.map((h) => `${h.host} (${h.active ? `serves ${h.active.digest}` : "no ACTIVE line"})`).join(", ")} did not report ${a.digest}`,
+        };
     }
-    return { digest: a.digest, healthy: true, evidence: `ready and served by nginx on ${a.hosts.map((h) => `${h.host} (${h.active!.color})`).join(", ")}` };
+    return {
+        digest: a.digest,
+        healthy: true,
+        evidence: `ready and served by nginx on ${a.hosts.map((h) => `${h.host} (${h.active!.color})`).join(", ")}`,
+    };
 }

@@ -51,14 +51,23 @@ export interface ServiceImageArgs {
 
 /** Platforms (`os/arch`) in a registry manifest list. Pure. */
 export function platformsFromManifests(manifests: readonly { os: string; architecture: string }[]): string[] {
-    return [...new Set(manifests.filter((m) => m.os !== "unknown").map((m) => `${m.os}/${m.architecture}`))].sort();
+    return [
+        ...new Set(manifests.filter((m) => m.os !== "unknown").map((m) => `${m.os}/${m.architecture}`)),
+    ].sort();
 }
 
 /** One message per required platform the image lacks, naming the platform and who needs it. Pure. */
-export function missingPlatforms(image: string, available: readonly string[], required: readonly RequiredPlatform[]): string[] {
+export function missingPlatforms(
+    image: string,
+    available: readonly string[],
+    required: readonly RequiredPlatform[],
+): string[] {
     return required
         .filter((r) => !available.includes(r.platform))
-        .map((r) => `image ${image} has no ${r.platform} manifest (it holds ${available.length ? available.join(", ") : "no platform list: not a multi-platform index"}), but ${r.consumer} runs on ${r.platform}; rebuild with --platform ${[...new Set([...available, r.platform])].sort().join(",")}`);
+        .map(
+            (r) =>
+                `image ${image} has no ${r.platform} manifest (it holds ${available.length ? available.join(", ") : "no platform list: not a multi-platform index"}), but ${r.consumer} runs on ${r.platform}; rebuild with --platform ${[...new Set([...available, r.platform])].sort().join(",")}`,
+        );
 }
 
 /**
@@ -70,11 +79,13 @@ export function contextTag(dir: string): string {
     if (!fs.existsSync(dir)) throw new Error(`image build context ${dir} does not exist`);
     const hash = crypto.createHash("sha256");
     const walk = (rel: string) => {
-        for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        for (const entry of fs
+            .readdirSync(path.join(dir, rel), { withFileTypes: true })
+            .sort((a, b) => a.name.localeCompare(b.name))) {
             const p = path.join(rel, entry.name);
             if (entry.isDirectory()) walk(p);
             else if (entry.isFile()) {
-                hash.update(p.split(path.sep).join("/") + "\0");
+                hash.update(`${p.split(path.sep).join("/")}\0`);
                 hash.update(fs.readFileSync(path.join(dir, p)));
                 hash.update("\0");
             }
@@ -87,7 +98,8 @@ export function contextTag(dir: string): string {
 /** Split a pinned reference into repository and digest. Pure. */
 export function parseDigestRef(ref: string): { repository: string; digest: string } {
     const m = DIGEST_REF.exec(ref);
-    if (!m?.groups) throw new Error(`image reference ${ref} is not pinned by digest (<registry>/<name>@sha256:<digest>)`);
+    if (!m?.groups)
+        throw new Error(`image reference ${ref} is not pinned by digest (<registry>/<name>@sha256:<digest>)`);
     return { repository: m.groups.repo, digest: m.groups.digest };
 }
 
@@ -109,7 +121,10 @@ export class ServiceImage extends pulumi.ComponentResource {
             const ref = `${repository}@${digest}`;
             // Runs at preview too (invokes are not deferred), so a wrong-CPU image fails the
             // preview, before anything changes, with the platform and the target named.
-            const manifests = docker.getRegistryImageManifestsOutput({ name: ref, authConfig: args.pullAuth }, { parent: this });
+            const manifests = docker.getRegistryImageManifestsOutput(
+                { name: ref, authConfig: args.pullAuth },
+                { parent: this },
+            );
             // The invoke's result is secret because its input carries registry credentials; the
             // platform list itself is not, so it is unwrapped for outputs and policies.
             this.platforms = pulumi.unsecret(manifests.manifests).apply((ms) => {
@@ -127,18 +142,24 @@ export class ServiceImage extends pulumi.ComponentResource {
             if (problems.length > 0) throw new Error(problems.join("\n"));
             const auth = pulumi.output(args.push.auth);
             const repositoryUrl = pulumi.output(args.push.repositoryUrl);
-            this.build = new dockerBuild.Image(`${name}-build`, {
-                context: { location: b.context },
-                dockerfile: { location: path.join(b.context, b.dockerfile ?? "Dockerfile") },
-                platforms: b.platforms as dockerBuild.Platform[],
-                push: true,
-                tags: [pulumi.interpolate`${repositoryUrl}:${b.tag ?? contextTag(b.context)}`],
-                registries: [{
-                    address: auth.address,
-                    username: auth.username,
-                    password: pulumi.secret(auth.password),
-                }],
-            }, { parent: this });
+            this.build = new dockerBuild.Image(
+                `${name}-build`,
+                {
+                    context: { location: b.context },
+                    dockerfile: { location: path.join(b.context, b.dockerfile ?? "Dockerfile") },
+                    platforms: b.platforms as dockerBuild.Platform[],
+                    push: true,
+                    tags: [pulumi.interpolate`${repositoryUrl}:${b.tag ?? contextTag(b.context)}`],
+                    registries: [
+                        {
+                            address: auth.address,
+                            username: auth.username,
+                            password: pulumi.secret(auth.password),
+                        },
+                    ],
+                },
+                { parent: this },
+            );
             this.digest = this.build.digest;
             this.ref = pulumi.interpolate`${repositoryUrl}@${this.build.digest}`;
             this.platforms = pulumi.output([...b.platforms].sort());

@@ -28,7 +28,11 @@ export class StackSecrets extends pulumi.ComponentResource {
                 this.values[secretName] = pulumi.secret(v);
             } else {
                 // special: false keeps the value URL- and shell-safe; 48+ alphanumerics is ~285 bits.
-                const pw = new random.RandomPassword(`${name}-${secretName}`, { length: decl.length, special: false }, { parent: this });
+                const pw = new random.RandomPassword(
+                    `${name}-${secretName}`,
+                    { length: decl.length, special: false },
+                    { parent: this },
+                );
                 // The engine marks `result` secret (additionalSecretOutputs); say it here too, so the
                 // secretness does not depend on the engine (mocks do not apply additionalSecretOutputs).
                 this.values[secretName] = pulumi.secret(pw.result);

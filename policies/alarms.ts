@@ -13,34 +13,65 @@ type Kind = "error-rate" | "latency";
 /** What an alarm watches, from its metrics. Pure. */
 export function alarmKinds(p: Record<string, any>): Kind[] {
     const stamped = p.tags?.["service-deploy:alarm"];
-    const metrics: string[] = [p.metricName, ...(p.metricQueries ?? []).map((q: any) => q.metric?.metricName)].filter(Boolean);
+    const metrics: string[] = [
+        p.metricName,
+        ...(p.metricQueries ?? []).map((q: any) => q.metric?.metricName),
+    ].filter(Boolean);
     const text = [...metrics, ...(p.conditions ?? []).map((c: any) => JSON.stringify(c))].join(" ");
     const kinds = new Set<Kind>();
     if (stamped === "error-rate" || /5XX|5xx|response_code_class/.test(text)) kinds.add("error-rate");
-    if (stamped === "latency" || /TargetResponseTime|Latency|request_latencies|uptime_check|HealthCheckStatus/.test(text)) kinds.add("latency");
+    if (
+        stamped === "latency" ||
+        /TargetResponseTime|Latency|request_latencies|uptime_check|HealthCheckStatus/.test(text)
+    )
+        kinds.add("latency");
     return [...kinds];
 }
 
 const ALARM_TYPES = ["aws:cloudwatch/metricAlarm:MetricAlarm", "gcp:monitoring/alertPolicy:AlertPolicy"];
-const UPTIME_TYPES = ["gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig", "aws:route53/healthCheck:HealthCheck"];
+const UPTIME_TYPES = [
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+    "aws:route53/healthCheck:HealthCheck",
+];
 
-export function serviceHasAlarms(name = "service-has-alarms", opts: PolicyOptions = {}): StackValidationPolicy {
+export function serviceHasAlarms(
+    name = "service-has-alarms",
+    opts: PolicyOptions = {},
+): StackValidationPolicy {
     return {
         name,
-        description: "Every ECS, Cloud Run and VM service has an error-rate alarm and a latency or uptime alarm, and every alarm has an action.",
+        description:
+            "Every ECS, Cloud Run and VM service has an error-rate alarm and a latency or uptime alarm, and every alarm has an action.",
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
         validateStack: (args, report) => {
             const alarms = args.resources.filter((r) => ALARM_TYPES.includes(r.type));
             for (const a of alarms) {
-                const actions = a.type === ALARM_TYPES[0] ? a.props.alarmActions : a.props.notificationChannels;
-                if (!actions || actions.length === 0) report(`alarm "${a.name}" has no action: nobody is told when it fires (set ${a.type === ALARM_TYPES[0] ? "alarmActions" : "notificationChannels"}).`, a.urn);
+                const actions =
+                    a.type === ALARM_TYPES[0] ? a.props.alarmActions : a.props.notificationChannels;
+                if (!actions || actions.length === 0)
+                    report(
+                        `alarm "${a.name}" has no action: nobody is told when it fires (set ${a.type === ALARM_TYPES[0] ? "alarmActions" : "notificationChannels"}).`,
+                        a.urn,
+                    );
             }
-            const stampedFor = (service: string) => [...alarms, ...args.resources.filter((r) => UPTIME_TYPES.includes(r.type))]
-                .filter((r) => r.props.tags?.["service-deploy:service"] === service || r.props.userLabels?.["service-deploy-service"] === service);
+            const stampedFor = (service: string) =>
+                [...alarms, ...args.resources.filter((r) => UPTIME_TYPES.includes(r.type))].filter(
+                    (r) =>
+                        r.props.tags?.["service-deploy:service"] === service ||
+                        r.props.userLabels?.["service-deploy-service"] === service,
+                );
             const need = (what: string, service: string, linked: PolicyResource[], urn: string) => {
-                const kinds = new Set(linked.flatMap((r) => (UPTIME_TYPES.includes(r.type) ? ["latency" as Kind] : alarmKinds(r.props))));
+                const kinds = new Set(
+                    linked.flatMap((r) =>
+                        UPTIME_TYPES.includes(r.type) ? ["latency" as Kind] : alarmKinds(r.props),
+                    ),
+                );
                 const missing = (["error-rate", "latency"] as Kind[]).filter((k) => !kinds.has(k));
-                if (missing.length > 0) report(`${what} "${service}" has no ${missing.map((k) => (k === "latency" ? "latency or uptime" : k)).join(" and no ")} alarm.`, urn);
+                if (missing.length > 0)
+                    report(
+                        `${what} "${service}" has no ${missing.map((k) => (k === "latency" ? "latency or uptime" : k)).join(" and no ")} alarm.`,
+                        urn,
+                    );
             };
             for (const svc of args.resources.filter((r) => r.type === "aws:ecs/service:Service")) {
                 const service = String(svc.props.name ?? svc.name);
@@ -54,11 +85,14 @@ export function serviceHasAlarms(name = "service-has-alarms", opts: PolicyOption
             for (const svc of args.resources.filter((r) => r.type === "gcp:cloudrunv2/service:Service")) {
                 const service = String(svc.props.name ?? svc.name);
                 const filterNames = new RegExp(`service_name\\s*=\\s*\\\\?"${service}\\\\?"`);
-                const linked = alarms.filter((a) => filterNames.test(JSON.stringify(a.props.conditions ?? [])));
+                const linked = alarms.filter((a) =>
+                    filterNames.test(JSON.stringify(a.props.conditions ?? [])),
+                );
                 need("Cloud Run service", service, [...linked, ...stampedFor(service)], svc.urn);
             }
             for (const cmd of args.resources.filter((r) => r.type === "command:remote:Command")) {
-                for (const w of vmWorkloads(cmd.props)) need("VM service", w.service, stampedFor(w.service), cmd.urn);
+                for (const w of vmWorkloads(cmd.props))
+                    need("VM service", w.service, stampedFor(w.service), cmd.urn);
             }
         },
     };

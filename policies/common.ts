@@ -3,7 +3,12 @@
  * the same `__pulumiType` tag the engine uses to skip other types without a call), and the
  * factory options every policy takes.
  */
-import type { EnforcementLevel, ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+import type {
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidation,
+    ResourceValidationArgs,
+} from "@pulumi/policy";
 
 export interface PolicyOptions {
     /** @default "mandatory" */
@@ -15,7 +20,14 @@ export interface PolicyOptions {
  * free of provider SDKs (it guards AWS, GCP and VM stacks alike); the engine's fast path reads
  * `__pulumiType` the same way (policy.ts getPulumiType).
  */
-export function ofType(type: string, validate: (props: Record<string, any>, args: ResourceValidationArgs, report: ReportViolation) => void | Promise<void>): ResourceValidation {
+export function ofType(
+    type: string,
+    validate: (
+        props: Record<string, any>,
+        args: ResourceValidationArgs,
+        report: ReportViolation,
+    ) => void | Promise<void>,
+): ResourceValidation {
     const fn: ResourceValidation & { __pulumiType?: string } = (args, report) => {
         if (args.type !== type) return;
         return validate(args.props, args, report);
@@ -25,6 +37,13 @@ export function ofType(type: string, validate: (props: Record<string, any>, args
 }
 
 /** Validate resources of any of several types (no fast path: the engine calls it for every resource). */
-export function ofTypes(types: readonly string[], validate: (props: Record<string, any>, args: ResourceValidationArgs, report: ReportViolation) => void | Promise<void>): ResourceValidation {
+export function ofTypes(
+    types: readonly string[],
+    validate: (
+        props: Record<string, any>,
+        args: ResourceValidationArgs,
+        report: ReportViolation,
+    ) => void | Promise<void>,
+): ResourceValidation {
     return (args, report) => (types.includes(args.type) ? validate(args.props, args, report) : undefined);
 }

@@ -5,17 +5,31 @@
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ofType, ofTypes, type PolicyOptions } from "./common";
-import { WORKLOAD_TYPES, contractsSchema, credentialLike, nearMiss, schemaOf, vmWorkloads, workloadsOf, contractsOf } from "./lib";
+import {
+    WORKLOAD_TYPES,
+    contractsSchema,
+    credentialLike,
+    nearMiss,
+    schemaOf,
+    vmWorkloads,
+    workloadsOf,
+    contractsOf,
+} from "./lib";
 
-export function envContractComplete(name = "env-contract-complete", opts: PolicyOptions = {}): ResourceValidationPolicy {
+export function envContractComplete(
+    name = "env-contract-complete",
+    opts: PolicyOptions = {},
+): ResourceValidationPolicy {
     return {
         name,
-        description: "Every env var in the app's contract is set on every target, as plain env or a secret reference, and never empty.",
+        description:
+            "Every env var in the app's contract is set on every target, as plain env or a secret reference, and never empty.",
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
         configSchema: schemaOf({ contracts: contractsSchema }),
         validateResource: ofTypes(Object.values(WORKLOAD_TYPES), (props, args, report) => {
             const contracts = contractsOf(args);
-            if (Object.keys(contracts).length === 0) return args.notApplicable("no service contracts in the policy config");
+            if (Object.keys(contracts).length === 0)
+                return args.notApplicable("no service contracts in the policy config");
             for (const w of workloadsOf(args.type, props)) {
                 const contract = contracts[w.service];
                 if (!contract) continue;
@@ -23,11 +37,16 @@ export function envContractComplete(name = "env-contract-complete", opts: Policy
                 for (const v of Object.keys(contract.env).sort()) {
                     if (w.secretRefs.includes(v)) continue;
                     if (v in w.plain) {
-                        if (w.plain[v] === "") report(`${w.target} "${args.name}": service "${w.service}" reads ${v}, which is set to an empty value.`);
+                        if (w.plain[v] === "")
+                            report(
+                                `${w.target} "${args.name}": service "${w.service}" reads ${v}, which is set to an empty value.`,
+                            );
                         continue;
                     }
                     const hint = nearMiss(v, present);
-                    report(`${w.target} "${args.name}": service "${w.service}" reads ${v}, which this target does not set${hint ? `; ${hint}` : ""}${hint?.endsWith("?") ? "" : "."}`);
+                    report(
+                        `${w.target} "${args.name}": service "${w.service}" reads ${v}, which this target does not set${hint ? `; ${hint}` : ""}${hint?.endsWith("?") ? "" : "."}`,
+                    );
                 }
             }
         }),
@@ -36,10 +55,14 @@ export function envContractComplete(name = "env-contract-complete", opts: Policy
 
 const SECRET_CARRIERS = ["stdin", "environment"];
 
-export function noPlaintextSecrets(name = "no-plaintext-secrets", opts: PolicyOptions = {}): ResourceValidationPolicy {
+export function noPlaintextSecrets(
+    name = "no-plaintext-secrets",
+    opts: PolicyOptions = {},
+): ResourceValidationPolicy {
     return {
         name,
-        description: "No secret in plain env: neither a variable the contract marks secret nor a value that looks like a credential; remote commands that handle secrets do not log them.",
+        description:
+            "No secret in plain env: neither a variable the contract marks secret nor a value that looks like a credential; remote commands that handle secrets do not log them.",
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
         configSchema: schemaOf({ contracts: contractsSchema }),
         validateResource: [
@@ -47,41 +70,72 @@ export function noPlaintextSecrets(name = "no-plaintext-secrets", opts: PolicyOp
                 const contracts = contractsOf(args);
                 for (const w of workloadsOf(args.type, props)) {
                     const where = args.type === WORKLOAD_TYPES.ecs ? "environment" : "envs[].value";
-                    const how = args.type === WORKLOAD_TYPES.ecs ? "secrets[].valueFrom (Secrets Manager)" : "envs[].valueSource.secretKeyRef (Secret Manager)";
+                    const how =
+                        args.type === WORKLOAD_TYPES.ecs
+                            ? "secrets[].valueFrom (Secrets Manager)"
+                            : "envs[].valueSource.secretKeyRef (Secret Manager)";
                     for (const [v, value] of Object.entries(w.plain).sort()) {
                         if (contracts[w.service]?.env[v] === "secret") {
-                            report(`${w.target} "${args.name}": ${v} is a secret in the contract of "${w.service}" but is set in plain ${where}; deliver it through ${how}.`);
+                            report(
+                                `${w.target} "${args.name}": ${v} is a secret in the contract of "${w.service}" but is set in plain ${where}; deliver it through ${how}.`,
+                            );
                             continue;
                         }
                         const why = credentialLike(v, value);
-                        if (why) report(`${w.target} "${args.name}": plain env ${v} of "${w.service}" looks like a credential (${why}); deliver it through ${how}.`);
+                        if (why)
+                            report(
+                                `${w.target} "${args.name}": plain env ${v} of "${w.service}" looks like a credential (${why}); deliver it through ${how}.`,
+                            );
                     }
                 }
             }),
             ofType(WORKLOAD_TYPES.vm, (props, args, report) => {
                 const contracts = contractsOf(args);
-                const text = [props.create, props.update, props.delete, ...Object.entries(props.environment ?? {}).map(([k, v]) => `${k}=${v}`)].filter((x) => typeof x === "string").join("\n");
+                const text = [
+                    props.create,
+                    props.update,
+                    props.delete,
+                    ...Object.entries(props.environment ?? {}).map(([k, v]) => `${k}=${v}`),
+                ]
+                    .filter((x) => typeof x === "string")
+                    .join("\n");
                 for (const w of vmWorkloads(props)) {
                     for (const v of Object.keys(w.plain)) {
-                        if (contracts[w.service]?.env[v] === "secret") report(`VM deploy "${args.name}": ${v} is a secret in the contract of "${w.service}" but is passed as plain env; list it with --env-secret so it travels only in the 0600 env file.`);
+                        if (contracts[w.service]?.env[v] === "secret")
+                            report(
+                                `VM deploy "${args.name}": ${v} is a secret in the contract of "${w.service}" but is passed as plain env; list it with --env-secret so it travels only in the 0600 env file.`,
+                            );
                     }
                 }
                 for (const m of text.matchAll(/\b([A-Z][A-Z0-9_]*)=(\S+)/g)) {
                     const why = credentialLike(m[1], m[2]);
-                    if (why) report(`remote.Command "${args.name}": ${m[1]} on the command line looks like a credential (${why}); put it in a 0600 env file copied with remote.CopyToRemote.`);
+                    if (why)
+                        report(
+                            `remote.Command "${args.name}": ${m[1]} on the command line looks like a credential (${why}); put it in a 0600 env file copied with remote.CopyToRemote.`,
+                        );
                 }
                 for (const m of text.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@\S*/gi)) {
-                    report(`remote.Command "${args.name}": the command line holds a URL with user:password@ (${m[0].replace(/:[^/:@]+@/, ":***@")}); pass it through the env file.`);
+                    report(
+                        `remote.Command "${args.name}": the command line holds a URL with user:password@ (${m[0].replace(/:[^/:@]+@/, ":***@")}); pass it through the env file.`,
+                    );
                 }
-                const handlesSecrets = SECRET_CARRIERS.some((k) => props[k] !== undefined && Object.keys(props[k] ?? {}).length !== 0) || vmWorkloads(props).length > 0; // a deploy command reads the env file
+                const handlesSecrets =
+                    SECRET_CARRIERS.some(
+                        (k) => props[k] !== undefined && Object.keys(props[k] ?? {}).length !== 0,
+                    ) || vmWorkloads(props).length > 0; // a deploy command reads the env file
                 if (handlesSecrets) {
                     const logging = props.logging ?? "stdoutAndStderr";
                     if (logging !== "none" && logging !== "stderr") {
-                        report(`remote.Command "${args.name}" handles secrets but logs its output (logging: ${logging}); set logging: "stderr" or "none".`);
+                        report(
+                            `remote.Command "${args.name}" handles secrets but logs its output (logging: ${logging}); set logging: "stderr" or "none".`,
+                        );
                     }
                     const aso: string[] = args.opts.additionalSecretOutputs ?? [];
                     const missing = ["stdout", "stderr"].filter((o) => !aso.includes(o));
-                    if (missing.length > 0) report(`remote.Command "${args.name}" handles secrets but keeps ${missing.join(" and ")} in plain state; add additionalSecretOutputs: ["stdout", "stderr"].`);
+                    if (missing.length > 0)
+                        report(
+                            `remote.Command "${args.name}" handles secrets but keeps ${missing.join(" and ")} in plain state; add additionalSecretOutputs: ["stdout", "stderr"].`,
+                        );
                 }
             }),
         ],

@@ -5,42 +5,70 @@
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ofType, ofTypes, type PolicyOptions } from "./common";
-import { PINNED, WORKLOAD_TYPES, isProduction, productionSchema, schemaOf, vmFlags, workloadsOf, type Contracts, contractsSchema, contractsOf } from "./lib";
+import {
+    PINNED,
+    WORKLOAD_TYPES,
+    isProduction,
+    productionSchema,
+    schemaOf,
+    vmFlags,
+    workloadsOf,
+    type Contracts,
+    contractsSchema,
+    contractsOf,
+} from "./lib";
 
 export const DEFAULT_PLATFORMS = ["linux/amd64", "linux/arm64"];
 
-export function imageMultiArch(name = "image-multi-arch", opts: PolicyOptions = {}): ResourceValidationPolicy {
+export function imageMultiArch(
+    name = "image-multi-arch",
+    opts: PolicyOptions = {},
+): ResourceValidationPolicy {
     return {
         name,
         description: "Image builds list every required platform (default linux/amd64 and linux/arm64).",
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
-        configSchema: schemaOf({ requiredPlatforms: { type: "array", items: { type: "string" }, default: DEFAULT_PLATFORMS } }),
+        configSchema: schemaOf({
+            requiredPlatforms: { type: "array", items: { type: "string" }, default: DEFAULT_PLATFORMS },
+        }),
         validateResource: [
             ofType("docker-build:index:Image", (props, args, report) => {
-                const required = args.getConfig<{ requiredPlatforms?: string[] }>().requiredPlatforms ?? DEFAULT_PLATFORMS;
+                const required =
+                    args.getConfig<{ requiredPlatforms?: string[] }>().requiredPlatforms ?? DEFAULT_PLATFORMS;
                 const platforms: string[] = props.platforms ?? [];
                 const missing = required.filter((p) => !platforms.includes(p));
                 if (missing.length > 0) {
-                    report(`docker-build Image "${args.name}" builds ${platforms.length ? platforms.join(", ") : "only the builder's own platform"}; add ${missing.join(", ")} (platforms: [${required.map((p) => `"${p}"`).join(", ")}]).`);
+                    report(
+                        `docker-build Image "${args.name}" builds ${platforms.length ? platforms.join(", ") : "only the builder's own platform"}; add ${missing.join(", ")} (platforms: [${required.map((p) => `"${p}"`).join(", ")}]).`,
+                    );
                 }
             }),
             ofType("docker:index/image:Image", (props, args, report) => {
-                const required = args.getConfig<{ requiredPlatforms?: string[] }>().requiredPlatforms ?? DEFAULT_PLATFORMS;
-                report(`@pulumi/docker Image "${args.name}" builds a single platform (${props.build?.platform ?? "the builder's own"}); build with @pulumi/docker-build's Image and platforms [${required.map((p) => `"${p}"`).join(", ")}].`);
+                const required =
+                    args.getConfig<{ requiredPlatforms?: string[] }>().requiredPlatforms ?? DEFAULT_PLATFORMS;
+                report(
+                    `@pulumi/docker Image "${args.name}" builds a single platform (${props.build?.platform ?? "the builder's own"}); build with @pulumi/docker-build's Image and platforms [${required.map((p) => `"${p}"`).join(", ")}].`,
+                );
             }),
         ],
     };
 }
 
-export function imageDigestPinned(name = "image-digest-pinned", opts: PolicyOptions = {}): ResourceValidationPolicy {
+export function imageDigestPinned(
+    name = "image-digest-pinned",
+    opts: PolicyOptions = {},
+): ResourceValidationPolicy {
     return {
         name,
-        description: "Every workload image is referenced by @sha256: digest; a tag alone, whatever its name, can move.",
+        description:
+            "Every workload image is referenced by @sha256: digest; a tag alone, whatever its name, can move.",
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
         validateResource: ofTypes(Object.values(WORKLOAD_TYPES), (props, args, report) => {
             for (const w of workloadsOf(args.type, props)) {
                 if (!PINNED.test(w.image)) {
-                    report(`${w.target} "${args.name}": container "${w.service}" uses image "${w.image}", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).`);
+                    report(
+                        `${w.target} "${args.name}": container "${w.service}" uses image "${w.image}", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).`,
+                    );
                 }
             }
         }),
@@ -52,18 +80,31 @@ export function stampedPlatforms(type: string, props: Record<string, any>): stri
     const tag = props.tags?.["service-deploy:image-platforms"];
     if (typeof tag === "string") return tag.split(",").filter(Boolean);
     const label = props.labels?.["image-platforms"] ?? props.template?.labels?.["image-platforms"];
-    if (typeof label === "string") return label.split("_").filter(Boolean).map((p: string) => p.replace("-", "/"));
-    if (type === WORKLOAD_TYPES.vm && typeof props.create === "string") return vmFlags(props.create)["image-platforms"]?.[0]?.split(",");
+    if (typeof label === "string")
+        return label
+            .split("_")
+            .filter(Boolean)
+            .map((p: string) => p.replace("-", "/"));
+    if (type === WORKLOAD_TYPES.vm && typeof props.create === "string")
+        return vmFlags(props.create)["image-platforms"]?.[0]?.split(",");
     return undefined;
 }
 
 /** The platform a workload runs on. Pure. */
-export function workloadPlatform(type: string, props: Record<string, any>, contracts: Contracts): { platform: string; why: string } | undefined {
+export function workloadPlatform(
+    type: string,
+    props: Record<string, any>,
+    contracts: Contracts,
+): { platform: string; why: string } | undefined {
     if (type === WORKLOAD_TYPES.ecs) {
         const arch = props.runtimePlatform?.cpuArchitecture ?? "X86_64";
-        return { platform: arch === "ARM64" ? "linux/arm64" : "linux/amd64", why: `runtimePlatform.cpuArchitecture ${arch}${props.runtimePlatform?.cpuArchitecture ? "" : " (the default)"}` };
+        return {
+            platform: arch === "ARM64" ? "linux/arm64" : "linux/amd64",
+            why: `runtimePlatform.cpuArchitecture ${arch}${props.runtimePlatform?.cpuArchitecture ? "" : " (the default)"}`,
+        };
     }
-    if (type === WORKLOAD_TYPES.cloudRun) return { platform: "linux/amd64", why: "Cloud Run runs linux/amd64 only" };
+    if (type === WORKLOAD_TYPES.cloudRun)
+        return { platform: "linux/amd64", why: "Cloud Run runs linux/amd64 only" };
     if (type === WORKLOAD_TYPES.vm && typeof props.create === "string") {
         const f = vmFlags(props.create);
         if (!f.service) return undefined;
@@ -73,10 +114,14 @@ export function workloadPlatform(type: string, props: Record<string, any>, contr
     return undefined;
 }
 
-export function imagePlatformMatchesTarget(name = "image-platform-matches-target", opts: PolicyOptions = {}): ResourceValidationPolicy {
+export function imagePlatformMatchesTarget(
+    name = "image-platform-matches-target",
+    opts: PolicyOptions = {},
+): ResourceValidationPolicy {
     return {
         name,
-        description: "Each workload's CPU is among its image's platforms (ECS runtimePlatform, Cloud Run amd64, the VM's architecture).",
+        description:
+            "Each workload's CPU is among its image's platforms (ECS runtimePlatform, Cloud Run amd64, the VM's architecture).",
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
         configSchema: schemaOf({ contracts: contractsSchema }),
         validateResource: ofTypes(Object.values(WORKLOAD_TYPES), (props, args, report) => {
@@ -84,10 +129,14 @@ export function imagePlatformMatchesTarget(name = "image-platform-matches-target
             if (!runsOn) return;
             const platforms = stampedPlatforms(args.type, props);
             if (!platforms) {
-                return args.notApplicable("the image's platforms are not stamped on this workload (service-deploy components stamp them)");
+                return args.notApplicable(
+                    "the image's platforms are not stamped on this workload (service-deploy components stamp them)",
+                );
             }
             if (!platforms.includes(runsOn.platform)) {
-                report(`"${args.name}" runs on ${runsOn.platform} (${runsOn.why}) but its image holds only ${platforms.join(", ") || "no platform"}; rebuild the image for ${[...new Set([...platforms, runsOn.platform])].sort().join(",")} or run it on a matching CPU (seed: "no matching manifest for linux/arm64/v8", "exec format error").`);
+                report(
+                    `"${args.name}" runs on ${runsOn.platform} (${runsOn.why}) but its image holds only ${platforms.join(", ") || "no platform"}; rebuild the image for ${[...new Set([...platforms, runsOn.platform])].sort().join(",")} or run it on a matching CPU (seed: "no matching manifest for linux/arm64/v8", "exec format error").`,
+                );
             }
         }),
     };
@@ -97,15 +146,26 @@ export function imagePlatformMatchesTarget(name = "image-platform-matches-target
  * Production builds nothing: it runs the digest that ran healthy in staging. An image build in a
  * production stack would ship bytes nobody tested.
  */
-export function productionBuildsNothing(name = "production-builds-nothing", opts: PolicyOptions = {}): ResourceValidationPolicy {
+export function productionBuildsNothing(
+    name = "production-builds-nothing",
+    opts: PolicyOptions = {},
+): ResourceValidationPolicy {
     return {
         name,
         description: "A production stack builds no image; it deploys the digest promoted from staging.",
         enforcementLevel: opts.enforcementLevel ?? "mandatory",
         configSchema: schemaOf({ ...productionSchema }),
-        validateResource: ofTypes(["docker-build:index:Image", "docker:index/image:Image"], (props, args, report) => {
-            if (!isProduction(args)) return args.notApplicable("not a production stack (policy config production, or stack tag environment)");
-            report(`image build "${args.name}" in a production stack: production deploys the digest that ran healthy in staging; set the service's image.ref to it instead of building.`);
-        }),
+        validateResource: ofTypes(
+            ["docker-build:index:Image", "docker:index/image:Image"],
+            (_props, args, report) => {
+                if (!isProduction(args))
+                    return args.notApplicable(
+                        "not a production stack (policy config production, or stack tag environment)",
+                    );
+                report(
+                    `image build "${args.name}" in a production stack: production deploys the digest that ran healthy in staging; set the service's image.ref to it instead of building.`,
+                );
+            },
+        ),
     };
 }

@@ -19,12 +19,20 @@ export type Contracts = Record<string, ServiceContract>;
 
 export const contractsSchema = {
     type: "object",
-    description: "Service name -> { env: { VAR: plain|secret }, health?, architecture? }. Generated from the stack config by `npm run policy-config`.",
+    description:
+        "Service name -> { env: { VAR: plain|secret }, health?, architecture? }. Generated from the stack config by `npm run policy-config`.",
     additionalProperties: {
         type: "object",
         properties: {
             env: { type: "object", additionalProperties: { type: "string", enum: ["plain", "secret"] } },
-            health: { type: "object", properties: { liveness: { type: "string" }, readiness: { type: "string" }, health: { type: "string" } } },
+            health: {
+                type: "object",
+                properties: {
+                    liveness: { type: "string" },
+                    readiness: { type: "string" },
+                    health: { type: "string" },
+                },
+            },
             architecture: { type: "string", enum: ["amd64", "arm64"] },
         },
         required: ["env"],
@@ -34,8 +42,17 @@ export const contractsSchema = {
 
 /** Config keys every production-aware policy accepts. */
 export const productionSchema = {
-    production: { type: "boolean", default: false, description: "This stack is production (set in the stack's policy config file)." },
-    productionEnvironments: { type: "array", items: { type: "string" }, default: ["production"], description: "Values of the stack tag `environment` that mean production." },
+    production: {
+        type: "boolean",
+        default: false,
+        description: "This stack is production (set in the stack's policy config file).",
+    },
+    productionEnvironments: {
+        type: "array",
+        items: { type: "string" },
+        default: ["production"],
+        description: "Values of the stack tag `environment` that mean production.",
+    },
 } as const;
 
 export interface ProductionConfig {
@@ -47,7 +64,9 @@ export interface ProductionConfig {
  * Whether the stack being checked is production: policy config `production: true`, or the stack
  * tag `environment` naming a production environment. Never the stack name.
  */
-export function isProduction(args: Pick<ResourceValidationArgs | StackValidationArgs, "getConfig" | "stackTags">): boolean {
+export function isProduction(
+    args: Pick<ResourceValidationArgs | StackValidationArgs, "getConfig" | "stackTags">,
+): boolean {
     const c = args.getConfig<ProductionConfig>();
     if (c.production === true) return true;
     const env = args.stackTags.get("environment");
@@ -81,12 +100,17 @@ export interface Workload {
 
 /** Containers of an ECS task definition's `containerDefinitions` (a JSON string). */
 export function ecsWorkloads(props: Record<string, any>): Workload[] {
-    const defs = typeof props.containerDefinitions === "string" ? JSON.parse(props.containerDefinitions) : props.containerDefinitions;
+    const defs =
+        typeof props.containerDefinitions === "string"
+            ? JSON.parse(props.containerDefinitions)
+            : props.containerDefinitions;
     return (defs ?? []).map((c: any) => ({
         target: "ECS task definition",
         service: String(c.name),
         image: String(c.image ?? ""),
-        plain: Object.fromEntries((c.environment ?? []).map((e: any) => [String(e.name), String(e.value ?? "")])),
+        plain: Object.fromEntries(
+            (c.environment ?? []).map((e: any) => [String(e.name), String(e.value ?? "")]),
+        ),
         secretRefs: (c.secrets ?? []).map((s: any) => String(s.name)),
     }));
 }
@@ -97,8 +121,14 @@ export function cloudRunWorkloads(props: Record<string, any>): Workload[] {
         target: "Cloud Run service",
         service: String(c.name ?? props.name ?? `container-${i}`),
         image: String(c.image ?? ""),
-        plain: Object.fromEntries((c.envs ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [String(e.name), String(e.value)])),
-        secretRefs: (c.envs ?? []).filter((e: any) => e.valueSource?.secretKeyRef).map((e: any) => String(e.name)),
+        plain: Object.fromEntries(
+            (c.envs ?? [])
+                .filter((e: any) => e.value !== undefined)
+                .map((e: any) => [String(e.name), String(e.value)]),
+        ),
+        secretRefs: (c.envs ?? [])
+            .filter((e: any) => e.valueSource?.secretKeyRef)
+            .map((e: any) => String(e.name)),
     }));
 }
 
@@ -110,7 +140,10 @@ export function cloudRunWorkloads(props: Record<string, any>): Workload[] {
  */
 export function vmFlags(create: string): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const m of create.matchAll(/--([a-z-]+)=(\S+)/g)) (out[m[1]] ??= []).push(m[2].replace(/^'(.*)'$/, "$1"));
+    for (const m of create.matchAll(/--([a-z-]+)=(\S+)/g)) {
+        out[m[1]] ??= [];
+        out[m[1]].push(m[2].replace(/^'(.*)'$/, "$1"));
+    }
     return out;
 }
 
@@ -118,13 +151,15 @@ export function vmWorkloads(props: Record<string, any>): Workload[] {
     const create = typeof props.create === "string" ? props.create : "";
     if (!/service-deploy\.sh deploy\b/.test(create)) return [];
     const f = vmFlags(create);
-    return [{
-        target: "VM deploy",
-        service: f.service?.[0] ?? "",
-        image: f.image?.[0] ?? "",
-        plain: Object.fromEntries((f["env-plain"] ?? []).map((n) => [n, "(set)"])),
-        secretRefs: f["env-secret"] ?? [],
-    }];
+    return [
+        {
+            target: "VM deploy",
+            service: f.service?.[0] ?? "",
+            image: f.image?.[0] ?? "",
+            plain: Object.fromEntries((f["env-plain"] ?? []).map((n) => [n, "(set)"])),
+            secretRefs: f["env-secret"] ?? [],
+        },
+    ];
 }
 
 export const WORKLOAD_TYPES = {
@@ -149,7 +184,11 @@ export function distance(a: string, b: string): number {
         prev[0] = i;
         for (let j = 1; j <= b.length; j++) {
             const tmp = prev[j];
-            prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+            prev[j] = Math.min(
+                prev[j] + 1,
+                prev[j - 1] + 1,
+                diag + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
+            );
             diag = tmp;
         }
     }
@@ -166,27 +205,40 @@ export function nearMiss(missing: string, present: string[]): string | undefined
     const others = present.filter((p) => p !== missing);
     const url = /^(.*)_URL$/.exec(missing);
     if (url) {
-        const parts = others.filter((p) => p.startsWith(`${url[1]}_`) && URL_PARTS.includes(p.slice(url[1].length + 1)));
-        if (parts.length > 0) return `${parts.join("/")} ${parts.length === 1 ? "is" : "are"} set instead: the app reads the full URL ${missing}, not its parts`;
+        const parts = others.filter(
+            (p) => p.startsWith(`${url[1]}_`) && URL_PARTS.includes(p.slice(url[1].length + 1)),
+        );
+        if (parts.length > 0)
+            return `${parts.join("/")} ${parts.length === 1 ? "is" : "are"} set instead: the app reads the full URL ${missing}, not its parts`;
     }
     const part = /^(.*)_([A-Z]+)$/.exec(missing);
     if (part && URL_PARTS.includes(part[2]) && others.includes(`${part[1]}_URL`)) {
         return `${part[1]}_URL is set instead: the app reads the part ${missing}, not the URL`;
     }
-    const close = others.filter((p) => distance(p, missing) <= Math.max(2, Math.floor(missing.length / 4))).sort((a, b) => distance(a, missing) - distance(b, missing));
+    const close = others
+        .filter((p) => distance(p, missing) <= Math.max(2, Math.floor(missing.length / 4)))
+        .sort((a, b) => distance(a, missing) - distance(b, missing));
     if (close.length > 0) return `${close[0]} is set; did you mean ${missing}?`;
     const abbreviated = others.filter((p) => abbreviates(p, missing) || abbreviates(missing, p));
     if (abbreviated.length > 0) return `${abbreviated[0]} is set; did you mean ${missing}?`;
-    const sameSuffix = others.filter((p) => p.split("_").slice(-2).join("_") === missing.split("_").slice(-2).join("_") && missing.includes("_"));
+    const sameSuffix = others.filter(
+        (p) =>
+            p.split("_").slice(-2).join("_") === missing.split("_").slice(-2).join("_") &&
+            missing.includes("_"),
+    );
     if (sameSuffix.length > 0) return `${sameSuffix[0]} is set; did you mean ${missing}?`;
     return undefined;
 }
 
 /** `DB_URL` abbreviates `DATABASE_URL`: same segments, each equal or a same-initial subsequence. Pure. */
 export function abbreviates(short: string, long: string): boolean {
-    const a = short.split("_"), b = long.split("_");
+    const a = short.split("_"),
+        b = long.split("_");
     if (a.length !== b.length || short === long) return false;
-    return a.every((seg, i) => seg === b[i] || (seg.length < b[i].length && seg[0] === b[i][0] && isSubsequence(seg, b[i])));
+    return a.every(
+        (seg, i) =>
+            seg === b[i] || (seg.length < b[i].length && seg[0] === b[i][0] && isSubsequence(seg, b[i])),
+    );
 }
 
 function isSubsequence(a: string, b: string): boolean {
@@ -199,6 +251,7 @@ function isSubsequence(a: string, b: string): boolean {
 export function credentialLike(name: string, value: string): string | undefined {
     if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i.test(value)) return "a URL with user:password@";
     if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) return "a private key";
-    if (/(^|_)(PASSWORD|SECRET|TOKEN|KEY)$/.test(name) && value.length > 0) return `a name ending in _${/(PASSWORD|SECRET|TOKEN|KEY)$/.exec(name)![1]}`;
+    if (/(^|_)(PASSWORD|SECRET|TOKEN|KEY)$/.test(name) && value.length > 0)
+        return `a name ending in _${/(PASSWORD|SECRET|TOKEN|KEY)$/.exec(name)![1]}`;
     return undefined;
 }

@@ -3,7 +3,12 @@
  * starts the gRPC server the Pulumi CLI talks to).
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { imageDigestPinned, imageMultiArch, imagePlatformMatchesTarget, productionBuildsNothing } from "./images";
+import {
+    imageDigestPinned,
+    imageMultiArch,
+    imagePlatformMatchesTarget,
+    productionBuildsNothing,
+} from "./images";
 import { envContractComplete, noPlaintextSecrets } from "./env";
 import { productionDatabase } from "./production";
 import { edgeSecurity } from "./edge";

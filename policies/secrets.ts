@@ -6,7 +6,10 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ofType, type PolicyOptions } from "./common";
 
-export function secretVersionPinned(name = "secret-version-pinned", opts: PolicyOptions = {}): ResourceValidationPolicy {
+export function secretVersionPinned(
+    name = "secret-version-pinned",
+    opts: PolicyOptions = {},
+): ResourceValidationPolicy {
     return {
         name,
         description: "Cloud Run reads every Secret Manager secret at a pinned version, never latest.",
@@ -16,9 +19,12 @@ export function secretVersionPinned(name = "secret-version-pinned", opts: Policy
                 for (const e of c.envs ?? []) {
                     const ref = e.valueSource?.secretKeyRef;
                     if (!ref) continue;
-                    const v = ref.version === undefined || ref.version === "" ? undefined : String(ref.version);
+                    const v =
+                        ref.version === undefined || ref.version === "" ? undefined : String(ref.version);
                     if (v === undefined || v === "latest") {
-                        report(`Cloud Run service "${args.name}": ${e.name} reads secret ${ref.secret} at ${v ?? "an unspecified version (latest)"}; pin the version the deploy created (e.g. version: "3"), so a restart never picks up an unreviewed value.`);
+                        report(
+                            `Cloud Run service "${args.name}": ${e.name} reads secret ${ref.secret} at ${v ?? "an unspecified version (latest)"}; pin the version the deploy created (e.g. version: "3"), so a restart never picks up an unreviewed value.`,
+                        );
                     }
                 }
             }

@@ -23,11 +23,17 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const floor = median(Array.from({ length: runs }, () => time(["-e", "require('@pulumi/pulumi')"])));
 const rows = knownStacks().map((stack) => {
-    const ms = median(Array.from({ length: runs }, () => time(["--require", "./scripts/register.js", "scripts/plan.ts", "--stack", stack, "--json"])));
+    const ms = median(
+        Array.from({ length: runs }, () =>
+            time(["--require", "./scripts/register.js", "scripts/plan.ts", "--stack", stack, "--json"]),
+        ),
+    );
     return { stack, ms: Math.round(ms), ratio: Number((ms / floor).toFixed(2)) };
 });
 console.log(`floor: node -e "require('@pulumi/pulumi')" ${Math.round(floor)} ms (median of ${runs})`);
 for (const r of rows) {
-    console.log(`plan ${r.stack.padEnd(12)} ${String(r.ms).padStart(5)} ms  ${r.ratio}x floor  ${r.ms <= 2000 && r.ratio <= 2.5 ? "within target" : "OVER TARGET (<= 2000 ms and <= 2.5x)"}`);
+    console.log(
+        `plan ${r.stack.padEnd(12)} ${String(r.ms).padStart(5)} ms  ${r.ratio}x floor  ${r.ms <= 2000 && r.ratio <= 2.5 ? "within target" : "OVER TARGET (<= 2000 ms and <= 2.5x)"}`,
+    );
 }
 console.log(JSON.stringify({ floorMs: Math.round(floor), plans: rows }));

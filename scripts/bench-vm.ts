@@ -21,13 +21,21 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Lab, labAvailable, NGINX_LISTEN } from "../test/vm/lab";
-import { deployCommand, envFileContent, hostPaths, prepareCommand, rollbackCommand, type DeployOptions } from "../components/vm/commands";
+import {
+    deployCommand,
+    envFileContent,
+    hostPaths,
+    prepareCommand,
+    rollbackCommand,
+    type DeployOptions,
+} from "../components/vm/commands";
 
 /** A positive integer from the environment, or a clear error naming the variable. */
 function positiveInt(name: string, fallback: number): number {
     const raw = process.env[name];
     if (raw === undefined || raw === "") return fallback;
-    if (!/^[1-9]\d*$/.test(raw)) throw new Error(`${name} must be a positive integer, not ${JSON.stringify(raw)}`);
+    if (!/^[1-9]\d*$/.test(raw))
+        throw new Error(`${name} must be a positive integer, not ${JSON.stringify(raw)}`);
     return Number(raw);
 }
 
@@ -35,7 +43,8 @@ async function main() {
     const seconds = positiveInt("BENCH_SECONDS", 40);
     const connections = positiveInt("BENCH_CONNECTIONS", 64);
     const cpus = process.env.BENCH_CPUS || "1";
-    if (!/^\d+(\.\d+)?$/.test(cpus) || Number(cpus) <= 0) throw new Error(`BENCH_CPUS must be a positive number of CPUs, not ${JSON.stringify(cpus)}`);
+    if (!/^\d+(\.\d+)?$/.test(cpus) || Number(cpus) <= 0)
+        throw new Error(`BENCH_CPUS must be a positive number of CPUs, not ${JSON.stringify(cpus)}`);
     const missing = labAvailable();
     if (missing) throw new Error(`bench:vm needs the lab: ${missing}`);
     const lab = new Lab();
@@ -45,13 +54,38 @@ async function main() {
         const v2 = lab.image("bench", "v2", "ok", "v2");
         const p = hostPaths("bench", lab.hostRoot);
         lab.ssh(prepareCommand(p));
-        lab.copy(fs.readFileSync(path.resolve(__dirname, "..", "components", "vm", "deploy.sh"), "utf8"), p.script, "0755");
+        lab.copy(
+            fs.readFileSync(path.resolve(__dirname, "..", "components", "vm", "deploy.sh"), "utf8"),
+            p.script,
+            "0755",
+        );
         lab.copy(envFileContent({ DATABASE_URL: "postgresql://app:bench@db:5432/app" }), p.envFile, "0600");
         const o: DeployOptions = {
-            service: "bench", image: v1, imagePlatforms: ["linux/amd64", "linux/arm64"], arch: "amd64", runtime: "podman", port: 8080,
-            subnet: process.env.BENCH_SUBNET ?? "10.213.9.0/24", readinessPath: "/readiness", livenessPath: "/liveness", healthPath: "/health",
-            memory: "256m", cpus, restart: "unless-stopped", drainSeconds: 3, bakeSeconds: 900, healthTimeoutSeconds: 30, keep: 2, lockTimeoutSeconds: 30,
-            envPlain: [], envSecret: ["DATABASE_URL"], listen: NGINX_LISTEN, serverName: "_", stateDir: lab.stateDir, nginxConf: lab.nginxConf, nginxDir: lab.nginxDir,
+            service: "bench",
+            image: v1,
+            imagePlatforms: ["linux/amd64", "linux/arm64"],
+            arch: "amd64",
+            runtime: "podman",
+            port: 8080,
+            subnet: process.env.BENCH_SUBNET ?? "10.213.9.0/24",
+            readinessPath: "/readiness",
+            livenessPath: "/liveness",
+            healthPath: "/health",
+            memory: "256m",
+            cpus,
+            restart: "unless-stopped",
+            drainSeconds: 3,
+            bakeSeconds: 900,
+            healthTimeoutSeconds: 30,
+            keep: 2,
+            lockTimeoutSeconds: 30,
+            envPlain: [],
+            envSecret: ["DATABASE_URL"],
+            listen: NGINX_LISTEN,
+            serverName: "_",
+            stateDir: lab.stateDir,
+            nginxConf: lab.nginxConf,
+            nginxDir: lab.nginxDir,
         };
         const first = lab.ssh(deployCommand(p, o));
         if (first.code !== 0) throw new Error(first.stderr);
@@ -59,7 +93,9 @@ async function main() {
         // Control: the same load with no deploy, so failures that come from this box's saturation
         // are told apart from the deploy's. Reported on stderr and in the README.
         const control = await lab.load(seconds, connections);
-        console.error(`control (no deploy, ${seconds}s): requests ${control.requests}, failed ${control.failed}`);
+        console.error(
+            `control (no deploy, ${seconds}s): requests ${control.requests}, failed ${control.failed}`,
+        );
         const loadStarted = Date.now();
         const load = lab.load(seconds, connections);
         await new Promise((r) => setTimeout(r, 2000));
@@ -79,7 +115,10 @@ async function main() {
         const cold = await timedRollback(lab, p, o);
         // Every step must fall inside the measured load, or its failures would go uncounted.
         const used = Date.now() - loadStarted;
-        if (used > seconds * 1000) throw new Error(`the deploy and both rollbacks took ${used} ms, longer than the ${seconds} s load: raise BENCH_SECONDS`);
+        if (used > seconds * 1000)
+            throw new Error(
+                `the deploy and both rollbacks took ${used} ms, longer than the ${seconds} s load: raise BENCH_SECONDS`,
+            );
         console.error(`rollback inside the bake: ${warm.detail}\nrollback after the bake: ${cold.detail}`);
         const rollbackMs = warm.ms;
         const l = await load;
@@ -97,14 +136,21 @@ async function main() {
  * so it includes one request's latency under load but not a queue of sequential probes behind
  * slow ones.
  */
-async function timedRollback(lab: Lab, p: ReturnType<typeof hostPaths>, o: DeployOptions): Promise<{ ms: number; detail: string }> {
+async function timedRollback(
+    lab: Lab,
+    p: ReturnType<typeof hostPaths>,
+    o: DeployOptions,
+): Promise<{ ms: number; detail: string }> {
     const started = Date.now();
     const rollback = lab.sshAsync(rollbackCommand(p, o));
-    let ms = NaN, inFlight = 0;
+    let ms = NaN,
+        inFlight = 0;
     while (Number.isNaN(ms) && Date.now() - started < 30_000) {
         if (inFlight < 20) {
             inFlight++;
-            const probe = spawn("wget", ["-q", "-O", "-", "-T", "10", `http://${NGINX_LISTEN}/version`], { stdio: ["ignore", "pipe", "ignore"] });
+            const probe = spawn("wget", ["-q", "-O", "-", "-T", "10", `http://${NGINX_LISTEN}/version`], {
+                stdio: ["ignore", "pipe", "ignore"],
+            });
             let body = "";
             probe.stdout.on("data", (d) => (body += d));
             probe.on("close", () => {
@@ -116,7 +162,13 @@ async function timedRollback(lab: Lab, p: ReturnType<typeof hostPaths>, o: Deplo
     }
     const rb = await rollback.done;
     if (rb.code !== 0) throw new Error(rb.stderr);
-    return { ms, detail: `first v1 answer after ${ms} ms; ssh+script ${rb.ms} ms (with the drain of the version rolled back from); ${/TIMING .*/.exec(rb.stdout)?.[0]} (client started ${started})` };
+    return {
+        ms,
+        detail: `first v1 answer after ${ms} ms; ssh+script ${rb.ms} ms (with the drain of the version rolled back from); ${/TIMING .*/.exec(rb.stdout)?.[0]} (client started ${started})`,
+    };
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});

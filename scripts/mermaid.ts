@@ -29,7 +29,8 @@ import { createHash } from "node:crypto";
 import type { RecordedResource } from "./offline";
 
 /** What the diagram reads from a recorded resource: identity, parent and dependencies, nothing else. */
-export type DiagramResource = Pick<RecordedResource, "urn" | "type" | "name"> & Partial<Pick<RecordedResource, "parent" | "dependencies" | "propertyDependencies">>;
+export type DiagramResource = Pick<RecordedResource, "urn" | "type" | "name"> &
+    Partial<Pick<RecordedResource, "parent" | "dependencies" | "propertyDependencies">>;
 
 export interface DiagramInput {
     resources: DiagramResource[];
@@ -128,18 +129,28 @@ export function renderMermaid(input: DiagramInput | DiagramResource[]): string {
 export function diagramOf(input: DiagramInput | DiagramResource[]): Diagram {
     // One record per URN (the first), providers and the stack left out.
     const byUrn = new Map<string, DiagramResource>();
-    for (const r of Array.isArray(input) ? input : input.resources) if (!isSkipped(r.type) && !byUrn.has(r.urn)) byUrn.set(r.urn, r);
+    for (const r of Array.isArray(input) ? input : input.resources)
+        if (!isSkipped(r.type) && !byUrn.has(r.urn)) byUrn.set(r.urn, r);
     const resources = [...byUrn.values()];
     const parentOf = (r: DiagramResource) => (r.parent && byUrn.has(r.parent) ? r.parent : undefined);
     const hasChildren = new Set(resources.map(parentOf).filter((p): p is string => !!p));
-    const isComponent = (r: DiagramResource) => hasChildren.has(r.urn) || parseType(r.type).pkg === projectOf(r.urn);
+    const isComponent = (r: DiagramResource) =>
+        hasChildren.has(r.urn) || parseType(r.type).pkg === projectOf(r.urn);
 
     // Ids from type and name; a hash of the URN where two would collide.
-    const base = new Map(resources.map((r) => [r.urn, sanitizeId(`${shortType(r.type, projectOf(r.urn))}__${r.name}`)]));
+    const base = new Map(
+        resources.map((r) => [r.urn, sanitizeId(`${shortType(r.type, projectOf(r.urn))}__${r.name}`)]),
+    );
     const count = new Map<string, number>();
     for (const b of base.values()) count.set(b, (count.get(b) ?? 0) + 1);
     const idOf = new Map<string, string>();
-    for (const [urn, b] of base) idOf.set(urn, count.get(b)! > 1 ? `${b}_${createHash("sha256").update(urnTail(urn)).digest("hex").slice(0, 8)}` : b);
+    for (const [urn, b] of base)
+        idOf.set(
+            urn,
+            count.get(b)! > 1
+                ? `${b}_${createHash("sha256").update(urnTail(urn)).digest("hex").slice(0, 8)}`
+                : b,
+        );
 
     const nodes = resources.filter((r) => !isComponent(r));
     const nodeUrns = new Set(nodes.map((r) => r.urn));
@@ -155,12 +166,16 @@ export function diagramOf(input: DiagramInput | DiagramResource[]): Diagram {
         const a = ancestor(r);
         into.set(a, [...(into.get(a) ?? []), r]);
     }
-    const byId = (a: DiagramResource, b: DiagramResource) => (idOf.get(a.urn)! < idOf.get(b.urn)! ? -1 : idOf.get(a.urn)! > idOf.get(b.urn)! ? 1 : 0);
+    const byId = (a: DiagramResource, b: DiagramResource) =>
+        idOf.get(a.urn)! < idOf.get(b.urn)! ? -1 : idOf.get(a.urn)! > idOf.get(b.urn)! ? 1 : 0;
     const holdsNodes = new Map<string, boolean>();
     const nonEmpty = (g: DiagramResource): boolean => {
         if (!holdsNodes.has(g.urn)) {
             holdsNodes.set(g.urn, false); // a cycle of parents (hand-built input) holds nothing more
-            holdsNodes.set(g.urn, (nodesIn.get(g.urn) ?? []).length > 0 || (groupsIn.get(g.urn) ?? []).some(nonEmpty));
+            holdsNodes.set(
+                g.urn,
+                (nodesIn.get(g.urn) ?? []).length > 0 || (groupsIn.get(g.urn) ?? []).some(nonEmpty),
+            );
         }
         return holdsNodes.get(g.urn)!;
     };
@@ -170,12 +185,19 @@ export function diagramOf(input: DiagramInput | DiagramResource[]): Diagram {
     const emit = (container: string | undefined, depth: number) => {
         const pad = "    ".repeat(depth);
         for (const r of [...(nodesIn.get(container) ?? [])].sort(byId)) {
-            lines.push(`${pad}${idOf.get(r.urn)}["${labelText(shortType(r.type, projectOf(r.urn)))}<br/>${labelText(r.name)}"]`);
+            lines.push(
+                `${pad}${idOf.get(r.urn)}["${labelText(shortType(r.type, projectOf(r.urn)))}<br/>${labelText(r.name)}"]`,
+            );
         }
         for (const g of [...(groupsIn.get(container) ?? [])].filter(nonEmpty).sort(byId)) {
             const title = `${shortType(g.type, projectOf(g.urn))} ${g.name}`;
-            const target = container === undefined && parseType(g.type).pkg === projectOf(g.urn) ? TARGETS[parseType(g.type).mod] : undefined;
-            lines.push(`${pad}subgraph ${idOf.get(g.urn)}["${labelText(target ? `${target}: ${title}` : title)}"]`);
+            const target =
+                container === undefined && parseType(g.type).pkg === projectOf(g.urn)
+                    ? TARGETS[parseType(g.type).mod]
+                    : undefined;
+            lines.push(
+                `${pad}subgraph ${idOf.get(g.urn)}["${labelText(target ? `${target}: ${title}` : title)}"]`,
+            );
             subgraphs++;
             emit(g.urn, depth + 1);
             lines.push(`${pad}end`);
@@ -185,12 +207,17 @@ export function diagramOf(input: DiagramInput | DiagramResource[]): Diagram {
 
     const edges = new Map<string, Set<string>>();
     for (const r of nodes) {
-        const deps = new Set([...(r.dependencies ?? []), ...Object.values(r.propertyDependencies ?? {}).flat()]);
+        const deps = new Set([
+            ...(r.dependencies ?? []),
+            ...Object.values(r.propertyDependencies ?? {}).flat(),
+        ]);
         const to = [...deps].filter((d) => d !== r.urn && nodeUrns.has(d)).map((d) => idOf.get(d)!);
         edges.set(idOf.get(r.urn)!, new Set(to));
     }
-    const kept = [...transitiveReduction(edges)].flatMap(([from, tos]) => [...tos].map((to) => [from, to] as const));
+    const kept = [...transitiveReduction(edges)].flatMap(([from, tos]) =>
+        [...tos].map((to) => [from, to] as const),
+    );
     kept.sort(([a, b], [c, d]) => (a < c ? -1 : a > c ? 1 : b < d ? -1 : b > d ? 1 : 0));
     for (const [from, to] of kept) lines.push(`    ${from} --> ${to}`);
-    return { text: lines.join("\n") + "\n", nodes: nodes.length, subgraphs, edges: kept.length };
+    return { text: `${lines.join("\n")}\n`, nodes: nodes.length, subgraphs, edges: kept.length };
 }

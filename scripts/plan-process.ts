@@ -8,18 +8,28 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "./offline";
 
-export interface PlanRun { code: number | null; stdout: string; stderr: string }
+export interface PlanRun {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
 
 /** Node's argv for `npm run plan -- <args>`. Pure. */
 export function planArgv(args: string[]): string[] {
-    return ["--require", path.join(ROOT, "scripts", "register.js"), path.join(ROOT, "scripts", "plan.ts"), ...args];
+    return [
+        "--require",
+        path.join(ROOT, "scripts", "register.js"),
+        path.join(ROOT, "scripts", "plan.ts"),
+        ...args,
+    ];
 }
 
 /** `npm run plan -- <args>` in a child process; resolves with its exit code and output. */
 export function runPlan(args: string[]): Promise<PlanRun> {
     return new Promise((resolve, reject) => {
         const p = spawn(process.execPath, planArgv(args), { cwd: ROOT });
-        let stdout = "", stderr = "";
+        let stdout = "",
+            stderr = "";
         p.stdout.on("data", (d) => (stdout += d));
         p.stderr.on("data", (d) => (stderr += d));
         p.on("error", reject);
@@ -29,5 +39,9 @@ export function runPlan(args: string[]): Promise<PlanRun> {
 
 /** Stacks with a `Pulumi.<stack>.yaml` in `dir`, sorted. */
 export function knownStacks(dir = ROOT): string[] {
-    return fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+    return fs
+        .readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => !!s)
+        .sort();
 }

@@ -17,14 +17,31 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../components/config";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { ROOT, policyGraph, redact, runOffline, type Manifest, type OfflineResult, type RecordedResource } from "./offline";
+import {
+    ROOT,
+    policyGraph,
+    redact,
+    runOffline,
+    type Manifest,
+    type OfflineResult,
+    type RecordedResource,
+} from "./offline";
 import { checkPackConfig, evaluatePack, type Evaluation } from "./policy-engine";
 import { policyConfigFor, stackConfigOf } from "./policy-config";
 import { policies } from "../policies/policies";
 import { renderMermaid } from "./mermaid";
 import { knownStacks } from "./plan-process";
 
-export interface PlanArgs { stack: string; config?: string; json: boolean; mermaid: boolean; registry?: string; policyConfig?: string; program?: string; stackTags: Record<string, string> }
+export interface PlanArgs {
+    stack: string;
+    config?: string;
+    json: boolean;
+    mermaid: boolean;
+    registry?: string;
+    policyConfig?: string;
+    program?: string;
+    stackTags: Record<string, string>;
+}
 
 export function parseArgs(argv: string[]): PlanArgs {
     const out: Partial<PlanArgs> = { json: false, mermaid: false, stackTags: {} };
@@ -46,12 +63,15 @@ export function parseArgs(argv: string[]): PlanArgs {
             const m = /^([^=]+)=(.*)$/.exec(value());
             if (!m) throw new UsageError("--stack-tag takes key=value");
             out.stackTags![m[1]] = m[2];
-        }
-        else throw new UsageError(`unknown argument ${a}`);
+        } else throw new UsageError(`unknown argument ${a}`);
     }
     if (!out.stack) throw new UsageError("--stack <name> is required");
-    if (out.json && out.mermaid) throw new UsageError("--json and --mermaid are two output formats: pass one");
-    if (out.program && (!out.policyConfig || !out.config)) throw new UsageError("--program <file> needs --config <file> and --policy-config <file> (another program's stack config is not ours to read)");
+    if (out.json && out.mermaid)
+        throw new UsageError("--json and --mermaid are two output formats: pass one");
+    if (out.program && (!out.policyConfig || !out.config))
+        throw new UsageError(
+            "--program <file> needs --config <file> and --policy-config <file> (another program's stack config is not ours to read)",
+        );
     return out as PlanArgs;
 }
 
@@ -61,13 +81,33 @@ export { knownStacks };
 
 /** Key inputs worth a line in the tree, by type. */
 const KEY_INPUTS: Record<string, string[]> = {
-    "aws:ecs/service:Service": ["name", "desiredCount", "deploymentConfiguration", "alarms", "deploymentCircuitBreaker"],
+    "aws:ecs/service:Service": [
+        "name",
+        "desiredCount",
+        "deploymentConfiguration",
+        "alarms",
+        "deploymentCircuitBreaker",
+    ],
     "aws:ecs/taskDefinition:TaskDefinition": ["cpu", "memory", "runtimePlatform"],
-    "aws:rds/instance:Instance": ["engineVersion", "instanceClass", "multiAz", "backupRetentionPeriod", "deletionProtection", "storageEncrypted", "publiclyAccessible", "password"],
+    "aws:rds/instance:Instance": [
+        "engineVersion",
+        "instanceClass",
+        "multiAz",
+        "backupRetentionPeriod",
+        "deletionProtection",
+        "storageEncrypted",
+        "publiclyAccessible",
+        "password",
+    ],
     "aws:lb/listener:Listener": ["port", "protocol", "sslPolicy"],
     "aws:lb/targetGroup:TargetGroup": ["port", "targetType", "healthCheck"],
     "aws:cloudwatch/metricAlarm:MetricAlarm": ["name", "threshold", "evaluationPeriods"],
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ["fromPort", "cidrIpv4", "cidrIpv6", "referencedSecurityGroupId"],
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": [
+        "fromPort",
+        "cidrIpv4",
+        "cidrIpv6",
+        "referencedSecurityGroupId",
+    ],
     "aws:secretsmanager/secretVersion:SecretVersion": ["secretString"],
     "aws:secretsmanager/secret:Secret": ["recoveryWindowInDays"],
     "docker-build:index:Image": ["platforms", "tags"],
@@ -86,10 +126,14 @@ export function renderTree(result: OfflineResult): string {
         const p = r.parent && urns.has(r.parent) ? r.parent : undefined;
         children.set(p, [...(children.get(p) ?? []), r]);
     }
-    const lines: string[] = [`Offline plan of stack ${result.stack} (${path.relative(process.cwd(), result.file) || result.file}): ${result.resources.length} resources`];
+    const lines: string[] = [
+        `Offline plan of stack ${result.stack} (${path.relative(process.cwd(), result.file) || result.file}): ${result.resources.length} resources`,
+    ];
     const walk = (parent: string | undefined, depth: number) => {
         for (const r of children.get(parent) ?? []) {
-            const opts = r.options.ignoreChanges ? `  [ignoreChanges: ${r.options.ignoreChanges.join(", ")}]` : "";
+            const opts = r.options.ignoreChanges
+                ? `  [ignoreChanges: ${r.options.ignoreChanges.join(", ")}]`
+                : "";
             lines.push(`${"  ".repeat(depth)}+ ${r.type}  ${r.name}${opts}`);
             const inputs = redact(r.inputs) as Record<string, unknown>;
             for (const k of KEY_INPUTS[r.type] ?? []) {
@@ -99,23 +143,48 @@ export function renderTree(result: OfflineResult): string {
         }
     };
     walk(undefined, 0);
-    if (Object.keys(result.outputs).length) lines.push("", "Outputs:", ...JSON.stringify(result.outputs, null, 2).split("\n").map((l) => "  " + l));
+    if (Object.keys(result.outputs).length)
+        lines.push(
+            "",
+            "Outputs:",
+            ...JSON.stringify(result.outputs, null, 2)
+                .split("\n")
+                .map((l) => "  " + l),
+        );
     if (result.notes.length) lines.push("", "Not verified offline:", ...result.notes.map((n) => `  - ${n}`));
     return lines.join("\n");
 }
 
 export function renderEvaluation(e: Evaluation): string {
     const mandatory = e.violations.filter((v) => v.enforcementLevel === "mandatory").length;
-    const lines = ["", `Policies: ${e.policies.length} evaluated, ${e.violations.length} violation${e.violations.length === 1 ? "" : "s"} (${mandatory} mandatory)`];
-    for (const v of e.violations) lines.push(`  [${v.enforcementLevel}] ${v.policy}  ${v.urn ?? "(stack)"}`, `      ${v.message.split("\n").join("\n      ")}`);
+    const lines = [
+        "",
+        `Policies: ${e.policies.length} evaluated, ${e.violations.length} violation${e.violations.length === 1 ? "" : "s"} (${mandatory} mandatory)`,
+    ];
+    for (const v of e.violations)
+        lines.push(
+            `  [${v.enforcementLevel}] ${v.policy}  ${v.urn ?? "(stack)"}`,
+            `      ${v.message.split("\n").join("\n      ")}`,
+        );
     return lines.join("\n");
 }
 
 export function toJson(result: OfflineResult, e: Evaluation) {
     return {
         stack: result.stack,
-        resources: result.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent ?? null, inputs: redact(r.inputs) })),
-        violations: e.violations.map((v) => ({ policy: v.policy, enforcementLevel: v.enforcementLevel, urn: v.urn ?? null, message: v.message })),
+        resources: result.resources.map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            parent: r.parent ?? null,
+            inputs: redact(r.inputs),
+        })),
+        violations: e.violations.map((v) => ({
+            policy: v.policy,
+            enforcementLevel: v.enforcementLevel,
+            urn: v.urn ?? null,
+            message: v.message,
+        })),
         policies: e.policies,
         outputs: result.outputs,
         notes: result.notes,
@@ -139,7 +208,14 @@ export function registryFixture(file: string): (ref: string) => Manifest[] {
     } catch (e) {
         throw new UsageError(`--registry ${file}: not JSON (${(e as Error).message})`);
     }
-    if (!doc || typeof doc !== "object" || Object.values(doc).some((v) => !Array.isArray(v) || v.some((p) => typeof p !== "string" || !/^[a-z]+\/[a-z0-9]+$/.test(p)))) {
+    if (
+        !doc ||
+        typeof doc !== "object" ||
+        Object.values(doc).some(
+            (v) =>
+                !Array.isArray(v) || v.some((p) => typeof p !== "string" || !/^[a-z]+\/[a-z0-9]+$/.test(p)),
+        )
+    ) {
         throw new UsageError(`--registry ${file}: expected { "<repository or ref>": ["linux/amd64", ...] }`);
     }
     const map = doc as Record<string, string[]>;
@@ -158,19 +234,31 @@ async function main(): Promise<number> {
     try {
         args = parseArgs(process.argv.slice(2));
         if (!args.config && !fs.existsSync(path.join(ROOT, `Pulumi.${args.stack}.yaml`))) {
-            throw new UsageError(`no stack file Pulumi.${args.stack}.yaml; known stacks: ${knownStacks().join(", ")} (or pass --config <file>)`);
+            throw new UsageError(
+                `no stack file Pulumi.${args.stack}.yaml; known stacks: ${knownStacks().join(", ")} (or pass --config <file>)`,
+            );
         }
-        if (args.config && !fs.existsSync(args.config)) throw new UsageError(`--config ${args.config}: no such file`);
-        if (args.program && !fs.existsSync(args.program)) throw new UsageError(`--program ${args.program}: no such file`);
-        if (args.registry && !fs.existsSync(args.registry)) throw new UsageError(`--registry ${args.registry}: no such file`);
+        if (args.config && !fs.existsSync(args.config))
+            throw new UsageError(`--config ${args.config}: no such file`);
+        if (args.program && !fs.existsSync(args.program))
+            throw new UsageError(`--program ${args.program}: no such file`);
+        if (args.registry && !fs.existsSync(args.registry))
+            throw new UsageError(`--registry ${args.registry}: no such file`);
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--registry <file.json>] [--policy-config <file.json>] [--stack-tag key=value]... [--program <file.ts>] [--json | --mermaid]\n`);
+        process.stderr.write(
+            `plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--registry <file.json>] [--policy-config <file.json>] [--stack-tag key=value]... [--program <file.ts>] [--json | --mermaid]\n`,
+        );
         return 2;
     }
     let result: OfflineResult;
     try {
-        result = await runOffline({ stack: args.stack, configFile: args.config && path.resolve(args.config), program: args.program, registry: args.registry ? registryFixture(args.registry) : undefined });
+        result = await runOffline({
+            stack: args.stack,
+            configFile: args.config && path.resolve(args.config),
+            program: args.program,
+            registry: args.registry ? registryFixture(args.registry) : undefined,
+        });
     } catch (e) {
         process.stderr.write(`plan: ${(e as Error).message}\n`);
         return 2;
@@ -181,22 +269,38 @@ async function main(): Promise<number> {
     }
     let packConfig: PolicyPackConfig;
     try {
-        packConfig = args.policyConfig ? readPolicyConfig(args.policyConfig) : policyConfigFor(stackConfigOf(result.file));
+        packConfig = args.policyConfig
+            ? readPolicyConfig(args.policyConfig)
+            : policyConfigFor(stackConfigOf(result.file));
         const problems = checkPackConfig(policies, packConfig);
         if (problems.length > 0) throw new UsageError(problems.join("\n"));
     } catch (e) {
         process.stderr.write(`plan: ${(e as Error).message}\n`);
         return 2;
     }
-    const evaluation = await evaluatePack(policies, policyGraph(result), { config: packConfig, stackTags: args.stackTags });
-    process.stdout.write(args.json ? JSON.stringify(toJson(result, evaluation)) + "\n"
-        : args.mermaid ? renderMermaid(result)
-        : renderTree(result) + "\n" + renderEvaluation(evaluation) + "\n");
+    const evaluation = await evaluatePack(policies, policyGraph(result), {
+        config: packConfig,
+        stackTags: args.stackTags,
+    });
+    process.stdout.write(
+        args.json
+            ? JSON.stringify(toJson(result, evaluation)) + "\n"
+            : args.mermaid
+              ? renderMermaid(result)
+              : renderTree(result) + "\n" + renderEvaluation(evaluation) + "\n",
+    );
     // stdout holds only the diagram; what the exit code stands for goes to stderr.
-    if (args.mermaid && evaluation.violations.length > 0) process.stderr.write(renderEvaluation(evaluation).trimStart() + "\n");
+    if (args.mermaid && evaluation.violations.length > 0)
+        process.stderr.write(renderEvaluation(evaluation).trimStart() + "\n");
     return evaluation.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
 }
 
 if (require.main === module) {
-    main().then((code) => process.exit(code), (e) => { process.stderr.write(`plan: ${e?.stack ?? e}\n`); process.exit(1); });
+    main().then(
+        (code) => process.exit(code),
+        (e) => {
+            process.stderr.write(`plan: ${e?.stack ?? e}\n`);
+            process.exit(1);
+        },
+    );
 }

@@ -14,11 +14,24 @@ import { envKind } from "../components/contract";
 import { ROOT, fillMissingConfigSecrets, readStackFile } from "./offline";
 
 export function policyConfigFor(cfg: StackConfig): PolicyPackConfig {
-    const contracts = Object.fromEntries(cfg.services.map((s) => [s.name, {
-        env: Object.fromEntries(Object.keys(s.env).sort().map((k) => [k, envKind(s.env[k])])),
-        health: { liveness: s.health.liveness, readiness: s.health.readiness, health: s.health.health },
-        architecture: s.architecture,
-    }]));
+    const contracts = Object.fromEntries(
+        cfg.services.map((s) => [
+            s.name,
+            {
+                env: Object.fromEntries(
+                    Object.keys(s.env)
+                        .sort()
+                        .map((k) => [k, envKind(s.env[k])]),
+                ),
+                health: {
+                    liveness: s.health.liveness,
+                    readiness: s.health.readiness,
+                    health: s.health.health,
+                },
+                architecture: s.architecture,
+            },
+        ]),
+    );
     return {
         "image-platform-matches-target": { contracts },
         "env-contract-complete": { contracts },
@@ -34,11 +47,15 @@ export function policyConfigFor(cfg: StackConfig): PolicyPackConfig {
 export function stackConfigOf(file: string): StackConfig {
     const { config, secretKeys } = readStackFile(file, [], []);
     fillMissingConfigSecrets(PROJECT, config, secretKeys, [], []);
-    return parseStackConfig({ config, isSecret: (k) => secretKeys.includes(k), file: path.relative(ROOT, file) || file });
+    return parseStackConfig({
+        config,
+        isSecret: (k) => secretKeys.includes(k),
+        file: path.relative(ROOT, file) || file,
+    });
 }
 
 export const policyConfigPath = (stack: string) => path.join(ROOT, "policies", "config", `${stack}.json`);
-export const render = (c: PolicyPackConfig) => JSON.stringify(c, null, 2) + "\n";
+export const render = (c: PolicyPackConfig) => `${JSON.stringify(c, null, 2)}\n`;
 
 if (require.main === module) {
     const args = process.argv.slice(2);
@@ -63,7 +80,9 @@ if (require.main === module) {
     if (args.includes("--check")) {
         const current = fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "";
         if (current !== text) {
-            process.stderr.write(`${path.relative(ROOT, out)} is out of date with Pulumi.${stack}.yaml; run: npm run policy-config -- --stack ${stack}\n`);
+            process.stderr.write(
+                `${path.relative(ROOT, out)} is out of date with Pulumi.${stack}.yaml; run: npm run policy-config -- --stack ${stack}\n`,
+            );
             process.exit(1);
         }
         process.stdout.write(`${path.relative(ROOT, out)} is up to date\n`);

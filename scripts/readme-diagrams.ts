@@ -18,18 +18,20 @@ export const SECTION = "## Architecture diagrams";
 
 const begin = (stack: string) => `<!-- diagram:${stack}:begin -->`;
 const end = (stack: string) => `<!-- diagram:${stack}:end -->`;
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** Any stack's block, its name captured. Stack names are slugs: no "-->" or ":" inside. */
 const ANY_BLOCK = /<!-- diagram:([^:\s]+):begin -->\n[\s\S]*?<!-- diagram:\1:end -->\n?/g;
 
 /** The text between a stack's markers: a heading and the fenced diagram. */
 export function block(stack: string, diagram: string): string {
-    return `${begin(stack)}\n### ${stack}\n\n\`\`\`mermaid\n${diagram.endsWith("\n") ? diagram : diagram + "\n"}\`\`\`\n${end(stack)}\n`;
+    return `${begin(stack)}\n### ${stack}\n\n\`\`\`mermaid\n${diagram.endsWith("\n") ? diagram : `${diagram}\n`}\`\`\`\n${end(stack)}\n`;
 }
 
 /** The diagram embedded for `stack` (the fence's content), or undefined when there is none. */
 export function embeddedDiagram(readme: string, stack: string): string | undefined {
-    const m = new RegExp(`${escape(begin(stack))}\\n[\\s\\S]*?\`\`\`mermaid\\n([\\s\\S]*?)\`\`\`\\n${escape(end(stack))}`).exec(readme);
+    const m = new RegExp(
+        `${escapeRegExp(begin(stack))}\\n[\\s\\S]*?\`\`\`mermaid\\n([\\s\\S]*?)\`\`\`\\n${escapeRegExp(end(stack))}`,
+    ).exec(readme);
     return m?.[1];
 }
 
@@ -62,7 +64,7 @@ export function embed(readme: string, diagrams: Record<string, string>): { text:
     for (const stack of Object.keys(diagrams)) {
         if (body.includes(begin(stack))) continue;
         stale.add(stack);
-        body = body.replace(/\n*$/, "\n\n") + block(stack, diagrams[stack]) + "\n";
+        body = `${body.replace(/\n*$/, "\n\n") + block(stack, diagrams[stack])}\n`;
     }
     // A removed block leaves its blank lines behind; the section ends with one blank line.
     body = body.replace(/\n{3,}/g, "\n\n").replace(/\n*$/, "\n\n");
@@ -80,7 +82,9 @@ export async function planDiagram(stack: string): Promise<string> {
 async function main(argv: string[]): Promise<number> {
     const unknown = argv.filter((a) => a !== "--check");
     if (unknown.length > 0) {
-        process.stderr.write(`diagrams: unknown argument ${unknown[0]}\nusage: npm run diagrams [-- --check]\n`);
+        process.stderr.write(
+            `diagrams: unknown argument ${unknown[0]}\nusage: npm run diagrams [-- --check]\n`,
+        );
         return 2;
     }
     const check = argv.includes("--check");
@@ -96,17 +100,29 @@ async function main(argv: string[]): Promise<number> {
     }
     if (check) {
         if (result.stale.length > 0 || result.text !== readme) {
-            process.stderr.write(`README.md: the architecture diagrams of ${result.stale.join(", ") || "(layout)"} are out of date with the offline plan; run: npm run diagrams\n`);
+            process.stderr.write(
+                `README.md: the architecture diagrams of ${result.stale.join(", ") || "(layout)"} are out of date with the offline plan; run: npm run diagrams\n`,
+            );
             return 1;
         }
         process.stdout.write(`README.md: the diagrams of ${stacks.join(", ")} are up to date\n`);
         return 0;
     }
     if (result.text !== readme) fs.writeFileSync(README, result.text);
-    process.stdout.write(result.stale.length > 0 ? `README.md: updated the diagrams of ${result.stale.join(", ")}\n` : `README.md: the diagrams of ${stacks.join(", ")} are up to date\n`);
+    process.stdout.write(
+        result.stale.length > 0
+            ? `README.md: updated the diagrams of ${result.stale.join(", ")}\n`
+            : `README.md: the diagrams of ${stacks.join(", ")} are up to date\n`,
+    );
     return 0;
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => process.exit(code), (e) => { process.stderr.write(`diagrams: ${e?.message ?? e}\n`); process.exit(1); });
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e) => {
+            process.stderr.write(`diagrams: ${e?.message ?? e}\n`);
+            process.exit(1);
+        },
+    );
 }

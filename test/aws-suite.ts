@@ -45,8 +45,14 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.match(db.finalSnapshotIdentifier, new RegExp(`^service-deploy-${e.stack}-final$`));
         const params = g.inputs(g.one("aws:rds/parameterGroup:ParameterGroup"));
         assert.equal(params.family, "postgres16");
-        assert.deepEqual(params.parameters.find((p: any) => p.name === "rds.force_ssl"), { name: "rds.force_ssl", value: "1" });
-        assert.equal(db.parameterGroupName, params.name ?? `${g.one("aws:rds/parameterGroup:ParameterGroup").name}-1234567`);
+        assert.deepEqual(
+            params.parameters.find((p: any) => p.name === "rds.force_ssl"),
+            { name: "rds.force_ssl", value: "1" },
+        );
+        assert.equal(
+            db.parameterGroupName,
+            params.name ?? `${g.one("aws:rds/parameterGroup:ParameterGroup").name}-1234567`,
+        );
         // The password is a secret input, never plain.
         assert.equal(g.redacted(g.one("aws:rds/instance:Instance")).password, "[secret]");
     });
@@ -55,7 +61,10 @@ export function awsStackSuite(e: StackExpectations): void {
         const g = await graph();
         const svc = g.inputs(g.one("aws:ecs/service:Service"));
         assert.equal(svc.deploymentConfiguration.strategy, "BLUE_GREEN");
-        assert.equal(svc.deploymentConfiguration.bakeTimeInMinutes, String(stackFile["service-deploy:blueGreen"].bakeTimeMinutes));
+        assert.equal(
+            svc.deploymentConfiguration.bakeTimeInMinutes,
+            String(stackFile["service-deploy:blueGreen"].bakeTimeMinutes),
+        );
         assert.deepEqual(svc.deploymentCircuitBreaker, { enable: true, rollback: true });
         assert.equal(svc.desiredCount, e.tasks);
         assert.equal(svc.launchType, "FARGATE");
@@ -68,11 +77,28 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.match(lb.advancedConfiguration.productionListenerRule, /aws-api-production$/);
         assert.match(lb.advancedConfiguration.testListenerRule, /aws-api-test-rule$/);
         assert.match(lb.advancedConfiguration.roleArn, /role\/aws-api-lb-infra$/);
-        const infra = g.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((r) => g.inputs(r)).find((a) => a.role === "aws-api-lb-infra-1234567");
-        assert.equal(infra?.policyArn, "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers");
+        const infra = g
+            .all("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .map((r) => g.inputs(r))
+            .find((a) => a.role === "aws-api-lb-infra-1234567");
+        assert.equal(
+            infra?.policyArn,
+            "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
+        );
         // Both rollback alarms, and only they, roll the deployment back.
-        assert.deepEqual(svc.alarms, { alarmNames: [`service-deploy-${e.stack}-api-rollback-5xx`, `service-deploy-${e.stack}-api-rollback-p95`], enable: true, rollback: true });
-        for (const n of svc.alarms.alarmNames) assert.ok(g.all("aws:cloudwatch/metricAlarm:MetricAlarm").some((a) => g.inputs(a).name === n), `alarm ${n} exists`);
+        assert.deepEqual(svc.alarms, {
+            alarmNames: [
+                `service-deploy-${e.stack}-api-rollback-5xx`,
+                `service-deploy-${e.stack}-api-rollback-p95`,
+            ],
+            enable: true,
+            rollback: true,
+        });
+        for (const n of svc.alarms.alarmNames)
+            assert.ok(
+                g.all("aws:cloudwatch/metricAlarm:MetricAlarm").some((a) => g.inputs(a).name === n),
+                `alarm ${n} exists`,
+            );
         for (const tg of [blue, green]) {
             const t = g.inputs(tg);
             assert.equal(t.targetType, "ip");
@@ -98,15 +124,36 @@ export function awsStackSuite(e: StackExpectations): void {
         const td = g.inputs(g.one("aws:ecs/taskDefinition:TaskDefinition"));
         const [c] = JSON.parse(td.containerDefinitions);
         const contract = stackFile["service-deploy:services"][0].env as Record<string, any>;
-        const secretNames = Object.entries(contract).filter(([, v]) => "secret" in v || v.from === "database.url" || v.from === "database.password").map(([k]) => k).sort();
-        assert.deepEqual(c.secrets.map((s: any) => s.name), secretNames);
-        for (const s of c.secrets) assert.match(s.valueFrom, new RegExp(`^arn:aws:secretsmanager:ap-northeast-1:\\d{12}:secret:aws-api-env-\\w+:${s.name}::$`));
+        const secretNames = Object.entries(contract)
+            .filter(([, v]) => "secret" in v || v.from === "database.url" || v.from === "database.password")
+            .map(([k]) => k)
+            .sort();
+        assert.deepEqual(
+            c.secrets.map((s: any) => s.name),
+            secretNames,
+        );
+        for (const s of c.secrets)
+            assert.match(
+                s.valueFrom,
+                new RegExp(
+                    `^arn:aws:secretsmanager:ap-northeast-1:\\d{12}:secret:aws-api-env-\\w+:${s.name}::$`,
+                ),
+            );
         const envNames = c.environment.map((x: any) => x.name);
         for (const n of secretNames) assert.ok(!envNames.includes(n), `${n} is not in environment`);
-        assert.deepEqual(envNames, Object.keys(contract).filter((k) => !secretNames.includes(k)).sort());
+        assert.deepEqual(
+            envNames,
+            Object.keys(contract)
+                .filter((k) => !secretNames.includes(k))
+                .sort(),
+        );
         assert.match(c.image, /@sha256:[0-9a-f]{64}$/);
         assert.deepEqual(td.runtimePlatform, { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" });
-        assert.equal(td.family, `service-deploy-${e.stack}-api`, "families are account-wide, so they carry the stack");
+        assert.equal(
+            td.family,
+            `service-deploy-${e.stack}-api`,
+            "families are account-wide, so they carry the stack",
+        );
         assert.equal(td.cpu, e.cpu);
         assert.equal(td.memory, e.memory);
         assert.equal(c.logConfiguration.logDriver, "awslogs");
@@ -114,13 +161,24 @@ export function awsStackSuite(e: StackExpectations): void {
         const version = g.inputs(g.one("aws:secretsmanager/secretVersion:SecretVersion"));
         assert.deepEqual(Object.keys(JSON.parse(version.secretString)).sort(), secretNames);
         const policy = JSON.parse(g.inputs(g.one("aws:iam/rolePolicy:RolePolicy")).policy);
-        assert.deepEqual(policy.Statement, [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [c.secrets[0].valueFrom.split(":").slice(0, 7).join(":")] }]);
-        assert.equal(g.inputs(g.one("aws:secretsmanager/secret:Secret")).recoveryWindowInDays, e.recoveryWindowDays);
+        assert.deepEqual(policy.Statement, [
+            {
+                Effect: "Allow",
+                Action: ["secretsmanager:GetSecretValue"],
+                Resource: [c.secrets[0].valueFrom.split(":").slice(0, 7).join(":")],
+            },
+        ]);
+        assert.equal(
+            g.inputs(g.one("aws:secretsmanager/secret:Secret")).recoveryWindowInDays,
+            e.recoveryWindowDays,
+        );
     });
 
     test(`${e.stack}: DATABASE_URL in the secret is built from the same database outputs as the parts`, async () => {
         const g = await graph();
-        const secret = JSON.parse(g.inputs(g.one("aws:secretsmanager/secretVersion:SecretVersion")).secretString);
+        const secret = JSON.parse(
+            g.inputs(g.one("aws:secretsmanager/secretVersion:SecretVersion")).secretString,
+        );
         const db = g.one("aws:rds/instance:Instance");
         const url = new URL(secret.DATABASE_URL);
         assert.equal(url.hostname, `${db.name}.abcdefghijkl.ap-northeast-1.rds.amazonaws.com`);
@@ -134,31 +192,50 @@ export function awsStackSuite(e: StackExpectations): void {
     test(`${e.stack}: security groups allow exactly ALB <- world (80/443), test port <- testCidr, tasks <- ALB, database <- tasks`, async () => {
         const g = await graph();
         const sg = (name: string) => `${name}-id`;
-        const ingress = g.all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => {
-            const i = g.inputs(r);
-            return `${i.securityGroupId} <- ${i.cidrIpv4 ?? i.cidrIpv6 ?? i.referencedSecurityGroupId} ${i.ipProtocol}/${i.fromPort}-${i.toPort}`;
-        }).sort();
-        assert.deepEqual(ingress, [
-            `${sg("aws-api-alb")} <- 0.0.0.0/0 tcp/443-443`,
-            `${sg("aws-api-alb")} <- 0.0.0.0/0 tcp/80-80`,
-            `${sg("aws-api-alb")} <- ${testCidr} tcp/8443-8443`,
-            `${sg("aws-api-tasks")} <- ${sg("aws-api-alb")} tcp/8080-8080`,
-            `${sg("aws-pg-db")} <- ${sg("aws-api-tasks")} tcp/5432-5432`,
-        ].sort());
+        const ingress = g
+            .all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            .map((r) => {
+                const i = g.inputs(r);
+                return `${i.securityGroupId} <- ${i.cidrIpv4 ?? i.cidrIpv6 ?? i.referencedSecurityGroupId} ${i.ipProtocol}/${i.fromPort}-${i.toPort}`;
+            })
+            .sort();
+        assert.deepEqual(
+            ingress,
+            [
+                `${sg("aws-api-alb")} <- 0.0.0.0/0 tcp/443-443`,
+                `${sg("aws-api-alb")} <- 0.0.0.0/0 tcp/80-80`,
+                `${sg("aws-api-alb")} <- ${testCidr} tcp/8443-8443`,
+                `${sg("aws-api-tasks")} <- ${sg("aws-api-alb")} tcp/8080-8080`,
+                `${sg("aws-pg-db")} <- ${sg("aws-api-tasks")} tcp/5432-5432`,
+            ].sort(),
+        );
         // No inline rules that would bypass the list above.
         for (const r of g.all("aws:ec2/securityGroup:SecurityGroup")) {
             assert.equal(g.inputs(r).ingress, undefined, `${r.name} has no inline ingress`);
         }
-        const albEgress = g.all("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((r) => g.inputs(r)).filter((i) => i.securityGroupId === sg("aws-api-alb"));
-        assert.deepEqual(albEgress.map((i) => `${i.referencedSecurityGroupId} ${i.fromPort}`), [`${sg("aws-api-tasks")} 8080`]);
+        const albEgress = g
+            .all("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+            .map((r) => g.inputs(r))
+            .filter((i) => i.securityGroupId === sg("aws-api-alb"));
+        assert.deepEqual(
+            albEgress.map((i) => `${i.referencedSecurityGroupId} ${i.fromPort}`),
+            [`${sg("aws-api-tasks")} 8080`],
+        );
     });
 
     test(`${e.stack}: HTTPS uses TLS 1.2+ and the certificate, HTTP only redirects`, async () => {
         const g = await graph();
         const listeners = g.all("aws:lb/listener:Listener").map((r) => g.inputs(r));
         const byPort = Object.fromEntries(listeners.map((l) => [l.port, l]));
-        assert.deepEqual(Object.keys(byPort).map(Number).sort((a, b) => a - b), [80, 443, 8443]);
-        assert.deepEqual(byPort[80].defaultActions, [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
+        assert.deepEqual(
+            Object.keys(byPort)
+                .map(Number)
+                .sort((a, b) => a - b),
+            [80, 443, 8443],
+        );
+        assert.deepEqual(byPort[80].defaultActions, [
+            { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+        ]);
         for (const p of [443, 8443]) {
             assert.equal(byPort[p].protocol, "HTTPS");
             assert.equal(byPort[p].sslPolicy, "ELBSecurityPolicy-TLS13-1-2-2021-06");
@@ -169,12 +246,34 @@ export function awsStackSuite(e: StackExpectations): void {
 
     test(`${e.stack}: alarms use the seed's thresholds and notify the topic`, async () => {
         const g = await graph();
-        const alarms = Object.fromEntries(g.all("aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => [g.inputs(r).name.replace(`service-deploy-${e.stack}-`, ""), g.inputs(r)]));
-        assert.deepEqual(Object.keys(alarms).sort(), ["api-5xx-rate", "api-cpu", "api-memory", "api-p95-latency", "api-rollback-5xx", "api-rollback-p95", "api-unhealthy-blue", "api-unhealthy-green", "db-connections", "db-cpu", "db-free-storage"].sort());
+        const alarms = Object.fromEntries(
+            g
+                .all("aws:cloudwatch/metricAlarm:MetricAlarm")
+                .map((r) => [g.inputs(r).name.replace(`service-deploy-${e.stack}-`, ""), g.inputs(r)]),
+        );
+        assert.deepEqual(
+            Object.keys(alarms).sort(),
+            [
+                "api-5xx-rate",
+                "api-cpu",
+                "api-memory",
+                "api-p95-latency",
+                "api-rollback-5xx",
+                "api-rollback-p95",
+                "api-unhealthy-blue",
+                "api-unhealthy-green",
+                "db-connections",
+                "db-cpu",
+                "db-free-storage",
+            ].sort(),
+        );
         const rate = alarms["api-5xx-rate"];
         assert.equal(rate.threshold, 5);
         assert.equal(rate.evaluationPeriods, 5);
-        assert.deepEqual(rate.metricQueries.map((q: any) => q.metric?.metricName ?? q.expression), ["HTTPCode_Target_5XX_Count", "RequestCount", "IF(requests > 0, 100 * errors / requests, 0)"]);
+        assert.deepEqual(
+            rate.metricQueries.map((q: any) => q.metric?.metricName ?? q.expression),
+            ["HTTPCode_Target_5XX_Count", "RequestCount", "IF(requests > 0, 100 * errors / requests, 0)"],
+        );
         assert.equal(alarms["api-p95-latency"].extendedStatistic, "p95");
         assert.equal(alarms["api-p95-latency"].threshold, 0.5);
         assert.equal(alarms["api-p95-latency"].evaluationPeriods, 10);
@@ -189,19 +288,24 @@ export function awsStackSuite(e: StackExpectations): void {
         const topic = `arn:aws:sns:ap-northeast-1:123456789012:topic/aws-topic-alarms`;
         for (const a of Object.values(alarms) as any[]) assert.deepEqual(a.alarmActions, [topic]);
         const subs = g.all("aws:sns/topicSubscription:TopicSubscription").map((r) => g.inputs(r));
-        assert.deepEqual(subs.map((s) => [s.protocol, s.endpoint]), stackFile["service-deploy:alarms"].emails.map((m: string) => ["email", m]));
+        assert.deepEqual(
+            subs.map((s) => [s.protocol, s.endpoint]),
+            stackFile["service-deploy:alarms"].emails.map((m: string) => ["email", m]),
+        );
     });
 
     test(`${e.stack}: no secret value appears in any plain resource input or stack output`, async () => {
         const g = await graph();
         const secrets = g.result.secretValues;
         assert.ok(secrets.length >= 3, `the run knows its secrets (${secrets.length})`);
-        const plain = JSON.stringify(g.result.resources.map((r) => g.redacted(r))) + JSON.stringify(g.result.outputs);
+        const plain =
+            JSON.stringify(g.result.resources.map((r) => g.redacted(r))) + JSON.stringify(g.result.outputs);
         const leaks = secrets.filter((s) => plain.includes(s));
         assert.deepEqual(leaks, []);
         // The scan can find them: unredacted, each secret is somewhere (the Secrets Manager version).
         const raw = JSON.stringify(g.result.resources.map((r) => g.inputs(r)));
-        for (const s of secrets.filter((x) => !x.startsWith("offline-ecr"))) assert.ok(raw.includes(s), `secret ${s.slice(0, 12)}... is delivered somewhere`);
+        for (const s of secrets.filter((x) => !x.startsWith("offline-ecr")))
+            assert.ok(raw.includes(s), `secret ${s.slice(0, 12)}... is delivered somewhere`);
     });
 
     test(`${e.stack}: the network spans 2 AZs with ${e.natGateways} NAT gateway(s), tasks and database in private subnets`, async () => {
@@ -210,9 +314,19 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.equal(subnets.length, 4);
         assert.deepEqual(new Set(subnets.map((s) => s.availabilityZone)).size, 2);
         assert.equal(g.all("aws:ec2/natGateway:NatGateway").length, e.natGateways);
-        const privateIds = g.all("aws:ec2/subnet:Subnet").filter((r) => r.name.includes("private")).map((r) => `${r.name}-id`).sort();
-        assert.deepEqual([...g.inputs(g.one("aws:ecs/service:Service")).networkConfiguration.subnets].sort(), privateIds);
-        assert.deepEqual([...g.inputs(g.one("aws:rds/subnetGroup:SubnetGroup")).subnetIds].sort(), privateIds);
+        const privateIds = g
+            .all("aws:ec2/subnet:Subnet")
+            .filter((r) => r.name.includes("private"))
+            .map((r) => `${r.name}-id`)
+            .sort();
+        assert.deepEqual(
+            [...g.inputs(g.one("aws:ecs/service:Service")).networkConfiguration.subnets].sort(),
+            privateIds,
+        );
+        assert.deepEqual(
+            [...g.inputs(g.one("aws:rds/subnetGroup:SubnetGroup")).subnetIds].sort(),
+            privateIds,
+        );
     });
 
     test(`${e.stack}: the image is ${e.builds ? "built for amd64+arm64 into an immutable ECR repository" : "pinned by digest and builds nothing"}`, async () => {
@@ -222,8 +336,14 @@ export function awsStackSuite(e: StackExpectations): void {
             const b = g.inputs(builds[0]);
             assert.deepEqual(b.platforms, ["linux/amd64", "linux/arm64"]);
             assert.equal(b.push, true);
-            assert.match(b.tags[0], /^123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/api:src-[0-9a-f]{12}$/);
-            assert.equal(g.redacted(builds[0]).registries[0].password ?? g.redacted(builds[0]).registries, "[secret]");
+            assert.match(
+                b.tags[0],
+                /^123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/api:src-[0-9a-f]{12}$/,
+            );
+            assert.equal(
+                g.redacted(builds[0]).registries[0].password ?? g.redacted(builds[0]).registries,
+                "[secret]",
+            );
             const repo = g.inputs(g.one("aws:ecr/repository:Repository"));
             assert.equal(repo.imageTagMutability, "IMMUTABLE");
             assert.deepEqual(repo.imageScanningConfiguration, { scanOnPush: true });
@@ -231,7 +351,10 @@ export function awsStackSuite(e: StackExpectations): void {
         } else {
             assert.equal(builds.length, 0);
             assert.equal(g.all("aws:ecr/repository:Repository").length, 0);
-            assert.equal(g.result.outputs.services && (g.result.outputs.services as any).api.image, stackFile["service-deploy:services"][0].image.ref);
+            assert.equal(
+                g.result.outputs.services && (g.result.outputs.services as any).api.image,
+                stackFile["service-deploy:services"][0].image.ref,
+            );
         }
         const out = (g.result.outputs.services as any).api;
         assert.deepEqual(out.platforms, ["linux/amd64", "linux/arm64"]);

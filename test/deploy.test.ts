@@ -10,23 +10,74 @@ import { nextStep } from "../scripts/deploy";
 const ROOT = path.resolve(__dirname, "..");
 
 test("nextStep: up with the stack's pack config, or say why not", () => {
-    assert.deepEqual(nextStep({ stack: "staging", production: false, cli: "ready", yes: false }), { run: ["up", "--stack", "staging", "--policy-pack", "policies", "--policy-pack-config", "policies/config/staging.json"] });
-    assert.deepEqual(nextStep({ stack: "staging", production: false, cli: "ready", yes: true }), { run: ["up", "--stack", "staging", "--policy-pack", "policies", "--policy-pack-config", "policies/config/staging.json", "--yes"] });
-    assert.match((nextStep({ stack: "production", production: true, cli: "ready", yes: true }) as { skip: string }).skip, /production stack: it is deployed by promotion only/);
-    assert.match((nextStep({ stack: "staging", production: false, cli: "missing", yes: false }) as { skip: string }).skip, /no pulumi CLI on PATH: offline plan only/);
-    assert.match((nextStep({ stack: "staging", production: false, cli: "logged-out", yes: false }) as { skip: string }).skip, /not logged in/);
+    assert.deepEqual(nextStep({ stack: "staging", production: false, cli: "ready", yes: false }), {
+        run: [
+            "up",
+            "--stack",
+            "staging",
+            "--policy-pack",
+            "policies",
+            "--policy-pack-config",
+            "policies/config/staging.json",
+        ],
+    });
+    assert.deepEqual(nextStep({ stack: "staging", production: false, cli: "ready", yes: true }), {
+        run: [
+            "up",
+            "--stack",
+            "staging",
+            "--policy-pack",
+            "policies",
+            "--policy-pack-config",
+            "policies/config/staging.json",
+            "--yes",
+        ],
+    });
+    assert.match(
+        (nextStep({ stack: "production", production: true, cli: "ready", yes: true }) as { skip: string })
+            .skip,
+        /production stack: it is deployed by promotion only/,
+    );
+    assert.match(
+        (nextStep({ stack: "staging", production: false, cli: "missing", yes: false }) as { skip: string })
+            .skip,
+        /no pulumi CLI on PATH: offline plan only/,
+    );
+    assert.match(
+        (nextStep({ stack: "staging", production: false, cli: "logged-out", yes: false }) as { skip: string })
+            .skip,
+        /not logged in/,
+    );
 });
 
-function run(args: string[], fakePulumi: boolean): Promise<{ code: number | null; stdout: string; stderr: string; calls: string }> {
+function run(
+    args: string[],
+    fakePulumi: boolean,
+): Promise<{ code: number | null; stdout: string; stderr: string; calls: string }> {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
     const calls = path.join(bin, "calls");
-    if (fakePulumi) fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "$*" >> '${calls}'\nexit 0\n`, { mode: 0o755 });
+    if (fakePulumi)
+        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "$*" >> '${calls}'\nexit 0\n`, {
+            mode: 0o755,
+        });
     return new Promise((resolve) => {
-        const p = spawn(process.execPath, ["--require", "./scripts/register.js", "scripts/deploy.ts", ...args], { cwd: ROOT, env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` } });
-        let stdout = "", stderr = "";
+        const p = spawn(
+            process.execPath,
+            ["--require", "./scripts/register.js", "scripts/deploy.ts", ...args],
+            { cwd: ROOT, env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` } },
+        );
+        let stdout = "",
+            stderr = "";
         p.stdout.on("data", (d) => (stdout += d));
         p.stderr.on("data", (d) => (stderr += d));
-        p.on("close", (code) => resolve({ code, stdout, stderr, calls: fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "" }));
+        p.on("close", (code) =>
+            resolve({
+                code,
+                stdout,
+                stderr,
+                calls: fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "",
+            }),
+        );
     });
 }
 
@@ -39,7 +90,10 @@ test("npm run deploy: the offline plan, then pulumi up with the pack where a log
     ]);
     assert.equal(withCli.code, 0, withCli.stderr);
     assert.match(withCli.stdout, /Policies: \d+ evaluated, 0 violations/);
-    assert.equal(withCli.calls, "whoami\nup --stack staging --policy-pack policies --policy-pack-config policies/config/staging.json --yes\n");
+    assert.equal(
+        withCli.calls,
+        "whoami\nup --stack staging --policy-pack policies --policy-pack-config policies/config/staging.json --yes\n",
+    );
     assert.equal(noCli.code, 0, noCli.stderr);
     assert.match(noCli.stderr, /the offline plan passed; no pulumi CLI on PATH: offline plan only/);
     assert.equal(prod.code, 0, prod.stderr);

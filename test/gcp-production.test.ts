@@ -1,3 +1,9 @@
 import { gcpStackSuite } from "./gcp-suite";
 
-gcpStackSuite({ stack: "gcp-production", production: true, connection: "private-ip", availability: "REGIONAL", minInstances: 1 });
+gcpStackSuite({
+    stack: "gcp-production",
+    production: true,
+    connection: "private-ip",
+    availability: "REGIONAL",
+    minInstances: 1,
+});

@@ -1,3 +1,9 @@
 import { gcpStackSuite } from "./gcp-suite";
 
-gcpStackSuite({ stack: "gcp-staging", production: false, connection: "unix-socket", availability: "ZONAL", minInstances: 0 });
+gcpStackSuite({
+    stack: "gcp-staging",
+    production: false,
+    connection: "unix-socket",
+    availability: "ZONAL",
+    minInstances: 0,
+});

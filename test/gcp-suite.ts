@@ -27,22 +27,47 @@ export function gcpStackSuite(e: GcpExpectations): void {
 
     test(`${e.stack}: startup probe GETs readiness and liveness GETs liveness, with the configured thresholds`, async () => {
         const c = await container();
-        assert.deepEqual(c.startupProbe, { httpGet: { path: "/readiness", port: 8080 }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24, initialDelaySeconds: 0 });
-        assert.deepEqual(c.livenessProbe, { httpGet: { path: "/liveness", port: 8080 }, periodSeconds: 15, timeoutSeconds: 3, failureThreshold: 3, initialDelaySeconds: 0 });
+        assert.deepEqual(c.startupProbe, {
+            httpGet: { path: "/readiness", port: 8080 },
+            periodSeconds: 5,
+            timeoutSeconds: 3,
+            failureThreshold: 24,
+            initialDelaySeconds: 0,
+        });
+        assert.deepEqual(c.livenessProbe, {
+            httpGet: { path: "/liveness", port: 8080 },
+            periodSeconds: 15,
+            timeoutSeconds: 3,
+            failureThreshold: 3,
+            initialDelaySeconds: 0,
+        });
         assert.equal(c.startupProbe.tcpSocket, undefined);
     });
 
     test(`${e.stack}: secrets come from Secret Manager at pinned versions, never latest, in the contract's names`, async () => {
         const c = await container();
         const secretEnvs = c.envs.filter((x: any) => x.valueSource);
-        assert.deepEqual(secretEnvs.map((x: any) => x.name).sort(), ["DATABASE_URL", "SESSION_SECRET", "STRIPE_API_KEY"]);
+        assert.deepEqual(secretEnvs.map((x: any) => x.name).sort(), [
+            "DATABASE_URL",
+            "SESSION_SECRET",
+            "STRIPE_API_KEY",
+        ]);
         for (const x of secretEnvs) {
             assert.equal(x.valueSource.secretKeyRef.version, "1");
-            assert.equal(x.valueSource.secretKeyRef.secret, `${e.stack}-api-${x.name.toLowerCase().replace(/_/g, "-")}`);
+            assert.equal(
+                x.valueSource.secretKeyRef.secret,
+                `${e.stack}-api-${x.name.toLowerCase().replace(/_/g, "-")}`,
+            );
             assert.equal(x.value, undefined);
         }
-        const plain = Object.fromEntries(c.envs.filter((x: any) => !x.valueSource).map((x: any) => [x.name, x.value]));
-        assert.deepEqual(plain, { APP_ENV: file["service-deploy:environment"], LOG_LEVEL: svcCfg.env.LOG_LEVEL.value, PORT: "8080" });
+        const plain = Object.fromEntries(
+            c.envs.filter((x: any) => !x.valueSource).map((x: any) => [x.name, x.value]),
+        );
+        assert.deepEqual(plain, {
+            APP_ENV: file["service-deploy:environment"],
+            LOG_LEVEL: svcCfg.env.LOG_LEVEL.value,
+            PORT: "8080",
+        });
     });
 
     test(`${e.stack}: the service account may read only its own secrets, and connect to Cloud SQL`, async () => {
@@ -50,10 +75,21 @@ export function gcpStackSuite(e: GcpExpectations): void {
         const sa = g.inputs(g.one("gcp:serviceaccount/account:Account"));
         const member = `serviceAccount:${sa.accountId}@${project}.iam.gserviceaccount.com`;
         const readers = g.all("gcp:secretmanager/secretIamMember:SecretIamMember").map((r) => g.inputs(r));
-        assert.deepEqual(readers.map((r) => [r.secretId, r.role, r.member]).sort(), ["database-url", "session-secret", "stripe-api-key"].map((s) => [`${e.stack}-api-${s}`, "roles/secretmanager.secretAccessor", member]).sort());
+        assert.deepEqual(
+            readers.map((r) => [r.secretId, r.role, r.member]).sort(),
+            ["database-url", "session-secret", "stripe-api-key"]
+                .map((s) => [`${e.stack}-api-${s}`, "roles/secretmanager.secretAccessor", member])
+                .sort(),
+        );
         const projectRoles = g.all("gcp:projects/iAMMember:IAMMember").map((r) => g.inputs(r));
-        assert.deepEqual(projectRoles.map((r) => [r.role, r.member]), [["roles/cloudsql.client", member]]);
-        assert.equal((await run()).template.serviceAccount, `${sa.accountId}@${project}.iam.gserviceaccount.com`);
+        assert.deepEqual(
+            projectRoles.map((r) => [r.role, r.member]),
+            [["roles/cloudsql.client", member]],
+        );
+        assert.equal(
+            (await run()).template.serviceAccount,
+            `${sa.accountId}@${project}.iam.gserviceaccount.com`,
+        );
     });
 
     test(`${e.stack}: Cloud SQL is ${e.availability}, backed up with PITR, private-IP only, TLS required`, async () => {
@@ -63,7 +99,10 @@ export function gcpStackSuite(e: GcpExpectations): void {
         assert.equal(sql.settings.availabilityType, e.availability);
         assert.equal(sql.settings.backupConfiguration.enabled, true);
         assert.equal(sql.settings.backupConfiguration.pointInTimeRecoveryEnabled, true);
-        assert.equal(sql.settings.backupConfiguration.backupRetentionSettings.retainedBackups, file["service-deploy:database"].backupRetentionDays);
+        assert.equal(
+            sql.settings.backupConfiguration.backupRetentionSettings.retainedBackups,
+            file["service-deploy:database"].backupRetentionDays,
+        );
         assert.equal(sql.settings.ipConfiguration.ipv4Enabled, false);
         assert.equal(sql.settings.ipConfiguration.sslMode, "ENCRYPTED_ONLY");
         assert.equal(sql.settings.ipConfiguration.privateNetwork, file["service-deploy:gcp"].network);
@@ -73,7 +112,14 @@ export function gcpStackSuite(e: GcpExpectations): void {
         assert.equal(sql.settings.tier, file["service-deploy:database"].tier);
         const user = g.redacted(g.one("gcp:sql/user:User"));
         assert.equal(user.password, "[secret]");
-        assert.equal(g.inputs(g.all("gcp:secretmanager/secret:Secret").find((s) => g.inputs(s).secretId === `${e.stack}-db-password`)!).secretId, `${e.stack}-db-password`);
+        assert.equal(
+            g.inputs(
+                g
+                    .all("gcp:secretmanager/secret:Secret")
+                    .find((s) => g.inputs(s).secretId === `${e.stack}-db-password`)!,
+            ).secretId,
+            `${e.stack}-db-password`,
+        );
     });
 
     test(`${e.stack}: the database is reached through ${e.connection}, and DATABASE_URL agrees with it`, async () => {
@@ -83,13 +129,31 @@ export function gcpStackSuite(e: GcpExpectations): void {
         const urlVersion = versions.find((v) => v.secret.includes("database-url"))!;
         const url = new URL(urlVersion.secretData);
         if (e.connection === "unix-socket") {
-            assert.deepEqual(r.template.volumes, [{ name: "cloudsql", cloudSqlInstance: { instances: [`${project}:asia-east1:gcp-sql-instance-1234567`] } }]);
-            assert.deepEqual(r.template.containers[0].volumeMounts, [{ name: "cloudsql", mountPath: "/cloudsql" }]);
-            assert.equal(decodeURIComponent(url.hostname), `/cloudsql/${project}:asia-east1:gcp-sql-instance-1234567`);
+            assert.deepEqual(r.template.volumes, [
+                {
+                    name: "cloudsql",
+                    cloudSqlInstance: { instances: [`${project}:asia-east1:gcp-sql-instance-1234567`] },
+                },
+            ]);
+            assert.deepEqual(r.template.containers[0].volumeMounts, [
+                { name: "cloudsql", mountPath: "/cloudsql" },
+            ]);
+            assert.equal(
+                decodeURIComponent(url.hostname),
+                `/cloudsql/${project}:asia-east1:gcp-sql-instance-1234567`,
+            );
             assert.equal(url.searchParams.get("sslmode"), null, "the connector encrypts the socket path");
             assert.equal(r.template.vpcAccess, undefined);
         } else {
-            assert.deepEqual(r.template.vpcAccess, { networkInterfaces: [{ network: file["service-deploy:gcp"].network, subnetwork: file["service-deploy:gcp"].subnetwork }], egress: "PRIVATE_RANGES_ONLY" });
+            assert.deepEqual(r.template.vpcAccess, {
+                networkInterfaces: [
+                    {
+                        network: file["service-deploy:gcp"].network,
+                        subnetwork: file["service-deploy:gcp"].subnetwork,
+                    },
+                ],
+                egress: "PRIVATE_RANGES_ONLY",
+            });
             assert.equal(url.hostname, "10.20.0.3");
             assert.equal(url.searchParams.get("sslmode"), "require");
             assert.equal(r.template.volumes, undefined);
@@ -101,13 +165,22 @@ export function gcpStackSuite(e: GcpExpectations): void {
     test(`${e.stack}: scaling, ingress and invoker come from config; production keeps a warm instance`, async () => {
         const g = await graph();
         const r = await run();
-        assert.deepEqual(r.template.scaling, { minInstanceCount: e.minInstances, maxInstanceCount: svcCfg.cloudRun.maxInstances });
+        assert.deepEqual(r.template.scaling, {
+            minInstanceCount: e.minInstances,
+            maxInstanceCount: svcCfg.cloudRun.maxInstances,
+        });
         assert.equal(r.template.maxInstanceRequestConcurrency, 80);
         assert.equal(r.ingress, "INGRESS_TRAFFIC_ALL");
         assert.equal(r.deletionProtection, e.production);
-        assert.deepEqual(r.template.containers[0].resources.limits, { cpu: "1", memory: `${svcCfg.memoryMiB}Mi` });
+        assert.deepEqual(r.template.containers[0].resources.limits, {
+            cpu: "1",
+            memory: `${svcCfg.memoryMiB}Mi`,
+        });
         const invoker = g.all("gcp:cloudrunv2/serviceIamMember:ServiceIamMember").map((x) => g.inputs(x));
-        assert.deepEqual(invoker.map((i) => [i.role, i.member]), [["roles/run.invoker", "allUsers"]]);
+        assert.deepEqual(
+            invoker.map((i) => [i.role, i.member]),
+            [["roles/run.invoker", "allUsers"]],
+        );
         assert.equal(r.labels["image-platforms"], "linux-amd64_linux-arm64");
     });
 
@@ -115,9 +188,22 @@ export function gcpStackSuite(e: GcpExpectations): void {
         const r = await run();
         const digest = svcCfg.image.ref.split("@")[1].slice(7, 19);
         assert.match(r.template.revision, new RegExp(`^api-${digest}-[0-9a-f]{6}$`));
-        const expected = [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: r.template.revision, percent: svcCfg.cloudRun.traffic.percent, tag: `rev-${r.template.revision.slice(4)}` }];
+        const expected = [
+            {
+                type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+                revision: r.template.revision,
+                percent: svcCfg.cloudRun.traffic.percent,
+                tag: `rev-${r.template.revision.slice(4)}`,
+            },
+        ];
         const previous = svcCfg.cloudRun.traffic.previous;
-        if (previous) expected.push({ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: previous, percent: 100 - svcCfg.cloudRun.traffic.percent, tag: `rev-${previous.slice(4)}` });
+        if (previous)
+            expected.push({
+                type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+                revision: previous,
+                percent: 100 - svcCfg.cloudRun.traffic.percent,
+                tag: `rev-${previous.slice(4)}`,
+            });
         assert.deepEqual(r.traffics, expected);
     });
 
@@ -125,10 +211,16 @@ export function gcpStackSuite(e: GcpExpectations): void {
         const g = await graph();
         const policies = g.all("gcp:monitoring/alertPolicy:AlertPolicy").map((p) => g.inputs(p));
         assert.equal(policies.length, 6);
-        const channels = g.all("gcp:monitoring/notificationChannel:NotificationChannel").map((c) => g.inputs(c));
-        assert.deepEqual(channels.map((c) => [c.type, c.labels.email_address]), file["service-deploy:alarms"].emails.map((m: string) => ["email", m]));
+        const channels = g
+            .all("gcp:monitoring/notificationChannel:NotificationChannel")
+            .map((c) => g.inputs(c));
+        assert.deepEqual(
+            channels.map((c) => [c.type, c.labels.email_address]),
+            file["service-deploy:alarms"].emails.map((m: string) => ["email", m]),
+        );
         for (const p of policies) assert.equal(p.notificationChannels.length, channels.length);
-        const byName = (s: string) => policies.find((p) => p.displayName.includes(s))!.conditions[0].conditionThreshold;
+        const byName = (s: string) =>
+            policies.find((p) => p.displayName.includes(s))!.conditions[0].conditionThreshold;
         assert.equal(byName("5xx above 5%").thresholdValue, 0.05);
         assert.equal(byName("5xx above 5%").duration, "300s");
         assert.match(byName("5xx above 5%").filter, /response_code_class = "5xx"/);
@@ -145,15 +237,30 @@ export function gcpStackSuite(e: GcpExpectations): void {
 
     test(`${e.stack}: no secret value appears in any plain input or output; outputs name the service, tags, revision, digest, database`, async () => {
         const g = await graph();
-        const plain = JSON.stringify(g.result.resources.map((r) => g.redacted(r))) + JSON.stringify(g.result.outputs);
-        assert.deepEqual(g.result.secretValues.filter((s) => plain.includes(s)), []);
+        const plain =
+            JSON.stringify(g.result.resources.map((r) => g.redacted(r))) + JSON.stringify(g.result.outputs);
+        assert.deepEqual(
+            g.result.secretValues.filter((s) => plain.includes(s)),
+            [],
+        );
         assert.ok(g.result.secretValues.length >= 3);
         const out = (g.result.outputs.services as any).api;
         assert.equal(out.url, "https://api-abc123xyz-de.a.run.app");
         assert.match(out.servingRevision, /^api-[0-9a-f]{12}-[0-9a-f]{6}$/);
         assert.match(out.digest, /^sha256:[0-9a-f]{64}$/);
-        assert.ok(Object.values(out.tagUrls as Record<string, string>).every((u) => /^https:\/\/rev-[0-9a-f]{12}-[0-9a-f]{6}---api-/.test(u)));
-        assert.match(g.result.outputs.databaseConnectionName as string, new RegExp(`^${project}:asia-east1:`));
-        assert.equal(g.all("gcp:artifactregistry/repository:Repository").length, 0, "a pinned image builds nothing");
+        assert.ok(
+            Object.values(out.tagUrls as Record<string, string>).every((u) =>
+                /^https:\/\/rev-[0-9a-f]{12}-[0-9a-f]{6}---api-/.test(u),
+            ),
+        );
+        assert.match(
+            g.result.outputs.databaseConnectionName as string,
+            new RegExp(`^${project}:asia-east1:`),
+        );
+        assert.equal(
+            g.all("gcp:artifactregistry/repository:Repository").length,
+            0,
+            "a pinned image builds nothing",
+        );
     });
 }

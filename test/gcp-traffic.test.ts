@@ -13,7 +13,7 @@ import { planCli } from "./mocks";
 import { configHash, revisionName, revisionTag, trafficPlan } from "../components/gcp/cloud-run-service";
 
 const ROOT = path.resolve(__dirname, "..");
-const B = "sha256:" + "7c".repeat(32);
+const B = `sha256:${"7c".repeat(32)}`;
 
 async function plan(args: string[]): Promise<any> {
     const r = await planCli([...args, "--json"]);
@@ -26,7 +26,7 @@ const run = (doc: any) => doc.resources.find((r: any) => r.type === "gcp:cloudru
 function variant(image: string, traffic: object, extraEnv: Record<string, object> = {}): string {
     const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8"));
     const svc = doc.config["service-deploy:services"][0];
-    svc.image.ref = svc.image.ref.split("@")[0] + "@" + image;
+    svc.image.ref = `${svc.image.ref.split("@")[0]}@${image}`;
     svc.cloudRun.traffic = traffic;
     Object.assign(svc.env, extraEnv);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gcp-traffic-")), "stack.yaml");
@@ -35,15 +35,34 @@ function variant(image: string, traffic: object, extraEnv: Record<string, object
 }
 
 test("traffic plans: first deploy, candidate at 0%, canary, promotion, rollback, kept revisions", () => {
-    const a = "api-4f2a9c1e7b3d-0a1b2c", b = "api-7c7c7c7c7c7c-0a1b2c";
+    const a = "api-4f2a9c1e7b3d-0a1b2c",
+        b = "api-7c7c7c7c7c7c-0a1b2c";
     const e = (revision: string, percent: number) => ({ revision, percent, tag: `rev-${revision.slice(4)}` });
     assert.deepEqual(trafficPlan("api", a, { percent: 100, keep: [] }), [e(a, 100)]);
     assert.deepEqual(trafficPlan("api", b, { percent: 0, previous: a, keep: [] }), [e(b, 0), e(a, 100)]);
     assert.deepEqual(trafficPlan("api", b, { percent: 10, previous: a, keep: [] }), [e(b, 10), e(a, 90)]);
     assert.deepEqual(trafficPlan("api", b, { percent: 100, previous: a, keep: [] }), [e(b, 100), e(a, 0)]);
-    assert.deepEqual(trafficPlan("api", a, { percent: 100, previous: b, keep: [] }), [e(a, 100), e(b, 0)], "rollback");
-    assert.deepEqual(trafficPlan("api", a, { percent: 100, previous: a, keep: [] }), [e(a, 100)], "re-deploying the serving revision collapses");
-    assert.deepEqual(trafficPlan("api", b, { percent: 100, previous: a, keep: ["api-010101010101-ffffff"] }).map((x) => [x.tag, x.percent]), [["rev-7c7c7c7c7c7c-0a1b2c", 100], ["rev-4f2a9c1e7b3d-0a1b2c", 0], ["rev-010101010101-ffffff", 0]]);
+    assert.deepEqual(
+        trafficPlan("api", a, { percent: 100, previous: b, keep: [] }),
+        [e(a, 100), e(b, 0)],
+        "rollback",
+    );
+    assert.deepEqual(
+        trafficPlan("api", a, { percent: 100, previous: a, keep: [] }),
+        [e(a, 100)],
+        "re-deploying the serving revision collapses",
+    );
+    assert.deepEqual(
+        trafficPlan("api", b, { percent: 100, previous: a, keep: ["api-010101010101-ffffff"] }).map((x) => [
+            x.tag,
+            x.percent,
+        ]),
+        [
+            ["rev-7c7c7c7c7c7c-0a1b2c", 100],
+            ["rev-4f2a9c1e7b3d-0a1b2c", 0],
+            ["rev-010101010101-ffffff", 0],
+        ],
+    );
     assert.throws(() => trafficPlan("api", b, { percent: 50, keep: [] }), /needs traffic\.previous/);
     assert.equal(revisionName("api", "sha256:4f2a9c1e7b3d5a6f", "0a1b2cdd"), "api-4f2a9c1e7b3d-0a1b2c");
     assert.equal(revisionTag("api", "api-4f2a9c1e7b3d-0a1b2c"), "rev-4f2a9c1e7b3d-0a1b2c");
@@ -62,13 +81,24 @@ test("a second deploy keeps the previous revision addressable, through candidate
     ]);
     const Bname = run(promoted).template.revision;
     assert.match(Bname, /^api-7c7c7c7c7c7c-[0-9a-f]{6}$/);
-    const t = (revision: string, percent: number) => ({ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision, percent, tag: `rev-${revision.slice(4)}` });
+    const t = (revision: string, percent: number) => ({
+        type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+        revision,
+        percent,
+        tag: `rev-${revision.slice(4)}`,
+    });
     assert.deepEqual(run(first).traffics, [t(A, 100)]);
     assert.deepEqual(run(candidate).traffics, [t(Bname, 0), t(A, 100)]);
     assert.deepEqual(run(promoted).traffics, [t(Bname, 100), t(A, 0)]);
     for (const doc of [candidate, promoted]) {
-        assert.equal(doc.outputs.services.api.tagUrls[`rev-${A.slice(4)}`], `https://rev-${A.slice(4)}---api-abc123xyz-de.a.run.app`);
-        assert.equal(doc.outputs.services.api.tagUrls[`rev-${Bname.slice(4)}`], `https://rev-${Bname.slice(4)}---api-abc123xyz-de.a.run.app`);
+        assert.equal(
+            doc.outputs.services.api.tagUrls[`rev-${A.slice(4)}`],
+            `https://rev-${A.slice(4)}---api-abc123xyz-de.a.run.app`,
+        );
+        assert.equal(
+            doc.outputs.services.api.tagUrls[`rev-${Bname.slice(4)}`],
+            `https://rev-${Bname.slice(4)}---api-abc123xyz-de.a.run.app`,
+        );
     }
     assert.equal(candidate.outputs.services.api.servingRevision, A);
     assert.equal(promoted.outputs.services.api.servingRevision, Bname);
@@ -76,9 +106,21 @@ test("a second deploy keeps the previous revision addressable, through candidate
 
 test("a configuration change with the same image is a new revision (Cloud Run refuses a new config under an old name)", async () => {
     const first = await plan(["--stack", "gcp-staging"]);
-    const digest = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8")).config["service-deploy:services"][0].image.ref.split("@")[1];
-    const changed = await plan(["--stack", "fixture", "--config", variant(digest, { percent: 100, previous: first.outputs.services.api.servingRevision }, { FEATURE_FLAGS: { value: "new-checkout" } })]);
-    const before = run(first).template.revision, after = run(changed).template.revision;
+    const digest = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8")).config[
+        "service-deploy:services"
+    ][0].image.ref.split("@")[1];
+    const changed = await plan([
+        "--stack",
+        "fixture",
+        "--config",
+        variant(
+            digest,
+            { percent: 100, previous: first.outputs.services.api.servingRevision },
+            { FEATURE_FLAGS: { value: "new-checkout" } },
+        ),
+    ]);
+    const before = run(first).template.revision,
+        after = run(changed).template.revision;
     assert.equal(before.slice(0, 17), after.slice(0, 17), "same image");
     assert.notEqual(before, after, "another configuration");
 });

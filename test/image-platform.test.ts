@@ -14,7 +14,10 @@ test("production refuses an amd64-only image for its arm64 Fargate service, nami
     const r = await plan("--stack", "production", "--registry", "test/fixtures/registry-amd64-only.json");
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, "");
-    assert.match(r.stderr, /image 123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/api@sha256:[0-9a-f]{64} has no linux\/arm64 manifest \(it holds linux\/amd64\), but aws service "api" runs on linux\/arm64; rebuild with --platform linux\/amd64,linux\/arm64/);
+    assert.match(
+        r.stderr,
+        /image 123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/api@sha256:[0-9a-f]{64} has no linux\/arm64 manifest \(it holds linux\/amd64\), but aws service "api" runs on linux\/arm64; rebuild with --platform linux\/amd64,linux\/arm64/,
+    );
 });
 
 test("the same image with both platforms passes", async () => {
@@ -26,5 +29,8 @@ test("the same image with both platforms passes", async () => {
 test("a malformed registry fixture is a usage error naming the file", async () => {
     const r = await plan("--stack", "production", "--registry", "package.json");
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--registry package\.json: expected \{ "<repository or ref>": \["linux\/amd64", \.\.\.\] \}/);
+    assert.match(
+        r.stderr,
+        /--registry package\.json: expected \{ "<repository or ref>": \["linux\/amd64", \.\.\.\] \}/,
+    );
 });

@@ -17,57 +17,368 @@ const base = (stack = "staging") => {
     return { config, secretKeys: [...secretKeys, "service-deploy:stripeApiKey"] };
 };
 const obj = (c: Record<string, string>, k: string) => JSON.parse(c[`service-deploy:${k}`]);
-const set = (c: Record<string, string>, k: string, v: unknown) => { c[`service-deploy:${k}`] = typeof v === "string" ? v : JSON.stringify(v); };
-const svc = (c: Record<string, string>, f: (s: any) => void) => { const s = obj(c, "services"); f(s[0]); set(c, "services", s); };
+const set = (c: Record<string, string>, k: string, v: unknown) => {
+    c[`service-deploy:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+};
+const svc = (c: Record<string, string>, f: (s: any) => void) => {
+    const s = obj(c, "services");
+    f(s[0]);
+    set(c, "services", s);
+};
 
-interface Case { name: string; mutate: (c: Record<string, string>, secretKeys: string[]) => void; key: string; message: RegExp; stack?: string }
+interface Case {
+    name: string;
+    mutate: (c: Record<string, string>, secretKeys: string[]) => void;
+    key: string;
+    message: RegExp;
+    stack?: string;
+}
 const cr = (c: Record<string, string>, f: (cloudRun: any) => void) => svc(c, (s) => f(s.cloudRun));
 
 const cases: Case[] = [
-    { name: "a typo in a top-level key", mutate: (c) => { set(c, "servics", c["service-deploy:services"]); }, key: "service-deploy:servics", message: /unknown config key \(did you mean "service-deploy:services"\?\)/ },
-    { name: "a typo inside a service", mutate: (c) => svc(c, (s) => { s.desiredCont = 2; }), key: "service-deploy:services[0]", message: /unknown key "desiredCont" \(did you mean "desiredCount"\?\)/ },
-    { name: "a memory size Fargate does not offer", mutate: (c) => svc(c, (s) => { s.vcpu = 1; s.memoryMiB = 3000; }), key: "service-deploy:services[0].memoryMiB", message: /3000 MiB is not a Fargate size for 1 vCPU; choose one of 2048-8192/ },
-    { name: "an image by mutable tag", mutate: (c) => svc(c, (s) => { s.image = { ref: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:latest" }; }), key: "service-deploy:services[0].image.ref", message: /must be pinned by digest: <registry>\/<name>@sha256:<64 hex digits> \(a tag alone is mutable\)/ },
-    { name: "a digest that is not sha256 hex", mutate: (c) => svc(c, (s) => { s.image = { ref: "registry.example.com/api@sha256:xyz" }; }), key: "service-deploy:services[0].image.ref", message: /must be pinned by digest/ },
-    { name: "an env var derived from an unknown source", mutate: (c) => svc(c, (s) => { s.env.DATABASE_URL = { from: "database.uri" }; }), key: "service-deploy:services[0].env.DATABASE_URL", message: /must be \{ value/ },
-    { name: "an env var naming an undeclared secret", mutate: (c) => svc(c, (s) => { s.env.API_TOKEN = { secret: "apiToken" }; }), key: "service-deploy:services[0].env.API_TOKEN.secret", message: /secret "apiToken", which is not declared under service-deploy:secrets \(declared: stripeApiKey, sessionSecret\)/ },
-    { name: "an unknown architecture", mutate: (c) => svc(c, (s) => { s.architecture = "x86"; }), key: "service-deploy:services[0].architecture", message: /amd64|arm64/ },
-    { name: "a port out of range", mutate: (c) => svc(c, (s) => { s.port = 70000; }), key: "service-deploy:services[0].port", message: /65535/ },
-    { name: "a health path without a slash", mutate: (c) => svc(c, (s) => { s.health.readiness = "readiness"; }), key: "service-deploy:services[0].health.readiness", message: /absolute URL path/ },
-    { name: "a build that lacks the service's platform", mutate: (c) => svc(c, (s) => { s.image.build.platforms = ["linux/amd64"]; }), key: "service-deploy:services[0].image.build.platforms", message: /runs on linux\/arm64 but the build only produces linux\/amd64; add linux\/arm64/ },
-    { name: "two services with one name", mutate: (c) => { const s = obj(c, "services"); set(c, "services", [s[0], s[0]]); }, key: "service-deploy:services[1].name", message: /duplicate service name "api"/ },
-    { name: "no services", mutate: (c) => set(c, "services", []), key: "service-deploy:services", message: /at least one service/ },
-    { name: "a database version that is not a version", mutate: (c) => { const d = obj(c, "database"); d.engineVersion = "sixteen"; set(c, "database", d); }, key: "service-deploy:database.engineVersion", message: /PostgreSQL version/ },
-    { name: "a malformed instance class", mutate: (c) => { const d = obj(c, "database"); d.instanceClass = "r6g.xlarge"; set(c, "database", d); }, key: "service-deploy:database.instanceClass", message: /RDS instance class/ },
-    { name: "a test listener open to the world", mutate: (c) => { const b = obj(c, "blueGreen"); b.testCidr = "0.0.0.0/0"; set(c, "blueGreen", b); }, key: "service-deploy:blueGreen.testCidr", message: /opens the unreleased revision to the world/ },
-    { name: "a test listener without a CIDR", mutate: (c) => { const b = obj(c, "blueGreen"); delete b.testCidr; set(c, "blueGreen", b); }, key: "service-deploy:blueGreen.testCidr", message: /./ },
-    { name: "a certificate that is not an ACM ARN", mutate: (c) => { const a = obj(c, "aws"); a.certificateArn = "my-cert"; set(c, "aws", a); }, key: "service-deploy:aws.certificateArn", message: /ACM certificate ARN/ },
-    { name: "a TLS 1.0 listener policy", mutate: (c) => { const a = obj(c, "aws"); a.sslPolicy = "ELBSecurityPolicy-2016-08"; set(c, "aws", a); }, key: "service-deploy:aws.sslPolicy", message: /TLS 1\.2\+ policy/ },
-    { name: "a config secret stored in plain text", mutate: (c, sk) => { sk.splice(sk.indexOf("service-deploy:stripeApiKey"), 1); }, key: "service-deploy:stripeApiKey", message: /stored in plain text in Pulumi\.staging\.yaml; remove it and run: pulumi config set --secret stripeApiKey <value>/ },
-    { name: "a declared config secret that is not set", mutate: (c) => { delete c["service-deploy:stripeApiKey"]; }, key: "service-deploy:stripeApiKey", message: /not set; run: pulumi config set --secret stripeApiKey <value>/ },
-    { name: "an environment name with capitals", mutate: (c) => set(c, "environment", "Prod!"), key: "service-deploy:environment", message: /a-z, 0-9 and -/ },
-    { name: "an existing VPC with one subnet", mutate: (c) => set(c, "network", { mode: "existing", vpcId: "vpc-0abc", publicSubnetIds: ["subnet-01"], privateSubnetIds: ["subnet-02", "subnet-03"] }), key: "service-deploy:network.publicSubnetIds", message: /2/ },
-    { name: "an alarm e-mail that is not an address", mutate: (c) => set(c, "alarms", { emails: ["oncall"] }), key: "service-deploy:alarms.emails[0]", message: /email/i },
-    { name: "an alert threshold above the rollback threshold", mutate: (c) => set(c, "alarms", { errorRatePercent: 12 }), key: "service-deploy:alarms.errorRatePercent", message: /must be below the rollback threshold/ },
-    { name: "a webhook given as a plain URL", mutate: (c) => set(c, "alarms", { webhooks: ["https://hooks.slack.com/services/T0/B0/xyz"] }), key: "service-deploy:alarms.webhooks[0]", message: /must name a declared secret/ },
-    { stack: "gcp-staging", name: "an arm64 service on Cloud Run", mutate: (c) => svc(c, (s) => { s.architecture = "arm64"; }), key: "service-deploy:services[0].architecture", message: /Cloud Run runs linux\/amd64 only/ },
-    { stack: "gcp-staging", name: "a production Cloud Run service that scales to zero", mutate: (c) => { set(c, "environment", "production"); cr(c, (x) => { x.minInstances = 0; }); }, key: "service-deploy:services[0].cloudRun.minInstances", message: /production keeps at least 1 instance warm/ },
-    { stack: "gcp-staging", name: "a canary without the revision serving the rest", mutate: (c) => cr(c, (x) => { x.traffic = { percent: 10 }; }), key: "service-deploy:services[0].cloudRun.traffic.previous", message: /gets 10%, so name the revision serving the other 90% \(the servingRevision output\)/ },
-    { stack: "gcp-staging", name: "a startup probe period beyond Cloud Run's 240 s", mutate: (c) => cr(c, (x) => { x.startupProbe = { periodSeconds: 300 }; }), key: "service-deploy:services[0].cloudRun.startupProbe.periodSeconds", message: /at most 240 s/ },
-    { stack: "gcp-staging", name: "a previous revision Cloud Run named, not this project", mutate: (c) => cr(c, (x) => { x.traffic = { percent: 0, previous: "api-00042-abc" }; }), key: "service-deploy:services[0].cloudRun.traffic.previous", message: /must be a revision name from the servingRevision output, e.g\. api-4f2a9c1e7b3d-0a1b2c/ },
-    { stack: "gcp-staging", name: "Cloud Run below 1 vCPU serving 80 requests at once", mutate: (c) => svc(c, (s) => { s.vcpu = 0.5; }), key: "service-deploy:services[0].vcpu", message: /below 1 vCPU Cloud Run serves one request at a time/ },
-    { stack: "gcp-staging", name: "a gcp service without the provider's project", mutate: (c) => { delete c["gcp:project"]; }, key: "gcp:project", message: /pulumi config set gcp:project <project-id>/ },
-    { stack: "gcp-staging", name: "private-IP database access without a subnetwork", mutate: (c) => set(c, "gcp", { network: "projects/p/global/networks/v", databaseConnection: "private-ip" }), key: "service-deploy:gcp.network", message: /private-ip needs gcp\.network and gcp\.subnetwork/ },
-    { name: "Cloud Run settings on an AWS service", mutate: (c) => svc(c, (s) => { s.cloudRun = { minInstances: 1 }; }), key: "service-deploy:services[0].cloudRun", message: /cloudRun settings apply to target gcp only/ },
-    { name: "a service on AWS without blue-green settings", mutate: (c) => { delete c["service-deploy:blueGreen"]; }, key: "service-deploy:blueGreen", message: /set blueGreen\.testCidr/ },
+    {
+        name: "a typo in a top-level key",
+        mutate: (c) => {
+            set(c, "servics", c["service-deploy:services"]);
+        },
+        key: "service-deploy:servics",
+        message: /unknown config key \(did you mean "service-deploy:services"\?\)/,
+    },
+    {
+        name: "a typo inside a service",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.desiredCont = 2;
+            }),
+        key: "service-deploy:services[0]",
+        message: /unknown key "desiredCont" \(did you mean "desiredCount"\?\)/,
+    },
+    {
+        name: "a memory size Fargate does not offer",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.vcpu = 1;
+                s.memoryMiB = 3000;
+            }),
+        key: "service-deploy:services[0].memoryMiB",
+        message: /3000 MiB is not a Fargate size for 1 vCPU; choose one of 2048-8192/,
+    },
+    {
+        name: "an image by mutable tag",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.image = { ref: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:latest" };
+            }),
+        key: "service-deploy:services[0].image.ref",
+        message:
+            /must be pinned by digest: <registry>\/<name>@sha256:<64 hex digits> \(a tag alone is mutable\)/,
+    },
+    {
+        name: "a digest that is not sha256 hex",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.image = { ref: "registry.example.com/api@sha256:xyz" };
+            }),
+        key: "service-deploy:services[0].image.ref",
+        message: /must be pinned by digest/,
+    },
+    {
+        name: "an env var derived from an unknown source",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.env.DATABASE_URL = { from: "database.uri" };
+            }),
+        key: "service-deploy:services[0].env.DATABASE_URL",
+        message: /must be \{ value/,
+    },
+    {
+        name: "an env var naming an undeclared secret",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.env.API_TOKEN = { secret: "apiToken" };
+            }),
+        key: "service-deploy:services[0].env.API_TOKEN.secret",
+        message:
+            /secret "apiToken", which is not declared under service-deploy:secrets \(declared: stripeApiKey, sessionSecret\)/,
+    },
+    {
+        name: "an unknown architecture",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.architecture = "x86";
+            }),
+        key: "service-deploy:services[0].architecture",
+        message: /amd64|arm64/,
+    },
+    {
+        name: "a port out of range",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.port = 70000;
+            }),
+        key: "service-deploy:services[0].port",
+        message: /65535/,
+    },
+    {
+        name: "a health path without a slash",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.health.readiness = "readiness";
+            }),
+        key: "service-deploy:services[0].health.readiness",
+        message: /absolute URL path/,
+    },
+    {
+        name: "a build that lacks the service's platform",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.image.build.platforms = ["linux/amd64"];
+            }),
+        key: "service-deploy:services[0].image.build.platforms",
+        message: /runs on linux\/arm64 but the build only produces linux\/amd64; add linux\/arm64/,
+    },
+    {
+        name: "two services with one name",
+        mutate: (c) => {
+            const s = obj(c, "services");
+            set(c, "services", [s[0], s[0]]);
+        },
+        key: "service-deploy:services[1].name",
+        message: /duplicate service name "api"/,
+    },
+    {
+        name: "no services",
+        mutate: (c) => set(c, "services", []),
+        key: "service-deploy:services",
+        message: /at least one service/,
+    },
+    {
+        name: "a database version that is not a version",
+        mutate: (c) => {
+            const d = obj(c, "database");
+            d.engineVersion = "sixteen";
+            set(c, "database", d);
+        },
+        key: "service-deploy:database.engineVersion",
+        message: /PostgreSQL version/,
+    },
+    {
+        name: "a malformed instance class",
+        mutate: (c) => {
+            const d = obj(c, "database");
+            d.instanceClass = "r6g.xlarge";
+            set(c, "database", d);
+        },
+        key: "service-deploy:database.instanceClass",
+        message: /RDS instance class/,
+    },
+    {
+        name: "a test listener open to the world",
+        mutate: (c) => {
+            const b = obj(c, "blueGreen");
+            b.testCidr = "0.0.0.0/0";
+            set(c, "blueGreen", b);
+        },
+        key: "service-deploy:blueGreen.testCidr",
+        message: /opens the unreleased revision to the world/,
+    },
+    {
+        name: "a test listener without a CIDR",
+        mutate: (c) => {
+            const b = obj(c, "blueGreen");
+            delete b.testCidr;
+            set(c, "blueGreen", b);
+        },
+        key: "service-deploy:blueGreen.testCidr",
+        message: /./,
+    },
+    {
+        name: "a certificate that is not an ACM ARN",
+        mutate: (c) => {
+            const a = obj(c, "aws");
+            a.certificateArn = "my-cert";
+            set(c, "aws", a);
+        },
+        key: "service-deploy:aws.certificateArn",
+        message: /ACM certificate ARN/,
+    },
+    {
+        name: "a TLS 1.0 listener policy",
+        mutate: (c) => {
+            const a = obj(c, "aws");
+            a.sslPolicy = "ELBSecurityPolicy-2016-08";
+            set(c, "aws", a);
+        },
+        key: "service-deploy:aws.sslPolicy",
+        message: /TLS 1\.2\+ policy/,
+    },
+    {
+        name: "a config secret stored in plain text",
+        mutate: (_c, sk) => {
+            sk.splice(sk.indexOf("service-deploy:stripeApiKey"), 1);
+        },
+        key: "service-deploy:stripeApiKey",
+        message:
+            /stored in plain text in Pulumi\.staging\.yaml; remove it and run: pulumi config set --secret stripeApiKey <value>/,
+    },
+    {
+        name: "a declared config secret that is not set",
+        mutate: (c) => {
+            delete c["service-deploy:stripeApiKey"];
+        },
+        key: "service-deploy:stripeApiKey",
+        message: /not set; run: pulumi config set --secret stripeApiKey <value>/,
+    },
+    {
+        name: "an environment name with capitals",
+        mutate: (c) => set(c, "environment", "Prod!"),
+        key: "service-deploy:environment",
+        message: /a-z, 0-9 and -/,
+    },
+    {
+        name: "an existing VPC with one subnet",
+        mutate: (c) =>
+            set(c, "network", {
+                mode: "existing",
+                vpcId: "vpc-0abc",
+                publicSubnetIds: ["subnet-01"],
+                privateSubnetIds: ["subnet-02", "subnet-03"],
+            }),
+        key: "service-deploy:network.publicSubnetIds",
+        message: /2/,
+    },
+    {
+        name: "an alarm e-mail that is not an address",
+        mutate: (c) => set(c, "alarms", { emails: ["oncall"] }),
+        key: "service-deploy:alarms.emails[0]",
+        message: /email/i,
+    },
+    {
+        name: "an alert threshold above the rollback threshold",
+        mutate: (c) => set(c, "alarms", { errorRatePercent: 12 }),
+        key: "service-deploy:alarms.errorRatePercent",
+        message: /must be below the rollback threshold/,
+    },
+    {
+        name: "a webhook given as a plain URL",
+        mutate: (c) => set(c, "alarms", { webhooks: ["https://hooks.slack.com/services/T0/B0/xyz"] }),
+        key: "service-deploy:alarms.webhooks[0]",
+        message: /must name a declared secret/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "an arm64 service on Cloud Run",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.architecture = "arm64";
+            }),
+        key: "service-deploy:services[0].architecture",
+        message: /Cloud Run runs linux\/amd64 only/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "a production Cloud Run service that scales to zero",
+        mutate: (c) => {
+            set(c, "environment", "production");
+            cr(c, (x) => {
+                x.minInstances = 0;
+            });
+        },
+        key: "service-deploy:services[0].cloudRun.minInstances",
+        message: /production keeps at least 1 instance warm/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "a canary without the revision serving the rest",
+        mutate: (c) =>
+            cr(c, (x) => {
+                x.traffic = { percent: 10 };
+            }),
+        key: "service-deploy:services[0].cloudRun.traffic.previous",
+        message: /gets 10%, so name the revision serving the other 90% \(the servingRevision output\)/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "a startup probe period beyond Cloud Run's 240 s",
+        mutate: (c) =>
+            cr(c, (x) => {
+                x.startupProbe = { periodSeconds: 300 };
+            }),
+        key: "service-deploy:services[0].cloudRun.startupProbe.periodSeconds",
+        message: /at most 240 s/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "a previous revision Cloud Run named, not this project",
+        mutate: (c) =>
+            cr(c, (x) => {
+                x.traffic = { percent: 0, previous: "api-00042-abc" };
+            }),
+        key: "service-deploy:services[0].cloudRun.traffic.previous",
+        message: /must be a revision name from the servingRevision output, e.g\. api-4f2a9c1e7b3d-0a1b2c/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "Cloud Run below 1 vCPU serving 80 requests at once",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.vcpu = 0.5;
+            }),
+        key: "service-deploy:services[0].vcpu",
+        message: /below 1 vCPU Cloud Run serves one request at a time/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "a gcp service without the provider's project",
+        mutate: (c) => {
+            delete c["gcp:project"];
+        },
+        key: "gcp:project",
+        message: /pulumi config set gcp:project <project-id>/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "private-IP database access without a subnetwork",
+        mutate: (c) =>
+            set(c, "gcp", { network: "projects/p/global/networks/v", databaseConnection: "private-ip" }),
+        key: "service-deploy:gcp.network",
+        message: /private-ip needs gcp\.network and gcp\.subnetwork/,
+    },
+    {
+        name: "Cloud Run settings on an AWS service",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.cloudRun = { minInstances: 1 };
+            }),
+        key: "service-deploy:services[0].cloudRun",
+        message: /cloudRun settings apply to target gcp only/,
+    },
+    {
+        name: "a service on AWS without blue-green settings",
+        mutate: (c) => {
+            delete c["service-deploy:blueGreen"];
+        },
+        key: "service-deploy:blueGreen",
+        message: /set blueGreen\.testCidr/,
+    },
 ];
 
 // The program runs under mocks that count registrations: a bad config must register none.
 let registered = 0;
-const ready = pulumi.runtime.setMocks({
-    newResource: (a) => { registered++; return { id: `${a.name}-id`, state: a.inputs }; },
-    call: () => { throw new Error("no invoke expected"); },
-}, "service-deploy", "staging", true);
+const ready = pulumi.runtime.setMocks(
+    {
+        newResource: (a) => {
+            registered++;
+            return { id: `${a.name}-id`, state: a.inputs };
+        },
+        call: () => {
+            throw new Error("no invoke expected");
+        },
+    },
+    "service-deploy",
+    "staging",
+    true,
+);
 
 function runProgram(config: Record<string, string>, secretKeys: string[]): Error | undefined {
     pulumi.runtime.setAllConfig(config, secretKeys);
@@ -97,7 +408,10 @@ for (const c of cases) {
         const line = err.problems.find((p) => p.key === c.key);
         assert.ok(line, `a problem names ${c.key}; got: ${err.problems.map((p) => p.key).join(", ")}`);
         assert.match(line.message, c.message);
-        assert.match(err.message, new RegExp(`Pulumi\\.staging\\.yaml: ${c.key.replace(/[.[\]$]/g, "\\$&")}: `));
+        assert.match(
+            err.message,
+            new RegExp(`Pulumi\\.staging\\.yaml: ${c.key.replace(/[.[\]$]/g, "\\$&")}: `),
+        );
         assert.equal(registered, 0, "no resource registered");
     });
 }
@@ -110,13 +424,27 @@ test("every problem is reported at once, not one per run", async () => {
     cases[15].mutate(config, secretKeys);
     const err = runProgram(config, secretKeys);
     assert.ok(err instanceof ConfigError);
-    assert.deepEqual(err.problems.map((p) => p.key).sort(), ["service-deploy:blueGreen.testCidr", "service-deploy:services[0].memoryMiB", "service-deploy:servics"].sort());
-    assert.match(err.message, /^3 problems in the stack config \(Pulumi\.staging\.yaml\); nothing was deployed:/);
+    assert.deepEqual(
+        err.problems.map((p) => p.key).sort(),
+        [
+            "service-deploy:blueGreen.testCidr",
+            "service-deploy:services[0].memoryMiB",
+            "service-deploy:servics",
+        ].sort(),
+    );
+    assert.match(
+        err.message,
+        /^3 problems in the stack config \(Pulumi\.staging\.yaml\); nothing was deployed:/,
+    );
 });
 
 test("the committed staging config with its secret set is valid (the cases above fail for their own reason)", () => {
     const { config, secretKeys } = base();
-    const parsed = parseStackConfig({ config, isSecret: (k) => secretKeys.includes(k), file: "Pulumi.staging.yaml" });
+    const parsed = parseStackConfig({
+        config,
+        isSecret: (k) => secretKeys.includes(k),
+        file: "Pulumi.staging.yaml",
+    });
     assert.equal(parsed.services[0].name, "api");
     assert.equal(parsed.secretValues.stripeApiKey, "sk_test_staging_value");
 });

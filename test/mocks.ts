@@ -3,7 +3,15 @@
  * test file (the Pulumi runtime is process-global) and query the recorded resources by type.
  */
 import { runPlan } from "../scripts/plan-process";
-import { runOffline, redact, unwrap, isSecretValue, type OfflineOptions, type OfflineResult, type RecordedResource } from "../scripts/offline";
+import {
+    runOffline,
+    redact,
+    unwrap,
+    isSecretValue,
+    type OfflineOptions,
+    type OfflineResult,
+    type RecordedResource,
+} from "../scripts/offline";
 
 export { runOffline, redact, unwrap, isSecretValue };
 export type { OfflineResult, RecordedResource };
@@ -17,7 +25,10 @@ export class Graph {
     }
     one(type: string, name?: string): RecordedResource {
         const found = this.all(type).filter((r) => name === undefined || r.name === name);
-        if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+        if (found.length !== 1)
+            throw new Error(
+                `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+            );
         return found[0];
     }
     /** Inputs with secrets unwrapped: what the provider receives after decryption. */

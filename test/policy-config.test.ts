@@ -11,9 +11,20 @@ const ROOT = path.resolve(__dirname, "..");
 for (const stack of knownStacks()) {
     test(`policies/config/${stack}.json matches Pulumi.${stack}.yaml`, () => {
         const generated = render(policyConfigFor(stackConfigOf(path.join(ROOT, `Pulumi.${stack}.yaml`))));
-        assert.equal(fs.readFileSync(policyConfigPath(stack), "utf8"), generated, `run: npm run policy-config -- --stack ${stack}`);
+        assert.equal(
+            fs.readFileSync(policyConfigPath(stack), "utf8"),
+            generated,
+            `run: npm run policy-config -- --stack ${stack}`,
+        );
         const parsed = JSON.parse(generated);
         assert.equal(parsed["production-database"].production, stack.endsWith("production"));
-        assert.deepEqual(Object.keys(parsed["env-contract-complete"].contracts.api.env).sort(), ["APP_ENV", "DATABASE_URL", "LOG_LEVEL", "PORT", "SESSION_SECRET", "STRIPE_API_KEY"]);
+        assert.deepEqual(Object.keys(parsed["env-contract-complete"].contracts.api.env).sort(), [
+            "APP_ENV",
+            "DATABASE_URL",
+            "LOG_LEVEL",
+            "PORT",
+            "SESSION_SECRET",
+            "STRIPE_API_KEY",
+        ]);
     });
 }

@@ -13,8 +13,12 @@ import * as path from "node:path";
 const ROOT = path.resolve(__dirname, "..");
 const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
-const structproto = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [pulumiDir] }));
-const emptyproto = require(require.resolve("google-protobuf/google/protobuf/empty_pb", { paths: [pulumiDir] }));
+const structproto = require(
+    require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [pulumiDir] }),
+);
+const emptyproto = require(
+    require.resolve("google-protobuf/google/protobuf/empty_pb", { paths: [pulumiDir] }),
+);
 const analyzerproto = require("@pulumi/pulumi/proto/analyzer_pb");
 const analyzerrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
 
@@ -23,8 +27,13 @@ after(() => child?.kill());
 
 function startPack(): Promise<number> {
     return new Promise((resolve, reject) => {
-        child = spawn(process.execPath, [path.join(pulumiDir, "cmd", "run-policy-pack"), "127.0.0.1:1", "."], { cwd: path.join(ROOT, "policies"), env: { ...process.env, NODE_OPTIONS: "" } });
-        let out = "", err = "";
+        child = spawn(
+            process.execPath,
+            [path.join(pulumiDir, "cmd", "run-policy-pack"), "127.0.0.1:1", "."],
+            { cwd: path.join(ROOT, "policies"), env: { ...process.env, NODE_OPTIONS: "" } },
+        );
+        let out = "",
+            err = "";
         child.stdout!.on("data", (d) => {
             out += d;
             const m = /^(\d+)\s*$/m.exec(out);
@@ -37,14 +46,19 @@ function startPack(): Promise<number> {
 }
 
 const call = <T>(client: any, method: string, req: unknown): Promise<T> =>
-    new Promise((resolve, reject) => client[method](req, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
+    new Promise((resolve, reject) =>
+        client[method](req, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))),
+    );
 
 test("the pack loads under the CLI's policy-pack host and serves every policy, mandatory by default", async () => {
     const port = await startPack();
     const client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const info: any = await call(client, "getAnalyzerInfo", new emptyproto.Empty());
     assert.equal(info.getName(), "service-deploy");
-    const served = info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel()]).sort();
+    const served = info
+        .getPoliciesList()
+        .map((p: any) => [p.getName(), p.getEnforcementlevel()])
+        .sort();
     assert.equal(served.length, 11);
     for (const [, level] of served) assert.equal(level, analyzerproto.EnforcementLevel.MANDATORY);
 
@@ -53,7 +67,9 @@ test("the pack loads under the CLI's policy-pack host and serves every policy, m
     for (const [name] of served) {
         const pc = new analyzerproto.PolicyConfig();
         pc.setEnforcementlevel(analyzerproto.EnforcementLevel.MANDATORY);
-        pc.setProperties(structproto.Struct.fromJavaScript(name === "production-database" ? { production: true } : {}));
+        pc.setProperties(
+            structproto.Struct.fromJavaScript(name === "production-database" ? { production: true } : {}),
+        );
         configure.getPolicyconfigMap().set(name, pc);
     }
     await call(client, "configure", configure);
@@ -62,11 +78,29 @@ test("the pack loads under the CLI's policy-pack host and serves every policy, m
     req.setType("aws:rds/instance:Instance");
     req.setName("db");
     req.setUrn("urn:pulumi:production::service-deploy::aws:rds/instance:Instance::db");
-    req.setProperties(structproto.Struct.fromJavaScript({ engine: "postgres", multiAz: false, backupRetentionPeriod: 14, deletionProtection: true, storageEncrypted: true, publiclyAccessible: false, skipFinalSnapshot: false, finalSnapshotIdentifier: "f" }));
+    req.setProperties(
+        structproto.Struct.fromJavaScript({
+            engine: "postgres",
+            multiAz: false,
+            backupRetentionPeriod: 14,
+            deletionProtection: true,
+            storageEncrypted: true,
+            publiclyAccessible: false,
+            skipFinalSnapshot: false,
+            finalSnapshotIdentifier: "f",
+        }),
+    );
     req.setOptions(new analyzerproto.AnalyzerResourceOptions());
     const res: any = await call(client, "analyze", req);
-    const diags = res.getDiagnosticsList().map((d: any) => [d.getPolicyname(), d.getEnforcementlevel(), d.getMessage()]);
-    assert.deepEqual(diags, [["production-database", analyzerproto.EnforcementLevel.MANDATORY,
-        "Production databases are highly available, backed up with point-in-time recovery, protected from deletion, encrypted, private and TLS-only.\nRDS instance \"db\": multiAz is not true: one AZ outage takes production down."]]);
+    const diags = res
+        .getDiagnosticsList()
+        .map((d: any) => [d.getPolicyname(), d.getEnforcementlevel(), d.getMessage()]);
+    assert.deepEqual(diags, [
+        [
+            "production-database",
+            analyzerproto.EnforcementLevel.MANDATORY,
+            'Production databases are highly available, backed up with point-in-time recovery, protected from deletion, encrypted, private and TLS-only.\nRDS instance "db": multiAz is not true: one AZ outage takes production down.',
+        ],
+    ]);
     client.close();
 });

@@ -11,7 +11,11 @@ import * as path from "node:path";
 const fixture = path.join(__dirname, "fixtures", "load-with-ts-node.js");
 
 function load(stack: string, env: Record<string, string> = {}) {
-    const out = execFileSync(process.execPath, [fixture, stack], { env: { ...process.env, ...env, NODE_OPTIONS: "" }, encoding: "utf8", timeout: 120_000 });
+    const out = execFileSync(process.execPath, [fixture, stack], {
+        env: { ...process.env, ...env, NODE_OPTIONS: "" },
+        encoding: "utf8",
+        timeout: 120_000,
+    });
     return JSON.parse(out.trim().split("\n").pop()!);
 }
 

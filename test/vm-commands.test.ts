@@ -1,51 +1,109 @@
 /** The VM target's command lines, as strings: what runs on the host, quoted, with no secret in it. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { deployCommand, envFileContent, hostPaths, parseActive, prepareCommand, removeCommand, rollbackCommand, sq, statusCommand, watchdogInstallCommand, type DeployOptions } from "../components/vm/commands";
+import {
+    deployCommand,
+    envFileContent,
+    hostPaths,
+    parseActive,
+    prepareCommand,
+    removeCommand,
+    rollbackCommand,
+    sq,
+    statusCommand,
+    watchdogInstallCommand,
+    type DeployOptions,
+} from "../components/vm/commands";
 import { batches, envVersion, serviceSubnet } from "../components/vm/vm-service";
 import { vmFlags } from "../policies/lib";
 
 const p = hostPaths("api");
 const o: DeployOptions = {
-    service: "api", image: "ghcr.io/acme/api@sha256:" + "ab".repeat(32), imagePlatforms: ["linux/arm64", "linux/amd64"], arch: "arm64", runtime: "podman",
-    port: 8080, bluePort: 18000, greenPort: 18001, readinessPath: "/readiness", livenessPath: "/liveness", healthPath: "/health",
-    memory: "512m", cpus: "0.5", restart: "unless-stopped", drainSeconds: 10, bakeSeconds: 900, healthTimeoutSeconds: 30, keep: 2, lockTimeoutSeconds: 120,
-    envPlain: ["APP_ENV", "LOG_LEVEL"], envSecret: ["DATABASE_URL"], listen: 443, serverName: "api.example.com",
-    tlsCert: "/etc/tls/fullchain.pem", tlsKey: "/etc/tls/privkey.pem", registryUser: "ci", registry: "ghcr.io", envVersion: "0123456789abcdef",
+    service: "api",
+    image: `ghcr.io/acme/api@sha256:${"ab".repeat(32)}`,
+    imagePlatforms: ["linux/arm64", "linux/amd64"],
+    arch: "arm64",
+    runtime: "podman",
+    port: 8080,
+    bluePort: 18000,
+    greenPort: 18001,
+    readinessPath: "/readiness",
+    livenessPath: "/liveness",
+    healthPath: "/health",
+    memory: "512m",
+    cpus: "0.5",
+    restart: "unless-stopped",
+    drainSeconds: 10,
+    bakeSeconds: 900,
+    healthTimeoutSeconds: 30,
+    keep: 2,
+    lockTimeoutSeconds: 120,
+    envPlain: ["APP_ENV", "LOG_LEVEL"],
+    envSecret: ["DATABASE_URL"],
+    listen: 443,
+    serverName: "api.example.com",
+    tlsCert: "/etc/tls/fullchain.pem",
+    tlsKey: "/etc/tls/privkey.pem",
+    registryUser: "ci",
+    registry: "ghcr.io",
+    envVersion: "0123456789abcdef",
 };
 
 test("paths and the prepare line: a 0700 secrets directory before anything is copied", () => {
-    assert.deepEqual(p, { dir: "/opt/service-deploy/api", script: "/opt/service-deploy/api/service-deploy.sh", secretsDir: "/opt/service-deploy/api/secrets", envFile: "/opt/service-deploy/api/secrets/env", webhookFile: "/opt/service-deploy/api/secrets/webhook" });
-    assert.equal(prepareCommand(p), "umask 077 && mkdir -p '/opt/service-deploy/api' '/opt/service-deploy/api/secrets' && chmod 0755 '/opt/service-deploy/api' && chmod 0700 '/opt/service-deploy/api/secrets'");
+    assert.deepEqual(p, {
+        dir: "/opt/service-deploy/api",
+        script: "/opt/service-deploy/api/service-deploy.sh",
+        secretsDir: "/opt/service-deploy/api/secrets",
+        envFile: "/opt/service-deploy/api/secrets/env",
+        webhookFile: "/opt/service-deploy/api/secrets/webhook",
+    });
+    assert.equal(
+        prepareCommand(p),
+        "umask 077 && mkdir -p '/opt/service-deploy/api' '/opt/service-deploy/api/secrets' && chmod 0755 '/opt/service-deploy/api' && chmod 0700 '/opt/service-deploy/api/secrets'",
+    );
 });
 
 test("the deploy line, exactly", () => {
-    assert.equal(deployCommand(p, o),
+    assert.equal(
+        deployCommand(p, o),
         "chmod 0600 '/opt/service-deploy/api/secrets/env' && sh '/opt/service-deploy/api/service-deploy.sh' deploy --service='api' --runtime='podman' " +
-        "--blue-port='18000' --green-port='18001' --readiness-path='/readiness' --drain='10' --health-timeout='30' --lock-timeout='120' --listen='443' " +
-        "--server-name='api.example.com' --tls-cert='/etc/tls/fullchain.pem' --tls-key='/etc/tls/privkey.pem' " +
-        `--image='${o.image}' --image-platforms='linux/amd64,linux/arm64' --arch='arm64' --port='8080' --liveness-path='/liveness' --health-path='/health' ` +
-        "--memory='512m' --cpus='0.5' --restart='unless-stopped' --bake='900' --keep='2' --env-file='/opt/service-deploy/api/secrets/env' --registry='ghcr.io' --registry-user='ci' " +
-        "--env-version='0123456789abcdef' --env-plain=APP_ENV --env-plain=LOG_LEVEL --env-secret=DATABASE_URL");
+            "--blue-port='18000' --green-port='18001' --readiness-path='/readiness' --drain='10' --health-timeout='30' --lock-timeout='120' --listen='443' " +
+            "--server-name='api.example.com' --tls-cert='/etc/tls/fullchain.pem' --tls-key='/etc/tls/privkey.pem' " +
+            `--image='${o.image}' --image-platforms='linux/amd64,linux/arm64' --arch='arm64' --port='8080' --liveness-path='/liveness' --health-path='/health' ` +
+            "--memory='512m' --cpus='0.5' --restart='unless-stopped' --bake='900' --keep='2' --env-file='/opt/service-deploy/api/secrets/env' --registry='ghcr.io' --registry-user='ci' " +
+            "--env-version='0123456789abcdef' --env-plain=APP_ENV --env-plain=LOG_LEVEL --env-secret=DATABASE_URL",
+    );
 });
 
 test("the policy pack reads the same facts back from the line", () => {
     const f = vmFlags(deployCommand(p, o));
-    assert.deepEqual([f.service, f.image, f.arch, f["image-platforms"], f["readiness-path"], f["env-secret"]], [["api"], [o.image], ["arm64"], ["linux/amd64,linux/arm64"], ["/readiness"], ["DATABASE_URL"]]);
+    assert.deepEqual(
+        [f.service, f.image, f.arch, f["image-platforms"], f["readiness-path"], f["env-secret"]],
+        [["api"], [o.image], ["arm64"], ["linux/amd64,linux/arm64"], ["/readiness"], ["DATABASE_URL"]],
+    );
 });
 
 test("other subcommands share the host options", () => {
     const h = { ...o, stateDir: "/tmp/s" };
-    assert.match(rollbackCommand(p, h), /^sh '\/opt\/service-deploy\/api\/service-deploy\.sh' rollback --service='api' --runtime='podman' --state-dir='\/tmp\/s' /);
+    assert.match(
+        rollbackCommand(p, h),
+        /^sh '\/opt\/service-deploy\/api\/service-deploy\.sh' rollback --service='api' --runtime='podman' --state-dir='\/tmp\/s' /,
+    );
     assert.match(statusCommand(p, h), / status --service='api'/);
     assert.match(removeCommand(p, h), / remove --service='api'/);
-    assert.match(watchdogInstallCommand(p, { ...h, healthPath: "/health", intervalSeconds: 60 }), / watchdog-install .* --health-path='\/health' --interval='60' --webhook-file='\/opt\/service-deploy\/api\/secrets\/webhook'$/);
+    assert.match(
+        watchdogInstallCommand(p, { ...h, healthPath: "/health", intervalSeconds: 60 }),
+        / watchdog-install .* --health-path='\/health' --interval='60' --webhook-file='\/opt\/service-deploy\/api\/secrets\/webhook'$/,
+    );
 });
 
 test("quoting survives quotes, and env files refuse line breaks", () => {
     assert.equal(sq("it's"), `'it'\\''s'`);
     assert.equal(envFileContent({ B: "2", A: "x=y z" }), "A=x=y z\nB=2\n");
-    assert.throws(() => envFileContent({ KEY: "line1\nline2" }), /env KEY: a value with a line break cannot go in an env file/);
+    assert.throws(
+        () => envFileContent({ KEY: "line1\nline2" }),
+        /env KEY: a value with a line break cannot go in an env file/,
+    );
 });
 
 test("decisions: ports per service, batches, env version, deploy options from config", () => {
@@ -57,6 +115,10 @@ test("decisions: ports per service, batches, env version, deploy options from co
     assert.equal(envVersion("k", "A=1\n"), envVersion("k", "A=1\n"));
     assert.notEqual(envVersion("k", "A=1\n"), envVersion("k", "A=2\n"));
     assert.notEqual(envVersion("k1", "A=1\n"), envVersion("k2", "A=1\n"));
-    assert.deepEqual(parseActive("x\nACTIVE service=api color=green digest=sha256:1 changed=false\n"), { color: "green", digest: "sha256:1", changed: false });
+    assert.deepEqual(parseActive("x\nACTIVE service=api color=green digest=sha256:1 changed=false\n"), {
+        color: "green",
+        digest: "sha256:1",
+        changed: false,
+    });
     assert.equal(parseActive("nothing"), undefined);
 });

@@ -5,7 +5,11 @@ import { graphOf } from "./mocks";
 
 test("three hosts in batches of two: host 3 waits for hosts 1 and 2; every connection goes through the bastion", async () => {
     const g = await graphOf("fixture", { configFile: "test/fixtures/stacks/vm-three-hosts.yaml" });
-    const deps = (host: string) => (g.one("command:remote:Command", `vm-api-${host}-deploy`).options.dependsOn ?? []).map((u) => u.split("::").pop()).filter((n) => n!.endsWith("-deploy")).sort();
+    const deps = (host: string) =>
+        (g.one("command:remote:Command", `vm-api-${host}-deploy`).options.dependsOn ?? [])
+            .map((u) => u.split("::").pop())
+            .filter((n) => n!.endsWith("-deploy"))
+            .sort();
     assert.deepEqual(deps("oci-arm-1"), []);
     assert.deepEqual(deps("oci-arm-2"), []);
     assert.deepEqual(deps("oci-arm-3"), ["vm-api-oci-arm-1-deploy", "vm-api-oci-arm-2-deploy"]);

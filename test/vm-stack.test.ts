@@ -12,14 +12,33 @@ const ref = file["service-deploy:services"][0].image.ref;
 
 test("per host: prepare, the script and the 0600 env file copied, then the deploy, then the watchdog", async () => {
     const g = await graph();
-    const names = g.all("command:remote:Command").map((r) => r.name).concat(g.all("command:remote:CopyToRemote").map((r) => r.name)).sort();
-    assert.deepEqual(names, ["vm-api-oci-arm-1-deploy", "vm-api-oci-arm-1-env", "vm-api-oci-arm-1-prepare", "vm-api-oci-arm-1-script", "vm-api-oci-arm-1-watchdog", "vm-api-oci-arm-1-webhook"]);
+    const names = g
+        .all("command:remote:Command")
+        .map((r) => r.name)
+        .concat(g.all("command:remote:CopyToRemote").map((r) => r.name))
+        .sort();
+    assert.deepEqual(names, [
+        "vm-api-oci-arm-1-deploy",
+        "vm-api-oci-arm-1-env",
+        "vm-api-oci-arm-1-prepare",
+        "vm-api-oci-arm-1-script",
+        "vm-api-oci-arm-1-watchdog",
+        "vm-api-oci-arm-1-webhook",
+    ]);
     const script = g.inputs(g.one("command:remote:CopyToRemote", "vm-api-oci-arm-1-script"));
     assert.equal(script.remotePath, "/opt/service-deploy/api/service-deploy.sh");
-    assert.match(script.source.path, /components\/vm\/deploy\.sh$/, "the script the loopback test runs is the one copied");
+    assert.match(
+        script.source.path,
+        /components\/vm\/deploy\.sh$/,
+        "the script the loopback test runs is the one copied",
+    );
     const deploy = g.one("command:remote:Command", "vm-api-oci-arm-1-deploy");
     const deps = deploy.options.dependsOn!.map((u) => u.split("::").pop());
-    assert.deepEqual(deps.sort(), ["vm-api-oci-arm-1-env", "vm-api-oci-arm-1-script", "vm-api-oci-arm-1-webhook"]);
+    assert.deepEqual(deps.sort(), [
+        "vm-api-oci-arm-1-env",
+        "vm-api-oci-arm-1-script",
+        "vm-api-oci-arm-1-webhook",
+    ]);
 });
 
 test("the digest is in the deploy line, so a new digest is an update, never a replacement that would run delete", async () => {
@@ -46,11 +65,25 @@ test("secrets: env file and webhook as secret assets, registry password on stdin
     for (const n of ["vm-api-oci-arm-1-env", "vm-api-oci-arm-1-webhook"]) {
         assert.equal(g.redacted(g.one("command:remote:CopyToRemote", n)).source, "[secret]");
     }
-    const envText = JSON.stringify(g.inputs(g.one("command:remote:CopyToRemote", "vm-api-oci-arm-1-env")).source);
-    for (const k of ["APP_ENV=staging", "LOG_LEVEL=debug", "PORT=8080", "DATABASE_URL=offline-placeholder-for-databaseUrl", "STRIPE_API_KEY=", "SESSION_SECRET="]) assert.ok(envText.includes(k), k);
+    const envText = JSON.stringify(
+        g.inputs(g.one("command:remote:CopyToRemote", "vm-api-oci-arm-1-env")).source,
+    );
+    for (const k of [
+        "APP_ENV=staging",
+        "LOG_LEVEL=debug",
+        "PORT=8080",
+        "DATABASE_URL=offline-placeholder-for-databaseUrl",
+        "STRIPE_API_KEY=",
+        "SESSION_SECRET=",
+    ])
+        assert.ok(envText.includes(k), k);
     assert.ok(!g.inputs(deploy).create.includes("offline-placeholder"), "no secret on the command line");
-    const plain = JSON.stringify(g.result.resources.map((r) => g.redacted(r))) + JSON.stringify(g.result.outputs);
-    assert.deepEqual(g.result.secretValues.filter((s) => plain.includes(s)), []);
+    const plain =
+        JSON.stringify(g.result.resources.map((r) => g.redacted(r))) + JSON.stringify(g.result.outputs);
+    assert.deepEqual(
+        g.result.secretValues.filter((s) => plain.includes(s)),
+        [],
+    );
 });
 
 test("the connection pins the host key and holds the private key as a secret", async () => {
@@ -58,16 +91,25 @@ test("the connection pins the host key and holds the private key as a secret", a
     const deploy = g.one("command:remote:Command", "vm-api-oci-arm-1-deploy");
     assert.equal(g.redacted(deploy).connection, "[secret]");
     const c = g.inputs(deploy).connection;
-    assert.deepEqual([c.host, c.port, c.user, c.hostKey], ["203.0.113.10", 22, "deploy", file["service-deploy:vm"].hosts[0].hostKey]);
+    assert.deepEqual(
+        [c.host, c.port, c.user, c.hostKey],
+        ["203.0.113.10", 22, "deploy", file["service-deploy:vm"].hosts[0].hostKey],
+    );
     assert.equal(c.privateKey, "offline-placeholder-for-vmSshKey");
 });
 
 test("an uptime check on the public URL with failure and latency alarms, in us-east-1 where Route 53 reports", async () => {
     const g = await graph();
     const check = g.inputs(g.one("aws:route53/healthCheck:HealthCheck"));
-    assert.deepEqual([check.type, check.fqdn, check.port, check.resourcePath, check.measureLatency], ["HTTPS", "api.staging.example.com", 443, "/health", true]);
+    assert.deepEqual(
+        [check.type, check.fqdn, check.port, check.resourcePath, check.measureLatency],
+        ["HTTPS", "api.staging.example.com", 443, "/health", true],
+    );
     const alarms = g.all("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => g.inputs(a));
-    assert.deepEqual(alarms.map((a) => [a.metricName, a.tags["service-deploy:alarm"]]).sort(), [["HealthCheckPercentageHealthy", "error-rate"], ["TimeToFirstByte", "latency"]]);
+    assert.deepEqual(alarms.map((a) => [a.metricName, a.tags["service-deploy:alarm"]]).sort(), [
+        ["HealthCheckPercentageHealthy", "error-rate"],
+        ["TimeToFirstByte", "latency"],
+    ]);
     const provider = g.inputs(g.one("pulumi:providers:aws"));
     assert.equal(provider.region, "us-east-1");
 });

@@ -24,13 +24,20 @@ export interface Workflow {
 // ---------------------------------------------------------------------------------------------
 // Parsing (GitHub's parser; ESM-only, so loaded with import())
 
-type Parser = typeof import("@actions/workflow-parser", { with: { "resolution-mode": "import" } });
-type ActionsParser = typeof import("@actions/workflow-parser/actions/index", { with: { "resolution-mode": "import" } });
-type Token = import("@actions/workflow-parser/templates/tokens/template-token", { with: { "resolution-mode": "import" } }).TemplateToken;
+type Parser = typeof import("@actions/workflow-parser", { with: { "resolution-mode": "import" }});
+type ActionsParser = typeof import("@actions/workflow-parser/actions/index", { with: {
+    "resolution-mode": "import",
+}});
+type Token = import("@actions/workflow-parser/templates/tokens/template-token", { with: {
+    "resolution-mode": "import",
+}}).TemplateToken;
 
 let parser: Promise<[Parser, ActionsParser]> | undefined;
 function loadParser(): Promise<[Parser, ActionsParser]> {
-    parser ??= Promise.all([import("@actions/workflow-parser"), import("@actions/workflow-parser/actions/index")]);
+    parser ??= Promise.all([
+        import("@actions/workflow-parser"),
+        import("@actions/workflow-parser/actions/index"),
+    ]);
     return parser;
 }
 
@@ -38,7 +45,8 @@ function loadParser(): Promise<[Parser, ActionsParser]> {
 function toPlain(wp: Parser, t: Token): Plain {
     if (wp.isMapping(t)) {
         const out: PlainMap = {};
-        for (const { key, value } of t) out[wp.isString(key) ? key.value : key.toString()] = toPlain(wp, value);
+        for (const { key, value } of t)
+            out[wp.isString(key) ? key.value : key.toString()] = toPlain(wp, value);
         return out;
     }
     if (wp.isSequence(t)) {
@@ -65,7 +73,10 @@ export async function parseWorkflowText(file: string, content: string): Promise<
     return { file, errors, doc: isMap(doc) ? doc : {} };
 }
 
-export interface ActionInput { required: boolean; default?: string }
+export interface ActionInput {
+    required: boolean;
+    default?: string;
+}
 
 /** A recorded action.yml (test/fixtures/actions) and where it was recorded from. */
 export interface RecordedAction {
@@ -87,10 +98,20 @@ export async function parseActionFixture(fixture: string, content: string): Prom
     const inputs = new Map<string, ActionInput>();
     if (result.value) {
         const action = ap.convertActionTemplate(result.context, result.value);
-        for (const i of action.inputs ?? []) inputs.set(i.id, { required: i.required === true, default: i.default?.toString() });
+        for (const i of action.inputs ?? [])
+            inputs.set(i.id, { required: i.required === true, default: i.default?.toString() });
     }
-    for (const k of ["source-repo", "source-tag", "source-commit", "recorded"]) if (!header(k)) errors.push(`${fixture}: no "# ${k}:" header line`);
-    return { fixture, repo: header("source-repo"), tag: header("source-tag"), commit: header("source-commit"), recorded: header("recorded"), inputs, errors };
+    for (const k of ["source-repo", "source-tag", "source-commit", "recorded"])
+        if (!header(k)) errors.push(`${fixture}: no "# ${k}:" header line`);
+    return {
+        fixture,
+        repo: header("source-repo"),
+        tag: header("source-tag"),
+        commit: header("source-commit"),
+        recorded: header("recorded"),
+        inputs,
+        errors,
+    };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,24 +134,78 @@ export const ACTION_RULES: Record<string, ActionRules> = {
         choices: {
             // action.yml only says 'Pulumi command to run, eg. up'; the action's source accepts these
             // (getUnionInput('command', { alternatives: [...] })). Without `command` it only installs the CLI.
-            command: { values: ["up", "update", "refresh", "destroy", "preview", "output"], source: PULUMI_CONFIG },
-            color: { values: ["always", "never", "raw", "auto"], source: `action.yml's description and ${PULUMI_CONFIG}` },
+            command: {
+                values: ["up", "update", "refresh", "destroy", "preview", "output"],
+                source: PULUMI_CONFIG,
+            },
+            color: {
+                values: ["always", "never", "raw", "auto"],
+                source: `action.yml's description and ${PULUMI_CONFIG}`,
+            },
         },
-        booleans: ["comment-on-pr", "comment-on-summary", "upsert", "remove", "edit-pr-comment", "always-include-summary", "expect-no-changes",
-            "diff", "refresh", "exclude-dependents", "target-dependents", "exclude-protected", "suppress-outputs", "suppress-progress",
-            "continue-on-error", "log-flow", "debug"],
+        booleans: [
+            "comment-on-pr",
+            "comment-on-summary",
+            "upsert",
+            "remove",
+            "edit-pr-comment",
+            "always-include-summary",
+            "expect-no-changes",
+            "diff",
+            "refresh",
+            "exclude-dependents",
+            "target-dependents",
+            "exclude-protected",
+            "suppress-outputs",
+            "suppress-progress",
+            "continue-on-error",
+            "log-flow",
+            "debug",
+        ],
         // getInput('stack-name', { required: true }) once a command runs.
         requiredWith: [{ input: "stack-name", when: "command", source: PULUMI_CONFIG }],
     },
     "aws-actions/configure-aws-credentials": {},
     "google-github-actions/auth": {
-        choices: { token_format: { values: ["", "access_token", "id_token"], source: "action.yml's description of token_format" } },
-        booleans: ["create_credentials_file", "export_environment_variables", "cleanup_credentials", "id_token_include_email"],
-        requiredWith: [{ input: "service_account", when: "workload_identity_provider", source: "action.yml's description of service_account" }],
+        choices: {
+            token_format: {
+                values: ["", "access_token", "id_token"],
+                source: "action.yml's description of token_format",
+            },
+        },
+        booleans: [
+            "create_credentials_file",
+            "export_environment_variables",
+            "cleanup_credentials",
+            "id_token_include_email",
+        ],
+        requiredWith: [
+            {
+                input: "service_account",
+                when: "workload_identity_provider",
+                source: "action.yml's description of service_account",
+            },
+        ],
     },
-    "actions/setup-node": { choices: { cache: { values: ["npm", "yarn", "pnpm"], source: "action.yml's description of cache" } } },
-    "actions/upload-artifact": { choices: { "if-no-files-found": { values: ["warn", "error", "ignore"], source: "action.yml's description of if-no-files-found" } } },
-    "actions/download-artifact": { choices: { "digest-mismatch": { values: ["ignore", "info", "warn", "error"], source: "action.yml's description of digest-mismatch" } } },
+    "actions/setup-node": {
+        choices: { cache: { values: ["npm", "yarn", "pnpm"], source: "action.yml's description of cache" } },
+    },
+    "actions/upload-artifact": {
+        choices: {
+            "if-no-files-found": {
+                values: ["warn", "error", "ignore"],
+                source: "action.yml's description of if-no-files-found",
+            },
+        },
+    },
+    "actions/download-artifact": {
+        choices: {
+            "digest-mismatch": {
+                values: ["ignore", "info", "warn", "error"],
+                source: "action.yml's description of digest-mismatch",
+            },
+        },
+    },
 };
 
 /** The actions that turn a GitHub OIDC token into cloud credentials. */
@@ -138,12 +213,17 @@ export const CLOUD_AUTH_ACTIONS = ["aws-actions/configure-aws-credentials", "goo
 
 /** Inputs that carry long-lived cloud credentials. */
 const LONG_LIVED_INPUTS: Record<string, string[]> = {
-    "aws-actions/configure-aws-credentials": ["aws-access-key-id", "aws-secret-access-key", "aws-session-token"],
+    "aws-actions/configure-aws-credentials": [
+        "aws-access-key-id",
+        "aws-secret-access-key",
+        "aws-session-token",
+    ],
     "google-github-actions/auth": ["credentials_json"],
 };
 
 /** Secret and variable names that hold long-lived cloud keys (an access key pair, a service-account JSON key). */
-const LONG_LIVED_NAME = /^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|GOOGLE_CREDENTIALS|GOOGLE_APPLICATION_CREDENTIALS|GCP_CREDENTIALS|GCLOUD_SERVICE_KEY)$|(SA_KEY|SERVICE_ACCOUNT_KEY|SERVICE_ACCOUNT_JSON|CREDENTIALS_JSON|KEY_JSON)$/i;
+const LONG_LIVED_NAME =
+    /^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|GOOGLE_CREDENTIALS|GOOGLE_APPLICATION_CREDENTIALS|GCP_CREDENTIALS|GCLOUD_SERVICE_KEY)$|(SA_KEY|SERVICE_ACCOUNT_KEY|SERVICE_ACCOUNT_JSON|CREDENTIALS_JSON|KEY_JSON)$/i;
 
 /** The one concurrency group of every change to a stack, whichever workflow makes it. */
 export const upGroup = (stack: string) => `pulumi-up-${stack}`;
@@ -175,19 +255,34 @@ export interface Repo {
 }
 
 export function stackInfo(name: string, fileText: string): StackInfo {
-    const config = ((YAML.parse(fileText) ?? {}).config ?? {}) as Record<string, any>;
-    const production = config["service-deploy:production"] ?? config["service-deploy:environment"] === "production";
+    const config = (YAML.parse(fileText)?.config ?? {}) as Record<string, any>;
+    const production =
+        config["service-deploy:production"] ?? config["service-deploy:environment"] === "production";
     const clouds = [config["aws:region"] ? "aws" : "", config["gcp:project"] ? "gcp" : ""].filter(Boolean);
     const services: any[] = config["service-deploy:services"] ?? [];
-    return { name, production: production === true, clouds, awsRegion: config["aws:region"], builds: services.some((s) => s?.image?.build !== undefined) };
+    return {
+        name,
+        production: production === true,
+        clouds,
+        awsRegion: config["aws:region"],
+        builds: services.some((s) => s?.image?.build !== undefined),
+    };
 }
 
 export function readRepo(root: string): Repo {
-    const stacks = fs.readdirSync(root).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort()
+    const stacks = fs
+        .readdirSync(root)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => !!s)
+        .sort()
         .map((s) => stackInfo(s, fs.readFileSync(path.join(root, `Pulumi.${s}.yaml`), "utf8")));
     const configDir = path.join(root, "policies", "config");
-    const policyConfigs = fs.existsSync(configDir) ? fs.readdirSync(configDir).map((f) => `policies/config/${f}`) : [];
-    const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts ?? {});
+    const policyConfigs = fs.existsSync(configDir)
+        ? fs.readdirSync(configDir).map((f) => `policies/config/${f}`)
+        : [];
+    const scripts = Object.keys(
+        JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).scripts ?? {},
+    );
     return { root, stacks, policyConfigs, scripts };
 }
 
@@ -197,7 +292,8 @@ export function readRepo(root: string): Repo {
 export function isMap(v: Plain | undefined): v is PlainMap {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
-const str = (v: Plain | undefined): string | undefined => (v === undefined || v === null || isMap(v) || Array.isArray(v) ? undefined : String(v));
+const str = (v: Plain | undefined): string | undefined =>
+    v === undefined || v === null || isMap(v) || Array.isArray(v) ? undefined : String(v);
 
 export interface StepRef {
     job: string;
@@ -227,9 +323,12 @@ export function stepsOf(wf: Workflow, jobId?: string): StepRef[] {
             const uses = str(step.uses);
             const m = uses ? /^([^./@][^/@]*\/[^/@]+)(?:\/[^@]*)?@(.+)$/.exec(uses) : null;
             out.push({
-                job, index, step,
+                job,
+                index,
+                step,
                 where: `${wf.file} job ${job} step ${index + 1}${name ? ` (${name})` : uses ? ` (${uses.split("@")[0]})` : ""}`,
-                action: m?.[1], ref: m?.[2],
+                action: m?.[1],
+                ref: m?.[2],
                 with: isMap(step.with) ? step.with : {},
             });
         });
@@ -248,7 +347,11 @@ export function matrixCombinations(job: PlainMap): Record<string, string>[] | un
     const flat = (m: Plain): Record<string, string> | undefined => {
         if (!isMap(m)) return undefined;
         const out: Record<string, string> = {};
-        for (const [k, v] of Object.entries(m)) { const s = str(v); if (s === undefined) return undefined; out[k] = s; }
+        for (const [k, v] of Object.entries(m)) {
+            const s = str(v);
+            if (s === undefined) return undefined;
+            out[k] = s;
+        }
         return out;
     };
     const baseKeys = Object.keys(matrix).filter((k) => k !== "include" && k !== "exclude");
@@ -258,7 +361,12 @@ export function matrixCombinations(job: PlainMap): Record<string, string>[] | un
         if (!Array.isArray(values)) return undefined;
         combos = combos.flatMap((c) => values.map((v) => ({ ...c, [k]: str(v) ?? "" })));
     }
-    const listOf = (k: string) => (matrix[k] === undefined ? [] : Array.isArray(matrix[k]) ? (matrix[k] as Plain[]).map(flat) : [undefined]);
+    const listOf = (k: string) =>
+        matrix[k] === undefined
+            ? []
+            : Array.isArray(matrix[k])
+              ? (matrix[k] as Plain[]).map(flat)
+              : [undefined];
     const excludes = listOf("exclude");
     const includes = listOf("include");
     if (excludes.includes(undefined) || includes.includes(undefined)) return undefined;
@@ -276,14 +384,18 @@ export function matrixCombinations(job: PlainMap): Record<string, string>[] | un
 export function jobBindings(wf: Workflow, job: PlainMap): Record<string, string>[] | undefined {
     const combos = matrixCombinations(job);
     if (!combos) return undefined;
-    let bindings = combos.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [`matrix.${k}`, v])));
+    let bindings = combos.map((c) =>
+        Object.fromEntries(Object.entries(c).map(([k, v]) => [`matrix.${k}`, v])),
+    );
     const on = wf.doc.on;
     const dispatch = isMap(on) && isMap(on.workflow_dispatch) ? on.workflow_dispatch : undefined;
     const inputs = dispatch && isMap(dispatch.inputs) ? dispatch.inputs : {};
     for (const [name, def] of Object.entries(inputs)) {
         if (!isMap(def) || def.type !== "choice" || !Array.isArray(def.options)) continue;
         const options = def.options.map((o) => str(o) ?? "");
-        bindings = bindings.flatMap((b) => options.map((o) => ({ ...b, [`inputs.${name}`]: o, [`github.event.inputs.${name}`]: o })));
+        bindings = bindings.flatMap((b) =>
+            options.map((o) => ({ ...b, [`inputs.${name}`]: o, [`github.event.inputs.${name}`]: o })),
+        );
     }
     return bindings;
 }
@@ -328,9 +440,14 @@ function closest(word: string, candidates: string[]): string | undefined {
     const distance = (a: string, b: string) => {
         const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
         for (let j = 1; j <= b.length; j++) d[0][j] = j;
-        for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) {
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-        }
+        for (let i = 1; i <= a.length; i++)
+            for (let j = 1; j <= b.length; j++) {
+                d[i][j] = Math.min(
+                    d[i - 1][j] + 1,
+                    d[i][j - 1] + 1,
+                    d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
+                );
+            }
         return d[a.length][b.length];
     };
     const best = candidates.map((c) => [c, distance(word, c)] as const).sort((x, y) => x[1] - y[1])[0];
@@ -359,13 +476,18 @@ export function checkActionInputs(wf: Workflow, recorded: RecordedAction[]): str
             problems.push(`${s.where}: ${uses} has no recorded action.yml under test/fixtures/actions`);
             continue;
         }
-        if (s.ref !== action.commit) problems.push(`${s.where}: ${uses} is not pinned to the recorded commit ${action.commit} (${action.tag})`);
+        if (s.ref !== action.commit)
+            problems.push(
+                `${s.where}: ${uses} is not pinned to the recorded commit ${action.commit} (${action.tag})`,
+            );
         const rules = ACTION_RULES[action.repo] ?? {};
         const declared = [...action.inputs.keys()];
         for (const [key, raw] of Object.entries(s.with)) {
             if (!action.inputs.has(key)) {
                 const near = closest(key, declared);
-                problems.push(`${s.where}: ${action.repo} has no input "${key}"${near ? ` (did you mean "${near}"?)` : ""}`);
+                problems.push(
+                    `${s.where}: ${action.repo} has no input "${key}"${near ? ` (did you mean "${near}"?)` : ""}`,
+                );
                 continue;
             }
             const value = str(raw);
@@ -373,15 +495,20 @@ export function checkActionInputs(wf: Workflow, recorded: RecordedAction[]): str
             const choice = rules.choices?.[key];
             if (choice && !choice.values.includes(value)) {
                 const near = closest(value, choice.values);
-                problems.push(`${s.where}: ${key}: "${value}" is not one of ${choice.values.map((v) => JSON.stringify(v)).join(", ")}${near ? ` (did you mean "${near}"?)` : ""}`);
+                problems.push(
+                    `${s.where}: ${key}: "${value}" is not one of ${choice.values.map((v) => JSON.stringify(v)).join(", ")}${near ? ` (did you mean "${near}"?)` : ""}`,
+                );
             }
-            if (rules.booleans?.includes(key) && value !== "true" && value !== "false") problems.push(`${s.where}: ${key}: "${value}" is not true or false`);
+            if (rules.booleans?.includes(key) && value !== "true" && value !== "false")
+                problems.push(`${s.where}: ${key}: "${value}" is not true or false`);
         }
         for (const [name, input] of action.inputs) {
-            if (input.required && input.default === undefined && !(name in s.with)) problems.push(`${s.where}: ${action.repo} needs input "${name}"`);
+            if (input.required && input.default === undefined && !(name in s.with))
+                problems.push(`${s.where}: ${action.repo} needs input "${name}"`);
         }
         for (const r of rules.requiredWith ?? []) {
-            if (r.when in s.with && !(r.input in s.with)) problems.push(`${s.where}: ${action.repo} needs input "${r.input}" with "${r.when}"`);
+            if (r.when in s.with && !(r.input in s.with))
+                problems.push(`${s.where}: ${action.repo} needs input "${r.input}" with "${r.when}"`);
         }
     }
     return problems;
@@ -394,37 +521,53 @@ export function checkActionInputs(wf: Workflow, recorded: RecordedAction[]): str
  */
 export function checkSecurity(wf: Workflow): string[] {
     const problems: string[] = [];
-    if (wf.doc.permissions === undefined) problems.push(`${wf.file}: no top-level permissions (state them; jobs add what they need)`);
-    if (hasIdTokenWrite(wf.doc.permissions)) problems.push(`${wf.file}: id-token: write at the workflow level (grant it only to the jobs that assume a cloud role)`);
+    if (wf.doc.permissions === undefined)
+        problems.push(`${wf.file}: no top-level permissions (state them; jobs add what they need)`);
+    if (hasIdTokenWrite(wf.doc.permissions))
+        problems.push(
+            `${wf.file}: id-token: write at the workflow level (grant it only to the jobs that assume a cloud role)`,
+        );
     for (const [job, body] of jobsOf(wf)) {
         const steps = stepsOf(wf, job);
         const assumes = steps.some((s) => s.action !== undefined && CLOUD_AUTH_ACTIONS.includes(s.action));
         const token = hasIdTokenWrite(body.permissions ?? wf.doc.permissions);
-        if (token && !assumes) problems.push(`${wf.file} job ${job}: id-token: write without a cloud credentials step`);
-        if (assumes && !token) problems.push(`${wf.file} job ${job}: cloud credentials without id-token: write (OIDC needs it)`);
+        if (token && !assumes)
+            problems.push(`${wf.file} job ${job}: id-token: write without a cloud credentials step`);
+        if (assumes && !token)
+            problems.push(`${wf.file} job ${job}: cloud credentials without id-token: write (OIDC needs it)`);
         for (const s of steps) {
             for (const key of LONG_LIVED_INPUTS[s.action ?? ""] ?? []) {
-                if (key in s.with) problems.push(`${s.where}: input ${key} is a long-lived cloud key; use OIDC`);
+                if (key in s.with)
+                    problems.push(`${s.where}: input ${key} is a long-lived cloud key; use OIDC`);
             }
         }
     }
     for (const [at, v] of walk(wf.doc)) {
         // `env:` keys that would hand a key to every later tool
-        if (at[at.length - 2] === "env" && typeof at[at.length - 1] === "string" && LONG_LIVED_NAME.test(String(at[at.length - 1]))) {
+        if (
+            at[at.length - 2] === "env" &&
+            typeof at[at.length - 1] === "string" &&
+            LONG_LIVED_NAME.test(String(at[at.length - 1]))
+        ) {
             problems.push(`${whereIs(wf, at)}: env ${at[at.length - 1]} is a long-lived cloud key; use OIDC`);
         }
         if (typeof v !== "string") continue;
         for (const m of v.matchAll(/\b(secrets|vars)\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*'([^']+)'\s*\])/g)) {
             const name = m[2] ?? m[3];
-            if (LONG_LIVED_NAME.test(name)) problems.push(`${whereIs(wf, at)}: ${m[1]}.${name} is a long-lived cloud key; use OIDC`);
+            if (LONG_LIVED_NAME.test(name))
+                problems.push(`${whereIs(wf, at)}: ${m[1]}.${name} is a long-lived cloud key; use OIDC`);
         }
-        if (/toJSON\(\s*secrets\s*\)/i.test(v)) problems.push(`${whereIs(wf, at)}: toJSON(secrets) hands out every secret`);
+        if (/toJSON\(\s*secrets\s*\)/i.test(v))
+            problems.push(`${whereIs(wf, at)}: toJSON(secrets) hands out every secret`);
     }
     return problems;
 }
 
 /** The stacks a pulumi/actions step's `stack-name` can name in its job, or undefined when an expression cannot be resolved. */
-export function stackCandidates(wf: Workflow, s: StepRef): { stack: string; binding: Record<string, string> }[] | undefined {
+export function stackCandidates(
+    wf: Workflow,
+    s: StepRef,
+): { stack: string; binding: Record<string, string> }[] | undefined {
     const name = str(s.with["stack-name"]);
     const job = jobsOf(wf).find(([id]) => id === s.job)?.[1];
     const bindings = job ? jobBindings(wf, job) : undefined;
@@ -454,31 +597,52 @@ export function checkDeploys(wf: Workflow, repo: Repo): string[] {
     for (const s of stepsOf(wf)) {
         const run = str(s.step.run);
         const m = run ? /\bpulumi\s+(up|update|destroy|refresh|preview)\b/.exec(run) : null;
-        if (m) problems.push(`${s.where}: runs "pulumi ${m[1]}" in a run step; use pulumi/actions (its stack and policy pack are checked)`);
+        if (m)
+            problems.push(
+                `${s.where}: runs "pulumi ${m[1]}" in a run step; use pulumi/actions (its stack and policy pack are checked)`,
+            );
     }
     for (const s of pulumiSteps(wf)) {
         const command = str(s.with.command) ?? "";
         if (!CHANGING_COMMANDS.includes(command)) continue;
         const candidates = stackCandidates(wf, s);
         if (!candidates) {
-            problems.push(`${s.where}: stack-name ${JSON.stringify(str(s.with["stack-name"]) ?? null)} does not resolve to stacks (use a literal, the matrix, or a choice input)`);
+            problems.push(
+                `${s.where}: stack-name ${JSON.stringify(str(s.with["stack-name"]) ?? null)} does not resolve to stacks (use a literal, the matrix, or a choice input)`,
+            );
             continue;
         }
         const job = jobsOf(wf).find(([id]) => id === s.job)![1];
         for (const { stack, binding } of candidates) {
             const info = repo.stacks.find((x) => x.name === stack);
-            if (!info) problems.push(`${s.where}: pulumi ${command} on "${stack}", which has no Pulumi.${stack}.yaml`);
+            if (!info)
+                problems.push(
+                    `${s.where}: pulumi ${command} on "${stack}", which has no Pulumi.${stack}.yaml`,
+                );
             if (info?.production) {
-                if (wf.file !== "promote.yml") problems.push(`${s.where}: pulumi ${command} on production stack "${stack}" outside promote.yml`);
-                if (environmentName(job) !== "production") problems.push(`${s.where}: pulumi ${command} on production stack "${stack}" in a job without environment: production`);
+                if (wf.file !== "promote.yml")
+                    problems.push(
+                        `${s.where}: pulumi ${command} on production stack "${stack}" outside promote.yml`,
+                    );
+                if (environmentName(job) !== "production")
+                    problems.push(
+                        `${s.where}: pulumi ${command} on production stack "${stack}" in a job without environment: production`,
+                    );
             }
             const concurrency = job.concurrency ?? wf.doc.concurrency;
             const group = isMap(concurrency) ? str(concurrency.group) : str(concurrency);
-            const cancels = isMap(concurrency) && concurrency["cancel-in-progress"] !== undefined && concurrency["cancel-in-progress"] !== false;
+            const cancels =
+                isMap(concurrency) &&
+                concurrency["cancel-in-progress"] !== undefined &&
+                concurrency["cancel-in-progress"] !== false;
             if ((group === undefined ? undefined : resolve(group, binding)) !== upGroup(stack)) {
-                problems.push(`${s.where}: pulumi ${command} on "${stack}" is not in concurrency group ${upGroup(stack)}`);
+                problems.push(
+                    `${s.where}: pulumi ${command} on "${stack}" is not in concurrency group ${upGroup(stack)}`,
+                );
             } else if (cancels) {
-                problems.push(`${s.where}: pulumi ${command} on "${stack}" may be cancelled half-way (cancel-in-progress)`);
+                problems.push(
+                    `${s.where}: pulumi ${command} on "${stack}" may be cancelled half-way (cancel-in-progress)`,
+                );
             }
         }
     }
@@ -489,13 +653,24 @@ export function checkDeploys(wf: Workflow, repo: Repo): string[] {
 export function checkPolicyPack(wf: Workflow, repo: Repo): string[] {
     const problems: string[] = [];
     for (const s of pulumiSteps(wf)) {
-        const packs = (str(s.with.policyPacks) ?? "").split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
+        const packs = (str(s.with.policyPacks) ?? "")
+            .split(/[\n,]/)
+            .map((x) => x.trim())
+            .filter(Boolean);
         if (!packs.includes("policies")) problems.push(`${s.where}: no policyPacks: policies`);
-        const configs = (str(s.with.policyPackConfigs) ?? "").split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
-        if (configs.length !== packs.length) problems.push(`${s.where}: ${packs.length} policy pack(s) but ${configs.length} policyPackConfigs`);
+        const configs = (str(s.with.policyPackConfigs) ?? "")
+            .split(/[\n,]/)
+            .map((x) => x.trim())
+            .filter(Boolean);
+        if (configs.length !== packs.length)
+            problems.push(
+                `${s.where}: ${packs.length} policy pack(s) but ${configs.length} policyPackConfigs`,
+            );
         const candidates = stackCandidates(wf, s);
         if (!candidates) {
-            problems.push(`${s.where}: stack-name ${JSON.stringify(str(s.with["stack-name"]) ?? null)} does not resolve to stacks (use a literal, the matrix, or a choice input)`);
+            problems.push(
+                `${s.where}: stack-name ${JSON.stringify(str(s.with["stack-name"]) ?? null)} does not resolve to stacks (use a literal, the matrix, or a choice input)`,
+            );
             continue;
         }
         const config = configs[packs.indexOf("policies")];
@@ -503,8 +678,14 @@ export function checkPolicyPack(wf: Workflow, repo: Repo): string[] {
         for (const { stack, binding } of candidates) {
             const file = resolve(config, binding);
             const expected = `policies/config/${stack}.json`;
-            if (file !== expected) problems.push(`${s.where}: stack "${stack}" gets policy config ${file ?? config}, not ${expected}`);
-            else if (!repo.policyConfigs.includes(expected)) problems.push(`${s.where}: ${expected} does not exist (npm run policy-config -- --stack ${stack})`);
+            if (file !== expected)
+                problems.push(
+                    `${s.where}: stack "${stack}" gets policy config ${file ?? config}, not ${expected}`,
+                );
+            else if (!repo.policyConfigs.includes(expected))
+                problems.push(
+                    `${s.where}: ${expected} does not exist (npm run policy-config -- --stack ${stack})`,
+                );
         }
     }
     return problems;
@@ -521,16 +702,34 @@ export function checkStackMatrix(wf: Workflow, jobId: string, expected: string[]
     if (!combos) return [`${wf.file} job ${jobId}: the matrix is an expression; list the stacks`];
     const problems: string[] = [];
     const listed = combos.map((c) => c.stack).filter((x): x is string => x !== undefined);
-    for (const stack of expected) if (!listed.includes(stack)) problems.push(`${wf.file} job ${jobId}: the matrix lacks stack ${stack}`);
-    for (const stack of listed) if (!expected.includes(stack)) problems.push(`${wf.file} job ${jobId}: the matrix lists ${stack}, which ${repo.stacks.some((x) => x.name === stack) ? "does not belong here" : `has no Pulumi.${stack}.yaml`}`);
-    for (const stack of new Set(listed)) if (listed.filter((x) => x === stack).length > 1) problems.push(`${wf.file} job ${jobId}: the matrix lists ${stack} twice`);
+    for (const stack of expected)
+        if (!listed.includes(stack))
+            problems.push(`${wf.file} job ${jobId}: the matrix lacks stack ${stack}`);
+    for (const stack of listed)
+        if (!expected.includes(stack))
+            problems.push(
+                `${wf.file} job ${jobId}: the matrix lists ${stack}, which ${repo.stacks.some((x) => x.name === stack) ? "does not belong here" : `has no Pulumi.${stack}.yaml`}`,
+            );
+    for (const stack of new Set(listed))
+        if (listed.filter((x) => x === stack).length > 1)
+            problems.push(`${wf.file} job ${jobId}: the matrix lists ${stack} twice`);
     for (const c of combos) {
         const info = repo.stacks.find((x) => x.name === c.stack);
         if (!info) continue;
-        if (c.cloud !== undefined && !(info.clouds.length === 1 && info.clouds[0] === c.cloud)) problems.push(`${wf.file} job ${jobId}: ${c.stack} gets ${c.cloud} credentials; its stack file needs ${info.clouds.join(" and ") || "none"}`);
-        if (c["aws-region"] !== undefined && c["aws-region"] !== info.awsRegion) problems.push(`${wf.file} job ${jobId}: ${c.stack} assumes its AWS role in ${c["aws-region"]}; its stack file says aws:region ${info.awsRegion ?? "(none)"}`);
-        if (c.cloud === "aws" && c["aws-region"] === undefined) problems.push(`${wf.file} job ${jobId}: ${c.stack} has no aws-region`);
-        if (c.builds !== undefined && (c.builds === "true") !== info.builds) problems.push(`${wf.file} job ${jobId}: ${c.stack} has builds: ${c.builds}; its stack file ${info.builds ? "builds an image" : "builds nothing"}`);
+        if (c.cloud !== undefined && !(info.clouds.length === 1 && info.clouds[0] === c.cloud))
+            problems.push(
+                `${wf.file} job ${jobId}: ${c.stack} gets ${c.cloud} credentials; its stack file needs ${info.clouds.join(" and ") || "none"}`,
+            );
+        if (c["aws-region"] !== undefined && c["aws-region"] !== info.awsRegion)
+            problems.push(
+                `${wf.file} job ${jobId}: ${c.stack} assumes its AWS role in ${c["aws-region"]}; its stack file says aws:region ${info.awsRegion ?? "(none)"}`,
+            );
+        if (c.cloud === "aws" && c["aws-region"] === undefined)
+            problems.push(`${wf.file} job ${jobId}: ${c.stack} has no aws-region`);
+        if (c.builds !== undefined && (c.builds === "true") !== info.builds)
+            problems.push(
+                `${wf.file} job ${jobId}: ${c.stack} has builds: ${c.builds}; its stack file ${info.builds ? "builds an image" : "builds nothing"}`,
+            );
     }
     return problems;
 }
@@ -540,7 +739,8 @@ export function checkNpmScripts(wf: Workflow, repo: Repo): string[] {
     const problems: string[] = [];
     for (const s of stepsOf(wf)) {
         for (const m of (str(s.step.run) ?? "").matchAll(/\bnpm run(?:\s+-\S+)*\s+([\w:-]+)/g)) {
-            if (!repo.scripts.includes(m[1])) problems.push(`${s.where}: npm run ${m[1]} is not a script of package.json`);
+            if (!repo.scripts.includes(m[1]))
+                problems.push(`${s.where}: npm run ${m[1]} is not a script of package.json`);
         }
     }
     return problems;

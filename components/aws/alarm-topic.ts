@@ -21,10 +21,25 @@ export class AlarmTopic extends pulumi.ComponentResource {
         super("service-deploy:aws:AlarmTopic", name, {}, opts);
         // No KMS key: CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key.
         this.topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this });
-        (args.emails ?? []).forEach((email, i) =>
-            new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, { parent: this }));
-        (args.webhooks ?? []).forEach((url, i) =>
-            new aws.sns.TopicSubscription(`${name}-webhook-${i}`, { topic: this.topic.arn, protocol: "https", endpoint: pulumi.secret(url), endpointAutoConfirms: false }, { parent: this }));
+        (args.emails ?? []).forEach((email, i) => {
+            new aws.sns.TopicSubscription(
+                `${name}-email-${i}`,
+                { topic: this.topic.arn, protocol: "email", endpoint: email },
+                { parent: this },
+            );
+        });
+        (args.webhooks ?? []).forEach((url, i) => {
+            new aws.sns.TopicSubscription(
+                `${name}-webhook-${i}`,
+                {
+                    topic: this.topic.arn,
+                    protocol: "https",
+                    endpoint: pulumi.secret(url),
+                    endpointAutoConfirms: false,
+                },
+                { parent: this },
+            );
+        });
         this.arn = this.topic.arn;
         this.registerOutputs({ arn: this.arn });
     }

@@ -60,8 +60,21 @@ export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
  * The forward action both rules start with: all traffic to blue. ECS rewrites it during
  * deployments (see the file comment). Pure.
  */
-export function initialForward(blueArn: pulumi.Input<string>, greenArn: pulumi.Input<string>): aws.types.input.lb.ListenerRuleAction[] {
-    return [{ type: "forward", forward: { targetGroups: [{ arn: blueArn, weight: 100 }, { arn: greenArn, weight: 0 }] } }];
+export function initialForward(
+    blueArn: pulumi.Input<string>,
+    greenArn: pulumi.Input<string>,
+): aws.types.input.lb.ListenerRuleAction[] {
+    return [
+        {
+            type: "forward",
+            forward: {
+                targetGroups: [
+                    { arn: blueArn, weight: 100 },
+                    { arn: greenArn, weight: 0 },
+                ],
+            },
+        },
+    ];
 }
 
 /** The resource option that hands the rules' actions to ECS. Exported so the test asserts the same value. */
@@ -84,72 +97,136 @@ export class AlbBlueGreen extends pulumi.ComponentResource {
         const testPort = args.testListenerPort ?? 8443;
         const sslPolicy = args.sslPolicy ?? DEFAULT_SSL_POLICY;
 
-        this.securityGroup = new aws.ec2.SecurityGroup(`${name}-alb`, {
-            vpcId: args.vpcId,
-            description: `ALB of ${name}: 80/443 from anywhere, ${testPort} from ${args.testCidr}`,
-        }, { parent: this });
+        this.securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-alb`,
+            {
+                vpcId: args.vpcId,
+                description: `ALB of ${name}: 80/443 from anywhere, ${testPort} from ${args.testCidr}`,
+            },
+            { parent: this },
+        );
         const ingress = (role: string, port: number, cidr: { cidrIpv4: string }, description: string) =>
-            new aws.vpc.SecurityGroupIngressRule(`${name}-alb-${role}`, {
-                securityGroupId: this.securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, description, ...cidr,
-            }, { parent: this });
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-alb-${role}`,
+                {
+                    securityGroupId: this.securityGroup.id,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    description,
+                    ...cidr,
+                },
+                { parent: this },
+            );
         ingress("http", 80, { cidrIpv4: "0.0.0.0/0" }, "HTTP (redirects to HTTPS)");
         ingress("https", 443, { cidrIpv4: "0.0.0.0/0" }, "HTTPS");
-        ingress("test", testPort, { cidrIpv4: args.testCidr }, "test listener: the new revision before the switch");
+        ingress(
+            "test",
+            testPort,
+            { cidrIpv4: args.testCidr },
+            "test listener: the new revision before the switch",
+        );
 
-        this.loadBalancer = new aws.lb.LoadBalancer(`${name}-alb`, {
-            loadBalancerType: "application",
-            internal: false,
-            // IPv4 only: dualstack needs IPv6 CIDRs on the VPC and every subnet, which neither a
-            // created VPC nor most existing ones have.
-            ipAddressType: "ipv4",
-            securityGroups: [this.securityGroup.id],
-            subnets: args.subnetIds,
-            dropInvalidHeaderFields: true,
-            enableDeletionProtection: args.deletionProtection ?? false,
-            idleTimeout: 60,
-        }, { parent: this });
-
-        const targetGroup = (color: "blue" | "green") => new aws.lb.TargetGroup(`${name}-${color}`, {
-            targetType: "ip",
-            port: args.targetPort,
-            protocol: "HTTP",
-            vpcId: args.vpcId,
-            deregistrationDelay: args.deregistrationDelaySeconds ?? 30,
-            healthCheck: {
-                enabled: true,
-                path: args.healthPath,
-                protocol: "HTTP",
-                matcher: "200",
-                interval: args.healthIntervalSeconds ?? 15,
-                timeout: args.healthTimeoutSeconds ?? 5,
-                healthyThreshold: args.healthyThreshold ?? 3,
-                unhealthyThreshold: args.unhealthyThreshold ?? 3,
+        this.loadBalancer = new aws.lb.LoadBalancer(
+            `${name}-alb`,
+            {
+                loadBalancerType: "application",
+                internal: false,
+                // IPv4 only: dualstack needs IPv6 CIDRs on the VPC and every subnet, which neither a
+                // created VPC nor most existing ones have.
+                ipAddressType: "ipv4",
+                securityGroups: [this.securityGroup.id],
+                subnets: args.subnetIds,
+                dropInvalidHeaderFields: true,
+                enableDeletionProtection: args.deletionProtection ?? false,
+                idleTimeout: 60,
             },
-            tags: { color, "service-deploy:service": args.serviceName },
-        }, { parent: this });
+            { parent: this },
+        );
+
+        const targetGroup = (color: "blue" | "green") =>
+            new aws.lb.TargetGroup(
+                `${name}-${color}`,
+                {
+                    targetType: "ip",
+                    port: args.targetPort,
+                    protocol: "HTTP",
+                    vpcId: args.vpcId,
+                    deregistrationDelay: args.deregistrationDelaySeconds ?? 30,
+                    healthCheck: {
+                        enabled: true,
+                        path: args.healthPath,
+                        protocol: "HTTP",
+                        matcher: "200",
+                        interval: args.healthIntervalSeconds ?? 15,
+                        timeout: args.healthTimeoutSeconds ?? 5,
+                        healthyThreshold: args.healthyThreshold ?? 3,
+                        unhealthyThreshold: args.unhealthyThreshold ?? 3,
+                    },
+                    tags: { color, "service-deploy:service": args.serviceName },
+                },
+                { parent: this },
+            );
         this.blue = targetGroup("blue");
         this.green = targetGroup("green");
 
-        new aws.lb.Listener(`${name}-http`, {
-            loadBalancerArn: this.loadBalancer.arn,
-            port: 80,
-            protocol: "HTTP",
-            defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
-        }, { parent: this });
-        const notFound: aws.types.input.lb.ListenerDefaultAction[] = [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "not found" } }];
-        this.httpsListener = new aws.lb.Listener(`${name}-https`, {
-            loadBalancerArn: this.loadBalancer.arn, port: 443, protocol: "HTTPS", sslPolicy, certificateArn: args.certificateArn, defaultActions: notFound,
-        }, { parent: this });
-        this.testListener = new aws.lb.Listener(`${name}-test`, {
-            loadBalancerArn: this.loadBalancer.arn, port: testPort, protocol: "HTTPS", sslPolicy, certificateArn: args.certificateArn, defaultActions: notFound,
-        }, { parent: this });
+        new aws.lb.Listener(
+            `${name}-http`,
+            {
+                loadBalancerArn: this.loadBalancer.arn,
+                port: 80,
+                protocol: "HTTP",
+                defaultActions: [
+                    {
+                        type: "redirect",
+                        redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
+                    },
+                ],
+            },
+            { parent: this },
+        );
+        const notFound: aws.types.input.lb.ListenerDefaultAction[] = [
+            {
+                type: "fixed-response",
+                fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "not found" },
+            },
+        ];
+        this.httpsListener = new aws.lb.Listener(
+            `${name}-https`,
+            {
+                loadBalancerArn: this.loadBalancer.arn,
+                port: 443,
+                protocol: "HTTPS",
+                sslPolicy,
+                certificateArn: args.certificateArn,
+                defaultActions: notFound,
+            },
+            { parent: this },
+        );
+        this.testListener = new aws.lb.Listener(
+            `${name}-test`,
+            {
+                loadBalancerArn: this.loadBalancer.arn,
+                port: testPort,
+                protocol: "HTTPS",
+                sslPolicy,
+                certificateArn: args.certificateArn,
+                defaultActions: notFound,
+            },
+            { parent: this },
+        );
 
-        const rule = (role: string, listener: aws.lb.Listener) => new aws.lb.ListenerRule(`${name}-${role}`, {
-            listenerArn: listener.arn,
-            priority: 1,
-            conditions: [{ pathPattern: { values: ["/*"] } }],
-            actions: initialForward(this.blue.arn, this.green.arn),
-        }, { parent: this, ignoreChanges: ECS_OWNS_RULE_ACTIONS });
+        const rule = (role: string, listener: aws.lb.Listener) =>
+            new aws.lb.ListenerRule(
+                `${name}-${role}`,
+                {
+                    listenerArn: listener.arn,
+                    priority: 1,
+                    conditions: [{ pathPattern: { values: ["/*"] } }],
+                    actions: initialForward(this.blue.arn, this.green.arn),
+                },
+                { parent: this, ignoreChanges: ECS_OWNS_RULE_ACTIONS },
+            );
         this.productionRule = rule("production", this.httpsListener);
         this.testRule = rule("test-rule", this.testListener);
 

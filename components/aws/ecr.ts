@@ -24,24 +24,38 @@ export class EcrRepository extends pulumi.ComponentResource {
 
     constructor(name: string, args: EcrRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("service-deploy:aws:EcrRepository", name, {}, opts);
-        this.repository = new aws.ecr.Repository(`${name}-repo`, {
-            name: args.repositoryName,
-            imageTagMutability: "IMMUTABLE",
-            imageScanningConfiguration: { scanOnPush: true },
-            encryptionConfigurations: [{ encryptionType: "AES256" }],
-            forceDelete: args.forceDelete ?? false,
-        }, { parent: this });
-        new aws.ecr.LifecyclePolicy(`${name}-lifecycle`, {
-            repository: this.repository.name,
-            policy: JSON.stringify({
-                rules: [{
-                    rulePriority: 1,
-                    description: "expire untagged images (tagged ones are releases and stay)",
-                    selection: { tagStatus: "untagged", countType: "imageCountMoreThan", countNumber: args.keepUntagged ?? 20 },
-                    action: { type: "expire" },
-                }],
-            }),
-        }, { parent: this });
+        this.repository = new aws.ecr.Repository(
+            `${name}-repo`,
+            {
+                name: args.repositoryName,
+                imageTagMutability: "IMMUTABLE",
+                imageScanningConfiguration: { scanOnPush: true },
+                encryptionConfigurations: [{ encryptionType: "AES256" }],
+                forceDelete: args.forceDelete ?? false,
+            },
+            { parent: this },
+        );
+        new aws.ecr.LifecyclePolicy(
+            `${name}-lifecycle`,
+            {
+                repository: this.repository.name,
+                policy: JSON.stringify({
+                    rules: [
+                        {
+                            rulePriority: 1,
+                            description: "expire untagged images (tagged ones are releases and stay)",
+                            selection: {
+                                tagStatus: "untagged",
+                                countType: "imageCountMoreThan",
+                                countNumber: args.keepUntagged ?? 20,
+                            },
+                            action: { type: "expire" },
+                        },
+                    ],
+                }),
+            },
+            { parent: this },
+        );
         this.repositoryUrl = this.repository.repositoryUrl;
         this.auth = ecrAuth(this.repository.registryId, { parent: this });
         this.registerOutputs({ repositoryUrl: this.repositoryUrl });
@@ -54,7 +68,10 @@ export function ecrRegistryId(ref: string): string | undefined {
 }
 
 /** Registry credentials for an ECR registry, from the provider at deploy time; the password stays secret. */
-export function ecrAuth(registryId: pulumi.Input<string>, opts?: pulumi.InvokeOutputOptions): pulumi.Output<RegistryAuth> {
+export function ecrAuth(
+    registryId: pulumi.Input<string>,
+    opts?: pulumi.InvokeOutputOptions,
+): pulumi.Output<RegistryAuth> {
     const token = aws.ecr.getAuthorizationTokenOutput({ registryId }, opts);
     return pulumi.output({
         address: token.proxyEndpoint.apply((e) => e.replace(/^https?:\/\//, "")),

@@ -69,12 +69,17 @@ export function fargateCpuUnits(vcpu: number): string {
 
 /** ECS `environment` entries, sorted so the task definition does not churn. Pure. */
 export function ecsEnvironment(env: Record<string, string>): { name: string; value: string }[] {
-    return Object.keys(env).sort().map((name) => ({ name, value: env[name] }));
+    return Object.keys(env)
+        .sort()
+        .map((name) => ({ name, value: env[name] }));
 }
 
 /** IAM trust policy for an ECS principal. Pure. */
 export function assumeRole(service: string): string {
-    return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+    });
 }
 
 export class FargateService extends pulumi.ComponentResource {
@@ -89,108 +94,203 @@ export class FargateService extends pulumi.ComponentResource {
         super("service-deploy:aws:FargateService", name, {}, opts);
         const region = aws.getRegionOutput({}, { parent: this }).region;
 
-        this.securityGroup = new aws.ec2.SecurityGroup(`${name}-tasks`, {
-            vpcId: args.vpcId,
-            description: `Tasks of ${args.serviceName}: ${args.containerPort} from the ALB only`,
-        }, { parent: this });
-        new aws.vpc.SecurityGroupIngressRule(`${name}-tasks-from-alb`, {
-            securityGroupId: this.securityGroup.id, referencedSecurityGroupId: args.albSecurityGroupId,
-            ipProtocol: "tcp", fromPort: args.containerPort, toPort: args.containerPort, description: "from the ALB",
-        }, { parent: this });
+        this.securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-tasks`,
+            {
+                vpcId: args.vpcId,
+                description: `Tasks of ${args.serviceName}: ${args.containerPort} from the ALB only`,
+            },
+            { parent: this },
+        );
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-tasks-from-alb`,
+            {
+                securityGroupId: this.securityGroup.id,
+                referencedSecurityGroupId: args.albSecurityGroupId,
+                ipProtocol: "tcp",
+                fromPort: args.containerPort,
+                toPort: args.containerPort,
+                description: "from the ALB",
+            },
+            { parent: this },
+        );
         // Tasks reach ECR, Secrets Manager, CloudWatch Logs and the database through the VPC.
-        new aws.vpc.SecurityGroupEgressRule(`${name}-tasks-out`, {
-            securityGroupId: this.securityGroup.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "outbound",
-        }, { parent: this });
-        new aws.vpc.SecurityGroupEgressRule(`${name}-alb-to-tasks`, {
-            securityGroupId: args.albSecurityGroupId, referencedSecurityGroupId: this.securityGroup.id,
-            ipProtocol: "tcp", fromPort: args.containerPort, toPort: args.containerPort, description: `to ${args.serviceName} tasks`,
-        }, { parent: this });
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-tasks-out`,
+            {
+                securityGroupId: this.securityGroup.id,
+                ipProtocol: "-1",
+                cidrIpv4: "0.0.0.0/0",
+                description: "outbound",
+            },
+            { parent: this },
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-alb-to-tasks`,
+            {
+                securityGroupId: args.albSecurityGroupId,
+                referencedSecurityGroupId: this.securityGroup.id,
+                ipProtocol: "tcp",
+                fromPort: args.containerPort,
+                toPort: args.containerPort,
+                description: `to ${args.serviceName} tasks`,
+            },
+            { parent: this },
+        );
 
-        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays ?? 30 }, { parent: this });
+        this.logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            { retentionInDays: args.logRetentionDays ?? 30 },
+            { parent: this },
+        );
 
-        this.executionRole = new aws.iam.Role(`${name}-execution`, { assumeRolePolicy: assumeRole("ecs-tasks.amazonaws.com") }, { parent: this });
-        new aws.iam.RolePolicyAttachment(`${name}-execution`, {
-            role: this.executionRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-        }, { parent: this });
+        this.executionRole = new aws.iam.Role(
+            `${name}-execution`,
+            { assumeRolePolicy: assumeRole("ecs-tasks.amazonaws.com") },
+            { parent: this },
+        );
+        new aws.iam.RolePolicyAttachment(
+            `${name}-execution`,
+            {
+                role: this.executionRole.name,
+                policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+            },
+            { parent: this },
+        );
         if (args.secretArn) {
-            new aws.iam.RolePolicy(`${name}-execution-secrets`, {
-                role: this.executionRole.id,
-                policy: pulumi.output(args.secretArn).apply((arn) => JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [arn] }],
-                })),
-            }, { parent: this });
+            new aws.iam.RolePolicy(
+                `${name}-execution-secrets`,
+                {
+                    role: this.executionRole.id,
+                    policy: pulumi.output(args.secretArn).apply((arn) =>
+                        JSON.stringify({
+                            Version: "2012-10-17",
+                            Statement: [
+                                {
+                                    Effect: "Allow",
+                                    Action: ["secretsmanager:GetSecretValue"],
+                                    Resource: [arn],
+                                },
+                            ],
+                        }),
+                    ),
+                },
+                { parent: this },
+            );
         }
-        this.taskRole = new aws.iam.Role(`${name}-task`, { assumeRolePolicy: assumeRole("ecs-tasks.amazonaws.com") }, { parent: this });
+        this.taskRole = new aws.iam.Role(
+            `${name}-task`,
+            { assumeRolePolicy: assumeRole("ecs-tasks.amazonaws.com") },
+            { parent: this },
+        );
 
-        const containerDefinitions = pulumi.jsonStringify([{
-            name: args.serviceName,
-            image: args.imageRef,
-            essential: true,
-            portMappings: [{ containerPort: args.containerPort, protocol: "tcp" }],
-            environment: pulumi.output(args.environment).apply((e) => ecsEnvironment(e as Record<string, string>)),
-            secrets: args.secrets,
-            logConfiguration: {
-                logDriver: "awslogs",
-                options: { "awslogs-group": this.logGroup.name, "awslogs-region": region, "awslogs-stream-prefix": args.serviceName },
+        const containerDefinitions = pulumi.jsonStringify([
+            {
+                name: args.serviceName,
+                image: args.imageRef,
+                essential: true,
+                portMappings: [{ containerPort: args.containerPort, protocol: "tcp" }],
+                environment: pulumi
+                    .output(args.environment)
+                    .apply((e) => ecsEnvironment(e as Record<string, string>)),
+                secrets: args.secrets,
+                logConfiguration: {
+                    logDriver: "awslogs",
+                    options: {
+                        "awslogs-group": this.logGroup.name,
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": args.serviceName,
+                    },
+                },
+                readonlyRootFilesystem: false,
+                stopTimeout: 30,
             },
-            readonlyRootFilesystem: false,
-            stopTimeout: 30,
-        }]);
-        this.taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
-            family: args.family ?? args.serviceName,
-            requiresCompatibilities: ["FARGATE"],
-            networkMode: "awsvpc",
-            cpu: fargateCpuUnits(args.vcpu),
-            memory: String(args.memoryMiB),
-            runtimePlatform: { cpuArchitecture: ecsCpuArchitecture(args.architecture), operatingSystemFamily: "LINUX" },
-            executionRoleArn: this.executionRole.arn,
-            taskRoleArn: this.taskRole.arn,
-            containerDefinitions,
-            // Stamps for the policy pack (image-platform-matches-target): what the image holds,
-            // known at preview even when the digest is not.
-            tags: {
-                "service-deploy:service": args.serviceName,
-                "service-deploy:image-platforms": pulumi.output(args.imagePlatforms).apply((p) => [...p].sort().join(",")),
+        ]);
+        this.taskDefinition = new aws.ecs.TaskDefinition(
+            `${name}-task`,
+            {
+                family: args.family ?? args.serviceName,
+                requiresCompatibilities: ["FARGATE"],
+                networkMode: "awsvpc",
+                cpu: fargateCpuUnits(args.vcpu),
+                memory: String(args.memoryMiB),
+                runtimePlatform: {
+                    cpuArchitecture: ecsCpuArchitecture(args.architecture),
+                    operatingSystemFamily: "LINUX",
+                },
+                executionRoleArn: this.executionRole.arn,
+                taskRoleArn: this.taskRole.arn,
+                containerDefinitions,
+                // Stamps for the policy pack (image-platform-matches-target): what the image holds,
+                // known at preview even when the digest is not.
+                tags: {
+                    "service-deploy:service": args.serviceName,
+                    "service-deploy:image-platforms": pulumi
+                        .output(args.imagePlatforms)
+                        .apply((p) => [...p].sort().join(",")),
+                },
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
         // ECS shifts the ALB rules with this role during blue-green deployments.
-        const infraRole = new aws.iam.Role(`${name}-lb-infra`, { assumeRolePolicy: assumeRole("ecs.amazonaws.com") }, { parent: this });
-        const infraPolicy = new aws.iam.RolePolicyAttachment(`${name}-lb-infra`, {
-            role: infraRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
-        }, { parent: this });
+        const infraRole = new aws.iam.Role(
+            `${name}-lb-infra`,
+            { assumeRolePolicy: assumeRole("ecs.amazonaws.com") },
+            { parent: this },
+        );
+        const infraPolicy = new aws.iam.RolePolicyAttachment(
+            `${name}-lb-infra`,
+            {
+                role: infraRole.name,
+                policyArn: "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
+            },
+            { parent: this },
+        );
 
-        this.service = new aws.ecs.Service(`${name}-service`, {
-            name: args.serviceName,
-            cluster: args.clusterArn,
-            taskDefinition: this.taskDefinition.arn,
-            desiredCount: args.desiredCount,
-            launchType: "FARGATE",
-            platformVersion: "LATEST",
-            networkConfiguration: { subnets: args.subnetIds, securityGroups: [this.securityGroup.id], assignPublicIp: false },
-            healthCheckGracePeriodSeconds: args.healthCheckGracePeriodSeconds ?? 60,
-            deploymentController: { type: "ECS" },
-            deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(args.bakeTimeMinutes ?? 15) },
-            deploymentCircuitBreaker: { enable: true, rollback: true },
-            alarms: { alarmNames: args.rollbackAlarmNames, enable: true, rollback: true },
-            deploymentMinimumHealthyPercent: 100,
-            deploymentMaximumPercent: 200,
-            loadBalancers: [{
-                targetGroupArn: args.blueTargetGroupArn,
-                containerName: args.serviceName,
-                containerPort: args.containerPort,
-                advancedConfiguration: {
-                    alternateTargetGroupArn: args.greenTargetGroupArn,
-                    productionListenerRule: args.productionRuleArn,
-                    testListenerRule: args.testRuleArn,
-                    roleArn: infraRole.arn,
+        this.service = new aws.ecs.Service(
+            `${name}-service`,
+            {
+                name: args.serviceName,
+                cluster: args.clusterArn,
+                taskDefinition: this.taskDefinition.arn,
+                desiredCount: args.desiredCount,
+                launchType: "FARGATE",
+                platformVersion: "LATEST",
+                networkConfiguration: {
+                    subnets: args.subnetIds,
+                    securityGroups: [this.securityGroup.id],
+                    assignPublicIp: false,
                 },
-            }],
-            propagateTags: "SERVICE",
-            enableEcsManagedTags: true,
-            waitForSteadyState: args.waitForSteadyState ?? true,
-        }, { parent: this, dependsOn: [infraPolicy] });
+                healthCheckGracePeriodSeconds: args.healthCheckGracePeriodSeconds ?? 60,
+                deploymentController: { type: "ECS" },
+                deploymentConfiguration: {
+                    strategy: "BLUE_GREEN",
+                    bakeTimeInMinutes: String(args.bakeTimeMinutes ?? 15),
+                },
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                alarms: { alarmNames: args.rollbackAlarmNames, enable: true, rollback: true },
+                deploymentMinimumHealthyPercent: 100,
+                deploymentMaximumPercent: 200,
+                loadBalancers: [
+                    {
+                        targetGroupArn: args.blueTargetGroupArn,
+                        containerName: args.serviceName,
+                        containerPort: args.containerPort,
+                        advancedConfiguration: {
+                            alternateTargetGroupArn: args.greenTargetGroupArn,
+                            productionListenerRule: args.productionRuleArn,
+                            testListenerRule: args.testRuleArn,
+                            roleArn: infraRole.arn,
+                        },
+                    },
+                ],
+                propagateTags: "SERVICE",
+                enableEcsManagedTags: true,
+                waitForSteadyState: args.waitForSteadyState ?? true,
+            },
+            { parent: this, dependsOn: [infraPolicy] },
+        );
         this.registerOutputs({ serviceName: this.service.name });
     }
 }

@@ -21,11 +21,13 @@ export const AZ_COUNT = 2;
 export function subnetCidr(base: string, newPrefix: number, index: number): string {
     const [ip, prefixText] = base.split("/");
     const prefix = Number(prefixText);
-    if (newPrefix < prefix || newPrefix > 28) throw new Error(`cannot cut /${newPrefix} subnets from ${base}`);
-    if (index >= 2 ** (newPrefix - prefix)) throw new Error(`${base} has no room for subnet #${index} of size /${newPrefix}`);
+    if (newPrefix < prefix || newPrefix > 28)
+        throw new Error(`cannot cut /${newPrefix} subnets from ${base}`);
+    if (index >= 2 ** (newPrefix - prefix))
+        throw new Error(`${base} has no room for subnet #${index} of size /${newPrefix}`);
     const baseInt = ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
     const value = baseInt + index * 2 ** (32 - newPrefix);
-    return [24, 16, 8, 0].map((s) => Math.floor(value / 2 ** s) % 256).join(".") + `/${newPrefix}`;
+    return `${[24, 16, 8, 0].map((s) => Math.floor(value / 2 ** s) % 256).join(".")}/${newPrefix}`;
 }
 
 /** Public subnets take the first /20s (or /4 smaller than the VPC), private ones start halfway. Pure. */
@@ -55,27 +57,77 @@ export class Network extends pulumi.ComponentResource {
             const cidrBlock = args.cidrBlock ?? "10.0.0.0/16";
             const plan = subnetPlan(cidrBlock);
             const azs = aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this });
-            const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name } }, { parent: this });
+            const vpc = new aws.ec2.Vpc(
+                `${name}-vpc`,
+                { cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name } },
+                { parent: this },
+            );
             const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id }, { parent: this });
-            const publicRt = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }] }, { parent: this });
-            const az = (i: number) => azs.names.apply((n) => {
-                if (n.length < AZ_COUNT) throw new Error(`the region has ${n.length} available AZs; ${AZ_COUNT} are needed`);
-                return n[i];
-            });
+            const publicRt = new aws.ec2.RouteTable(
+                `${name}-public`,
+                { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }] },
+                { parent: this },
+            );
+            const az = (i: number) =>
+                azs.names.apply((n) => {
+                    if (n.length < AZ_COUNT)
+                        throw new Error(`the region has ${n.length} available AZs; ${AZ_COUNT} are needed`);
+                    return n[i];
+                });
             const publicSubnets = plan.public.map((cidr, i) => {
-                const s = new aws.ec2.Subnet(`${name}-public-${i}`, { vpcId: vpc.id, cidrBlock: cidr, availabilityZone: az(i), mapPublicIpOnLaunch: false, tags: { Name: `${name}-public-${i}` } }, { parent: this });
-                new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: s.id, routeTableId: publicRt.id }, { parent: this });
+                const s = new aws.ec2.Subnet(
+                    `${name}-public-${i}`,
+                    {
+                        vpcId: vpc.id,
+                        cidrBlock: cidr,
+                        availabilityZone: az(i),
+                        mapPublicIpOnLaunch: false,
+                        tags: { Name: `${name}-public-${i}` },
+                    },
+                    { parent: this },
+                );
+                new aws.ec2.RouteTableAssociation(
+                    `${name}-public-${i}`,
+                    { subnetId: s.id, routeTableId: publicRt.id },
+                    { parent: this },
+                );
                 return s;
             });
             const natCount = Math.min(args.natGateways ?? 1, AZ_COUNT);
             const nats = Array.from({ length: natCount }, (_, i) => {
                 const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc" }, { parent: this });
-                return new aws.ec2.NatGateway(`${name}-nat-${i}`, { subnetId: publicSubnets[i].id, allocationId: eip.id }, { parent: this, dependsOn: [igw] });
+                return new aws.ec2.NatGateway(
+                    `${name}-nat-${i}`,
+                    { subnetId: publicSubnets[i].id, allocationId: eip.id },
+                    { parent: this, dependsOn: [igw] },
+                );
             });
             const privateSubnets = plan.private.map((cidr, i) => {
-                const s = new aws.ec2.Subnet(`${name}-private-${i}`, { vpcId: vpc.id, cidrBlock: cidr, availabilityZone: az(i), tags: { Name: `${name}-private-${i}` } }, { parent: this });
-                const rt = new aws.ec2.RouteTable(`${name}-private-${i}`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, natCount - 1)].id }] }, { parent: this });
-                new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: s.id, routeTableId: rt.id }, { parent: this });
+                const s = new aws.ec2.Subnet(
+                    `${name}-private-${i}`,
+                    {
+                        vpcId: vpc.id,
+                        cidrBlock: cidr,
+                        availabilityZone: az(i),
+                        tags: { Name: `${name}-private-${i}` },
+                    },
+                    { parent: this },
+                );
+                const rt = new aws.ec2.RouteTable(
+                    `${name}-private-${i}`,
+                    {
+                        vpcId: vpc.id,
+                        routes: [
+                            { cidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, natCount - 1)].id },
+                        ],
+                    },
+                    { parent: this },
+                );
+                new aws.ec2.RouteTableAssociation(
+                    `${name}-private-${i}`,
+                    { subnetId: s.id, routeTableId: rt.id },
+                    { parent: this },
+                );
                 return s;
             });
             this.vpc = vpc;
@@ -83,6 +135,10 @@ export class Network extends pulumi.ComponentResource {
             this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));
             this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
         }
-        this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
+        this.registerOutputs({
+            vpcId: this.vpcId,
+            publicSubnetIds: this.publicSubnetIds,
+            privateSubnetIds: this.privateSubnetIds,
+        });
     }
 }

@@ -56,54 +56,74 @@ export class Postgres extends pulumi.ComponentResource {
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("service-deploy:aws:Postgres", name, {}, opts);
         this.baseName = name;
-        this.securityGroup = new aws.ec2.SecurityGroup(`${name}-db`, {
-            vpcId: args.vpcId,
-            description: `PostgreSQL of ${name}: 5432 from the service tasks only`,
-        }, { parent: this });
-        const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds }, { parent: this });
-        const params = new aws.rds.ParameterGroup(`${name}-params`, {
-            family: parameterFamily(args.engineVersion),
-            description: "TLS forced; slow statements logged",
-            parameters: [
-                { name: "rds.force_ssl", value: "1" },
-                { name: "log_min_duration_statement", value: "1000" },
-            ],
-        }, { parent: this });
-        const generated = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent: this });
+        this.securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-db`,
+            {
+                vpcId: args.vpcId,
+                description: `PostgreSQL of ${name}: 5432 from the service tasks only`,
+            },
+            { parent: this },
+        );
+        const subnets = new aws.rds.SubnetGroup(
+            `${name}-subnets`,
+            { subnetIds: args.subnetIds },
+            { parent: this },
+        );
+        const params = new aws.rds.ParameterGroup(
+            `${name}-params`,
+            {
+                family: parameterFamily(args.engineVersion),
+                description: "TLS forced; slow statements logged",
+                parameters: [
+                    { name: "rds.force_ssl", value: "1" },
+                    { name: "log_min_duration_statement", value: "1000" },
+                ],
+            },
+            { parent: this },
+        );
+        const generated = new random.RandomPassword(
+            `${name}-password`,
+            { length: 40, special: false },
+            { parent: this },
+        );
         // Secret by the engine's additionalSecretOutputs already; explicit so it holds under mocks too.
         const password = pulumi.secret(generated.result);
-        this.instance = new aws.rds.Instance(`${name}-db`, {
-            engine: "postgres",
-            engineVersion: args.engineVersion,
-            instanceClass: args.instanceClass,
-            allocatedStorage: args.allocatedStorageGiB,
-            maxAllocatedStorage: args.maxAllocatedStorageGiB,
-            storageType: "gp3",
-            storageEncrypted: true,
-            dbName: args.name,
-            username: args.username,
-            password,
-            port: 5432,
-            dbSubnetGroupName: subnets.name,
-            vpcSecurityGroupIds: [this.securityGroup.id],
-            parameterGroupName: params.name,
-            publiclyAccessible: false,
-            multiAz: args.multiAz,
-            backupRetentionPeriod: args.backupRetentionDays,
-            // 02:00-03:00 and Sunday 03:30 in ap-northeast-1 (UTC+9): the seed's quiet hours.
-            backupWindow: "17:00-18:00",
-            maintenanceWindow: "sat:18:30-sat:19:30",
-            deletionProtection: args.deletionProtection,
-            skipFinalSnapshot: false,
-            finalSnapshotIdentifier: args.finalSnapshotIdentifier,
-            copyTagsToSnapshot: true,
-            performanceInsightsEnabled: args.performanceInsights,
-            performanceInsightsRetentionPeriod: args.performanceInsights ? 7 : undefined,
-            autoMinorVersionUpgrade: true,
-            allowMajorVersionUpgrade: false,
-            // Changes wait for the maintenance window unless someone decides otherwise.
-            applyImmediately: false,
-        }, { parent: this });
+        this.instance = new aws.rds.Instance(
+            `${name}-db`,
+            {
+                engine: "postgres",
+                engineVersion: args.engineVersion,
+                instanceClass: args.instanceClass,
+                allocatedStorage: args.allocatedStorageGiB,
+                maxAllocatedStorage: args.maxAllocatedStorageGiB,
+                storageType: "gp3",
+                storageEncrypted: true,
+                dbName: args.name,
+                username: args.username,
+                password,
+                port: 5432,
+                dbSubnetGroupName: subnets.name,
+                vpcSecurityGroupIds: [this.securityGroup.id],
+                parameterGroupName: params.name,
+                publiclyAccessible: false,
+                multiAz: args.multiAz,
+                backupRetentionPeriod: args.backupRetentionDays,
+                // 02:00-03:00 and Sunday 03:30 in ap-northeast-1 (UTC+9): the seed's quiet hours.
+                backupWindow: "17:00-18:00",
+                maintenanceWindow: "sat:18:30-sat:19:30",
+                deletionProtection: args.deletionProtection,
+                skipFinalSnapshot: false,
+                finalSnapshotIdentifier: args.finalSnapshotIdentifier,
+                copyTagsToSnapshot: true,
+                performanceInsightsEnabled: args.performanceInsights,
+                performanceInsightsRetentionPeriod: args.performanceInsights ? 7 : undefined,
+                autoMinorVersionUpgrade: true,
+                allowMajorVersionUpgrade: false,
+                // Changes wait for the maintenance window unless someone decides otherwise.
+                applyImmediately: false,
+            },
+            { parent: this },
+        );
         this.connection = {
             host: this.instance.address,
             port: this.instance.port,
@@ -117,14 +137,17 @@ export class Postgres extends pulumi.ComponentResource {
 
     /** Let one service's tasks in on 5432: the only ingress the database has. */
     allowFrom(role: string, securityGroupId: pulumi.Input<string>): aws.vpc.SecurityGroupIngressRule {
-        return new aws.vpc.SecurityGroupIngressRule(`${this.baseName}-db-from-${role}`, {
-            securityGroupId: this.securityGroup.id,
-            referencedSecurityGroupId: securityGroupId,
-            ipProtocol: "tcp",
-            fromPort: 5432,
-            toPort: 5432,
-            description: `PostgreSQL from ${role} tasks`,
-        }, { parent: this });
+        return new aws.vpc.SecurityGroupIngressRule(
+            `${this.baseName}-db-from-${role}`,
+            {
+                securityGroupId: this.securityGroup.id,
+                referencedSecurityGroupId: securityGroupId,
+                ipProtocol: "tcp",
+                fromPort: 5432,
+                toPort: 5432,
+                description: `PostgreSQL from ${role} tasks`,
+            },
+            { parent: this },
+        );
     }
-
 }

@@ -34,15 +34,29 @@ export class ServiceSecrets extends pulumi.ComponentResource {
 
     constructor(name: string, args: ServiceSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("service-deploy:aws:ServiceSecrets", name, {}, opts);
-        this.secret = new aws.secretsmanager.Secret(`${name}-env`, {
-            description: args.description,
-            recoveryWindowInDays: args.recoveryWindowDays ?? 7,
-        }, { parent: this });
+        this.secret = new aws.secretsmanager.Secret(
+            `${name}-env`,
+            {
+                description: args.description,
+                recoveryWindowInDays: args.recoveryWindowDays ?? 7,
+            },
+            { parent: this },
+        );
         const names = Object.keys(args.values).sort();
-        const secretString = pulumi.secret(pulumi.all(args.values).apply((v) => JSON.stringify(Object.fromEntries(names.map((n) => [n, v[n]])))));
-        new aws.secretsmanager.SecretVersion(`${name}-env`, { secretId: this.secret.id, secretString }, { parent: this });
+        const secretString = pulumi.secret(
+            pulumi
+                .all(args.values)
+                .apply((v) => JSON.stringify(Object.fromEntries(names.map((n) => [n, v[n]])))),
+        );
+        new aws.secretsmanager.SecretVersion(
+            `${name}-env`,
+            { secretId: this.secret.id, secretString },
+            { parent: this },
+        );
         this.arn = this.secret.arn;
-        this.ecsSecrets = this.secret.arn.apply((arn) => names.map((n) => ({ name: n, valueFrom: jsonKeyValueFrom(arn, n) })));
+        this.ecsSecrets = this.secret.arn.apply((arn) =>
+            names.map((n) => ({ name: n, valueFrom: jsonKeyValueFrom(arn, n) })),
+        );
         this.registerOutputs({ arn: this.arn });
     }
 }

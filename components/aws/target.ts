@@ -53,60 +53,93 @@ export class AwsTarget extends pulumi.ComponentResource {
         const bg = cfg.blueGreen!;
         const prefix = `${PROJECT}-${args.stack}`;
 
-        const network = new Network(`${name}-net`, cfg.network.mode === "existing"
-            ? { existing: { vpcId: cfg.network.vpcId, publicSubnetIds: cfg.network.publicSubnetIds, privateSubnetIds: cfg.network.privateSubnetIds } }
-            : { cidrBlock: cfg.network.cidrBlock, natGateways: cfg.network.natGateways ?? (cfg.production ? 2 : 1) }, { parent: this });
+        const network = new Network(
+            `${name}-net`,
+            cfg.network.mode === "existing"
+                ? {
+                      existing: {
+                          vpcId: cfg.network.vpcId,
+                          publicSubnetIds: cfg.network.publicSubnetIds,
+                          privateSubnetIds: cfg.network.privateSubnetIds,
+                      },
+                  }
+                : {
+                      cidrBlock: cfg.network.cidrBlock,
+                      natGateways: cfg.network.natGateways ?? (cfg.production ? 2 : 1),
+                  },
+            { parent: this },
+        );
 
-        const topic = new AlarmTopic(`${name}-topic`, {
-            emails: cfg.alarms.emails,
-            webhooks: cfg.alarms.webhooks.map((s) => args.secrets[s]),
-        }, { parent: this });
+        const topic = new AlarmTopic(
+            `${name}-topic`,
+            {
+                emails: cfg.alarms.emails,
+                webhooks: cfg.alarms.webhooks.map((s) => args.secrets[s]),
+            },
+            { parent: this },
+        );
         this.alarmTopicArn = topic.arn;
 
-        this.cluster = new aws.ecs.Cluster(`${name}-cluster`, {
-            settings: [{ name: "containerInsights", value: "enabled" }],
-        }, { parent: this });
+        this.cluster = new aws.ecs.Cluster(
+            `${name}-cluster`,
+            {
+                settings: [{ name: "containerInsights", value: "enabled" }],
+            },
+            { parent: this },
+        );
 
         let db: Postgres | undefined;
         if (cfg.database) {
-            db = new Postgres(`${name}-pg`, {
-                ...cfg.database,
-                vpcId: network.vpcId,
-                subnetIds: network.privateSubnetIds,
-                finalSnapshotIdentifier: `${prefix}-final`,
-            }, { parent: this });
-            new DatabaseAlarms(`${name}-pg-alarms`, {
-                alarmPrefix: prefix,
-                topicArn: topic.arn,
-                dbInstanceIdentifier: db.instance.identifier,
-                instanceClass: cfg.database.instanceClass,
-                allocatedStorageGiB: cfg.database.allocatedStorageGiB,
-                cpuPercent: cfg.alarms.databaseCpuPercent,
-                freeStoragePercent: cfg.alarms.databaseFreeStoragePercent,
-                connectionsPercent: cfg.alarms.databaseConnectionsPercent,
-            }, { parent: this });
+            db = new Postgres(
+                `${name}-pg`,
+                {
+                    ...cfg.database,
+                    vpcId: network.vpcId,
+                    subnetIds: network.privateSubnetIds,
+                    finalSnapshotIdentifier: `${prefix}-final`,
+                },
+                { parent: this },
+            );
+            new DatabaseAlarms(
+                `${name}-pg-alarms`,
+                {
+                    alarmPrefix: prefix,
+                    topicArn: topic.arn,
+                    dbInstanceIdentifier: db.instance.identifier,
+                    instanceClass: cfg.database.instanceClass,
+                    allocatedStorageGiB: cfg.database.allocatedStorageGiB,
+                    cpuPercent: cfg.alarms.databaseCpuPercent,
+                    freeStoragePercent: cfg.alarms.databaseFreeStoragePercent,
+                    connectionsPercent: cfg.alarms.databaseConnectionsPercent,
+                },
+                { parent: this },
+            );
             this.databaseEndpoint = db.endpoint;
         }
 
         for (const svc of args.services) {
             const n = `${name}-${svc.name}`;
             const image = args.images[svc.name];
-            const alb = new AlbBlueGreen(n, {
-                serviceName: svc.name,
-                vpcId: network.vpcId,
-                subnetIds: network.publicSubnetIds,
-                certificateArn: aws_.certificateArn,
-                sslPolicy: aws_.sslPolicy,
-                testListenerPort: bg.testListenerPort,
-                testCidr: bg.testCidr,
-                targetPort: svc.port,
-                healthPath: svc.health.readiness,
-                healthIntervalSeconds: svc.health.intervalSeconds,
-                healthTimeoutSeconds: svc.health.timeoutSeconds,
-                healthyThreshold: svc.health.healthyThreshold,
-                unhealthyThreshold: svc.health.unhealthyThreshold,
-                deletionProtection: cfg.production,
-            }, { parent: this });
+            const alb = new AlbBlueGreen(
+                n,
+                {
+                    serviceName: svc.name,
+                    vpcId: network.vpcId,
+                    subnetIds: network.publicSubnetIds,
+                    certificateArn: aws_.certificateArn,
+                    sslPolicy: aws_.sslPolicy,
+                    testListenerPort: bg.testListenerPort,
+                    testCidr: bg.testCidr,
+                    targetPort: svc.port,
+                    healthPath: svc.health.readiness,
+                    healthIntervalSeconds: svc.health.intervalSeconds,
+                    healthTimeoutSeconds: svc.health.timeoutSeconds,
+                    healthyThreshold: svc.health.healthyThreshold,
+                    unhealthyThreshold: svc.health.unhealthyThreshold,
+                    deletionProtection: cfg.production,
+                },
+                { parent: this },
+            );
 
             const env = resolveEnv(svc.env, {
                 database: db?.connection,
@@ -116,45 +149,61 @@ export class AwsTarget extends pulumi.ComponentResource {
             });
             const hasSecrets = Object.keys(env.secret).length > 0;
             const secrets = hasSecrets
-                ? new ServiceSecrets(n, { values: env.secret, recoveryWindowDays: recoveryWindowDays(cfg.production), description: `env secrets of ${svc.name} (${args.stack})` }, { parent: this })
+                ? new ServiceSecrets(
+                      n,
+                      {
+                          values: env.secret,
+                          recoveryWindowDays: recoveryWindowDays(cfg.production),
+                          description: `env secrets of ${svc.name} (${args.stack})`,
+                      },
+                      { parent: this },
+                  )
                 : undefined;
 
-            const alarms = new ServiceAlarms(`${n}-alarms`, {
-                alarmPrefix: `${prefix}-${svc.name}`,
-                topicArn: topic.arn,
-                loadBalancerArnSuffix: alb.loadBalancer.arnSuffix,
-                targetGroupArnSuffixes: [alb.blue.arnSuffix, alb.green.arnSuffix],
-                clusterName: this.cluster.name,
-                serviceName: svc.name,
-                thresholds: { ...cfg.alarms, ...bg },
-            }, { parent: this });
+            const alarms = new ServiceAlarms(
+                `${n}-alarms`,
+                {
+                    alarmPrefix: `${prefix}-${svc.name}`,
+                    topicArn: topic.arn,
+                    loadBalancerArnSuffix: alb.loadBalancer.arnSuffix,
+                    targetGroupArnSuffixes: [alb.blue.arnSuffix, alb.green.arnSuffix],
+                    clusterName: this.cluster.name,
+                    serviceName: svc.name,
+                    thresholds: { ...cfg.alarms, ...bg },
+                },
+                { parent: this },
+            );
 
-            const fargate = new FargateService(n, {
-                serviceName: svc.name,
-                family: `${prefix}-${svc.name}`,
-                clusterArn: this.cluster.arn,
-                vpcId: network.vpcId,
-                subnetIds: network.privateSubnetIds,
-                albSecurityGroupId: alb.securityGroup.id,
-                imageRef: image.ref,
-                imagePlatforms: image.platforms,
-                architecture: svc.architecture,
-                vcpu: svc.vcpu,
-                memoryMiB: svc.memoryMiB,
-                desiredCount: svc.desiredCount,
-                containerPort: svc.port,
-                environment: env.plain,
-                secrets: secrets ? secrets.ecsSecrets : [],
-                secretArn: secrets?.arn,
-                blueTargetGroupArn: alb.blue.arn,
-                greenTargetGroupArn: alb.green.arn,
-                productionRuleArn: alb.productionRule.arn,
-                testRuleArn: alb.testRule.arn,
-                bakeTimeMinutes: bg.bakeTimeMinutes,
-                rollbackAlarmNames: alarms.rollbackAlarmNames,
-                logRetentionDays: cfg.logRetentionDays,
-                waitForSteadyState: aws_.waitForSteadyState,
-            }, { parent: this });
+            const fargate = new FargateService(
+                n,
+                {
+                    serviceName: svc.name,
+                    family: `${prefix}-${svc.name}`,
+                    clusterArn: this.cluster.arn,
+                    vpcId: network.vpcId,
+                    subnetIds: network.privateSubnetIds,
+                    albSecurityGroupId: alb.securityGroup.id,
+                    imageRef: image.ref,
+                    imagePlatforms: image.platforms,
+                    architecture: svc.architecture,
+                    vcpu: svc.vcpu,
+                    memoryMiB: svc.memoryMiB,
+                    desiredCount: svc.desiredCount,
+                    containerPort: svc.port,
+                    environment: env.plain,
+                    secrets: secrets ? secrets.ecsSecrets : [],
+                    secretArn: secrets?.arn,
+                    blueTargetGroupArn: alb.blue.arn,
+                    greenTargetGroupArn: alb.green.arn,
+                    productionRuleArn: alb.productionRule.arn,
+                    testRuleArn: alb.testRule.arn,
+                    bakeTimeMinutes: bg.bakeTimeMinutes,
+                    rollbackAlarmNames: alarms.rollbackAlarmNames,
+                    logRetentionDays: cfg.logRetentionDays,
+                    waitForSteadyState: aws_.waitForSteadyState,
+                },
+                { parent: this },
+            );
             if (db && Object.values(svc.env).some((e) => "from" in e && e.from.startsWith("database."))) {
                 db.allowFrom(svc.name, fargate.securityGroup.id);
             }
@@ -166,8 +215,23 @@ export class AwsTarget extends pulumi.ComponentResource {
                 clusterName: this.cluster.name,
                 serviceName: fargate.service.name,
                 // Digests, ARNs and a sentence: nothing secret, so promotion can read it.
-                deployed: pulumi.unsecret(pulumi.all([fargate.service.taskDefinition, fargate.taskDefinition.arn, fargate.taskDefinition.containerDefinitions]).apply(([running, registered, defs]) =>
-                    ecsDeployed({ waitForSteadyState: aws_.waitForSteadyState, serviceTaskDefinition: running ?? "", registeredTaskDefinition: registered, containerDefinitions: defs, container: svc.name }))),
+                deployed: pulumi.unsecret(
+                    pulumi
+                        .all([
+                            fargate.service.taskDefinition,
+                            fargate.taskDefinition.arn,
+                            fargate.taskDefinition.containerDefinitions,
+                        ])
+                        .apply(([running, registered, defs]) =>
+                            ecsDeployed({
+                                waitForSteadyState: aws_.waitForSteadyState,
+                                serviceTaskDefinition: running ?? "",
+                                registeredTaskDefinition: registered,
+                                containerDefinitions: defs,
+                                container: svc.name,
+                            }),
+                        ),
+                ),
             };
         }
         this.registerOutputs({ alarmTopicArn: this.alarmTopicArn, databaseEndpoint: this.databaseEndpoint });

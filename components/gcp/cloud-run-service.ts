@@ -61,13 +61,21 @@ export function configHash(key: string, config: unknown): string {
     return crypto.createHmac("sha256", key).update(JSON.stringify(config)).digest("hex").slice(0, 6);
 }
 
-export interface TrafficEntry { revision: string; percent: number; tag: string }
+export interface TrafficEntry {
+    revision: string;
+    percent: number;
+    tag: string;
+}
 
 /**
  * The full traffic list: the new revision, the previous one (serving the rest), and kept ones at
  * 0%, each tagged; duplicates collapse into the first. Pure.
  */
-export function trafficPlan(service: string, revision: string, t: { percent: number; previous?: string; keep: string[] }): TrafficEntry[] {
+export function trafficPlan(
+    service: string,
+    revision: string,
+    t: { percent: number; previous?: string; keep: string[] },
+): TrafficEntry[] {
     const entries: TrafficEntry[] = [{ revision, percent: t.percent, tag: revisionTag(service, revision) }];
     const add = (r: string, percent: number) => {
         const existing = entries.find((e) => e.revision === r);
@@ -81,8 +89,8 @@ export function trafficPlan(service: string, revision: string, t: { percent: num
 }
 
 const INGRESS = {
-    "all": "INGRESS_TRAFFIC_ALL",
-    "internal": "INGRESS_TRAFFIC_INTERNAL_ONLY",
+    all: "INGRESS_TRAFFIC_ALL",
+    internal: "INGRESS_TRAFFIC_INTERNAL_ONLY",
     "internal-and-cloud-load-balancing": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
 } as const;
 
@@ -106,60 +114,153 @@ export class CloudRunService extends pulumi.ComponentResource {
             failureThreshold: p.failureThreshold,
             initialDelaySeconds: p.initialDelaySeconds,
         });
-        const key = new random.RandomPassword(`${name}-revision-key`, { length: 32, special: false }, { parent: this });
-        const secretValues = pulumi.all(args.secretEnv.map((e) => pulumi.all([e.name, e.valueSource.secretKeyRef.secret, e.valueSource.secretKeyRef.version])));
+        const key = new random.RandomPassword(
+            `${name}-revision-key`,
+            { length: 32, special: false },
+            { parent: this },
+        );
+        const secretValues = pulumi.all(
+            args.secretEnv.map((e) =>
+                pulumi.all([e.name, e.valueSource.secretKeyRef.secret, e.valueSource.secretKeyRef.version]),
+            ),
+        );
         // Unsecret: an HMAC under a random key tells nothing about the values it covers.
-        const hash = pulumi.unsecret(pulumi.all([key.result, pulumi.output(args.plainEnv), secretValues]).apply(([k, plain, secrets]) => configHash(k, {
-            plain, secrets, vcpu: svc.vcpu, memoryMiB: svc.memoryMiB, port: svc.port, health: svc.health, cloudRun: { ...cr, traffic: undefined },
-            sql: !!args.cloudSqlInstance, vpc: args.vpc ?? null,
-        })));
+        const hash = pulumi.unsecret(
+            pulumi
+                .all([key.result, pulumi.output(args.plainEnv), secretValues])
+                .apply(([k, plain, secrets]) =>
+                    configHash(k, {
+                        plain,
+                        secrets,
+                        vcpu: svc.vcpu,
+                        memoryMiB: svc.memoryMiB,
+                        port: svc.port,
+                        health: svc.health,
+                        cloudRun: { ...cr, traffic: undefined },
+                        sql: !!args.cloudSqlInstance,
+                        vpc: args.vpc ?? null,
+                    }),
+                ),
+        );
         const revision = pulumi.all([args.digest, hash]).apply(([d, h]) => revisionName(svc.name, d, h));
         const plan = revision.apply((r) => trafficPlan(svc.name, r, cr.traffic));
-        const platformsLabel = pulumi.output(args.imagePlatforms).apply((ps) => [...ps].sort().map((p) => p.replace("/", "-")).join("_"));
+        const platformsLabel = pulumi.output(args.imagePlatforms).apply((ps) =>
+            [...ps]
+                .sort()
+                .map((p) => p.replace("/", "-"))
+                .join("_"),
+        );
 
-        this.service = new gcp.cloudrunv2.Service(`${name}-service`, {
-            name: svc.name,
-            project: args.project,
-            location: args.region,
-            ingress: INGRESS[cr.ingress],
-            deletionProtection: args.deletionProtection ?? false,
-            // Stamps for the policy pack: what the image holds (image-platform-matches-target).
-            labels: { ...args.labels, "service-deploy-service": svc.name, "image-platforms": platformsLabel },
-            template: {
-                revision,
-                serviceAccount: args.serviceAccountEmail,
-                maxInstanceRequestConcurrency: cr.concurrency,
-                scaling: { minInstanceCount: cr.minInstances, maxInstanceCount: cr.maxInstances },
-                labels: { ...args.labels, "service-deploy-service": svc.name },
-                vpcAccess: args.vpc ? { networkInterfaces: [{ network: args.vpc.network, subnetwork: args.vpc.subnetwork }], egress: "PRIVATE_RANGES_ONLY" } : undefined,
-                volumes: args.cloudSqlInstance ? [{ name: "cloudsql", cloudSqlInstance: { instances: [args.cloudSqlInstance] } }] : undefined,
-                containers: [{
-                    name: svc.name,
-                    image: args.imageRef,
-                    ports: { containerPort: svc.port },
-                    resources: { limits: { cpu: String(svc.vcpu), memory: `${svc.memoryMiB}Mi` }, startupCpuBoost: true },
-                    envs: [
-                        ...Object.keys(args.plainEnv).sort().map((n) => ({ name: n, value: args.plainEnv[n] })),
-                        ...args.secretEnv,
+        this.service = new gcp.cloudrunv2.Service(
+            `${name}-service`,
+            {
+                name: svc.name,
+                project: args.project,
+                location: args.region,
+                ingress: INGRESS[cr.ingress],
+                deletionProtection: args.deletionProtection ?? false,
+                // Stamps for the policy pack: what the image holds (image-platform-matches-target).
+                labels: {
+                    ...args.labels,
+                    "service-deploy-service": svc.name,
+                    "image-platforms": platformsLabel,
+                },
+                template: {
+                    revision,
+                    serviceAccount: args.serviceAccountEmail,
+                    maxInstanceRequestConcurrency: cr.concurrency,
+                    scaling: { minInstanceCount: cr.minInstances, maxInstanceCount: cr.maxInstances },
+                    labels: { ...args.labels, "service-deploy-service": svc.name },
+                    vpcAccess: args.vpc
+                        ? {
+                              networkInterfaces: [
+                                  { network: args.vpc.network, subnetwork: args.vpc.subnetwork },
+                              ],
+                              egress: "PRIVATE_RANGES_ONLY",
+                          }
+                        : undefined,
+                    volumes: args.cloudSqlInstance
+                        ? [{ name: "cloudsql", cloudSqlInstance: { instances: [args.cloudSqlInstance] } }]
+                        : undefined,
+                    containers: [
+                        {
+                            name: svc.name,
+                            image: args.imageRef,
+                            ports: { containerPort: svc.port },
+                            resources: {
+                                limits: { cpu: String(svc.vcpu), memory: `${svc.memoryMiB}Mi` },
+                                startupCpuBoost: true,
+                            },
+                            envs: [
+                                ...Object.keys(args.plainEnv)
+                                    .sort()
+                                    .map((n) => ({ name: n, value: args.plainEnv[n] })),
+                                ...args.secretEnv,
+                            ],
+                            startupProbe: probe(svc.health.readiness, cr.startupProbe),
+                            livenessProbe: probe(svc.health.liveness, cr.livenessProbe),
+                            volumeMounts: args.cloudSqlInstance
+                                ? [{ name: "cloudsql", mountPath: "/cloudsql" }]
+                                : undefined,
+                        },
                     ],
-                    startupProbe: probe(svc.health.readiness, cr.startupProbe),
-                    livenessProbe: probe(svc.health.liveness, cr.livenessProbe),
-                    volumeMounts: args.cloudSqlInstance ? [{ name: "cloudsql", mountPath: "/cloudsql" }] : undefined,
-                }],
+                },
+                traffics: plan.apply((entries) =>
+                    entries.map((e) => ({
+                        type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
+                        revision: e.revision,
+                        percent: e.percent,
+                        tag: e.tag,
+                    })),
+                ),
             },
-            traffics: plan.apply((entries) => entries.map((e) => ({ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: e.revision, percent: e.percent, tag: e.tag }))),
-        }, { parent: this });
+            { parent: this },
+        );
 
         if (cr.public) {
-            new gcp.cloudrunv2.ServiceIamMember(`${name}-public`, {
-                project: args.project, location: args.region, name: this.service.name, role: "roles/run.invoker", member: "allUsers",
-            }, { parent: this });
+            new gcp.cloudrunv2.ServiceIamMember(
+                `${name}-public`,
+                {
+                    project: args.project,
+                    location: args.region,
+                    name: this.service.name,
+                    role: "roles/run.invoker",
+                    member: "allUsers",
+                },
+                { parent: this },
+            );
         }
         this.url = this.service.uri;
-        this.tagUrls = this.service.trafficStatuses.apply((ts) => Object.fromEntries((ts ?? []).filter((t) => t.tag).map((t) => [t.tag!, t.uri!])));
-        this.servingRevision = plan.apply((entries) => [...entries].sort((a, b) => b.percent - a.percent)[0].revision);
-        this.deployed = pulumi.unsecret(pulumi.all([this.service.template, revision, this.service.latestReadyRevision, this.service.terminalConditions, this.service.trafficStatuses]).apply(([t, rev, latest, conditions, traffic]) =>
-            cloudRunDeployed({ image: t?.containers?.[0]?.image ?? "", revision: rev, latestReadyRevision: latest ?? "", terminalConditions: conditions ?? [], trafficStatuses: traffic ?? [] })));
-        this.registerOutputs({ url: this.url, tagUrls: this.tagUrls, servingRevision: this.servingRevision, deployed: this.deployed });
+        this.tagUrls = this.service.trafficStatuses.apply((ts) =>
+            Object.fromEntries((ts ?? []).filter((t) => t.tag).map((t) => [t.tag!, t.uri!])),
+        );
+        this.servingRevision = plan.apply(
+            (entries) => [...entries].sort((a, b) => b.percent - a.percent)[0].revision,
+        );
+        this.deployed = pulumi.unsecret(
+            pulumi
+                .all([
+                    this.service.template,
+                    revision,
+                    this.service.latestReadyRevision,
+                    this.service.terminalConditions,
+                    this.service.trafficStatuses,
+                ])
+                .apply(([t, rev, latest, conditions, traffic]) =>
+                    cloudRunDeployed({
+                        image: t?.containers?.[0]?.image ?? "",
+                        revision: rev,
+                        latestReadyRevision: latest ?? "",
+                        terminalConditions: conditions ?? [],
+                        trafficStatuses: traffic ?? [],
+                    }),
+                ),
+        );
+        this.registerOutputs({
+            url: this.url,
+            tagUrls: this.tagUrls,
+            servingRevision: this.servingRevision,
+            deployed: this.deployed,
+        });
     }
 }

@@ -31,7 +31,18 @@ export interface CloudSqlArgs extends DatabaseConfig {
 }
 
 /** Settings that depend on the environment, as the provider receives them. Pure. */
-export function cloudSqlSettings(a: Pick<CloudSqlArgs, "tier" | "multiAz" | "backupRetentionDays" | "allocatedStorageGiB" | "maxAllocatedStorageGiB" | "performanceInsights" | "network">) {
+export function cloudSqlSettings(
+    a: Pick<
+        CloudSqlArgs,
+        | "tier"
+        | "multiAz"
+        | "backupRetentionDays"
+        | "allocatedStorageGiB"
+        | "maxAllocatedStorageGiB"
+        | "performanceInsights"
+        | "network"
+    >,
+) {
     return {
         tier: a.tier,
         edition: "ENTERPRISE",
@@ -70,30 +81,82 @@ export class CloudSql extends pulumi.ComponentResource {
         super("service-deploy:gcp:CloudSql", name, {}, opts);
         const dependsOn: pulumi.Resource[] = [];
         if (args.createPrivateServiceAccess) {
-            const range = new gcp.compute.GlobalAddress(`${name}-psa-range`, {
-                project: args.project, network: args.network, purpose: "VPC_PEERING", addressType: "INTERNAL", prefixLength: 16,
-            }, { parent: this });
-            dependsOn.push(new gcp.servicenetworking.Connection(`${name}-psa`, {
-                network: args.network, service: "servicenetworking.googleapis.com", reservedPeeringRanges: [range.name],
-            }, { parent: this }));
+            const range = new gcp.compute.GlobalAddress(
+                `${name}-psa-range`,
+                {
+                    project: args.project,
+                    network: args.network,
+                    purpose: "VPC_PEERING",
+                    addressType: "INTERNAL",
+                    prefixLength: 16,
+                },
+                { parent: this },
+            );
+            dependsOn.push(
+                new gcp.servicenetworking.Connection(
+                    `${name}-psa`,
+                    {
+                        network: args.network,
+                        service: "servicenetworking.googleapis.com",
+                        reservedPeeringRanges: [range.name],
+                    },
+                    { parent: this },
+                ),
+            );
         }
-        this.instance = new gcp.sql.DatabaseInstance(`${name}-instance`, {
-            project: args.project,
-            region: args.region,
-            databaseVersion: `POSTGRES_${args.engineVersion.split(".")[0]}`,
-            deletionProtection: args.deletionProtection,
-            settings: { ...cloudSqlSettings(args), deletionProtectionEnabled: args.deletionProtection, userLabels: args.labels },
-        }, { parent: this, dependsOn });
-        new gcp.sql.Database(`${name}-database`, { project: args.project, instance: this.instance.name, name: args.name }, { parent: this });
-        const generated = new random.RandomPassword(`${name}-password`, { length: 40, special: false }, { parent: this });
+        this.instance = new gcp.sql.DatabaseInstance(
+            `${name}-instance`,
+            {
+                project: args.project,
+                region: args.region,
+                databaseVersion: `POSTGRES_${args.engineVersion.split(".")[0]}`,
+                deletionProtection: args.deletionProtection,
+                settings: {
+                    ...cloudSqlSettings(args),
+                    deletionProtectionEnabled: args.deletionProtection,
+                    userLabels: args.labels,
+                },
+            },
+            { parent: this, dependsOn },
+        );
+        new gcp.sql.Database(
+            `${name}-database`,
+            { project: args.project, instance: this.instance.name, name: args.name },
+            { parent: this },
+        );
+        const generated = new random.RandomPassword(
+            `${name}-password`,
+            { length: 40, special: false },
+            { parent: this },
+        );
         const password = pulumi.secret(generated.result);
-        new gcp.sql.User(`${name}-user`, { project: args.project, instance: this.instance.name, name: args.username, password }, { parent: this });
-        const secret = new gcp.secretmanager.Secret(`${name}-password`, { project: args.project, secretId: args.passwordSecretId, replication: { auto: {} }, labels: args.labels }, { parent: this });
-        new gcp.secretmanager.SecretVersion(`${name}-password`, { secret: secret.id, secretData: password }, { parent: this });
+        new gcp.sql.User(
+            `${name}-user`,
+            { project: args.project, instance: this.instance.name, name: args.username, password },
+            { parent: this },
+        );
+        const secret = new gcp.secretmanager.Secret(
+            `${name}-password`,
+            {
+                project: args.project,
+                secretId: args.passwordSecretId,
+                replication: { auto: {} },
+                labels: args.labels,
+            },
+            { parent: this },
+        );
+        new gcp.secretmanager.SecretVersion(
+            `${name}-password`,
+            { secret: secret.id, secretData: password },
+            { parent: this },
+        );
 
         this.connectionName = this.instance.connectionName;
         this.connection = {
-            host: args.connection === "unix-socket" ? pulumi.interpolate`/cloudsql/${this.instance.connectionName}` : this.instance.privateIpAddress,
+            host:
+                args.connection === "unix-socket"
+                    ? pulumi.interpolate`/cloudsql/${this.instance.connectionName}`
+                    : this.instance.privateIpAddress,
             port: 5432,
             name: args.name,
             user: args.username,

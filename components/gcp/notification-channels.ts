@@ -20,12 +20,32 @@ export class NotificationChannels extends pulumi.ComponentResource {
     constructor(name: string, args: NotificationChannelsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("service-deploy:gcp:NotificationChannels", name, {}, opts);
         const channels = [
-            ...(args.emails ?? []).map((email, i) => new gcp.monitoring.NotificationChannel(`${name}-email-${i}`, {
-                project: args.project, type: "email", displayName: `e-mail ${email}`, labels: { email_address: email },
-            }, { parent: this })),
-            ...(args.webhooks ?? []).map((url, i) => new gcp.monitoring.NotificationChannel(`${name}-webhook-${i}`, {
-                project: args.project, type: "webhook_tokenauth", displayName: `webhook ${i}`, labels: pulumi.secret(url.apply((u) => ({ url: u }))),
-            }, { parent: this })),
+            ...(args.emails ?? []).map(
+                (email, i) =>
+                    new gcp.monitoring.NotificationChannel(
+                        `${name}-email-${i}`,
+                        {
+                            project: args.project,
+                            type: "email",
+                            displayName: `e-mail ${email}`,
+                            labels: { email_address: email },
+                        },
+                        { parent: this },
+                    ),
+            ),
+            ...(args.webhooks ?? []).map(
+                (url, i) =>
+                    new gcp.monitoring.NotificationChannel(
+                        `${name}-webhook-${i}`,
+                        {
+                            project: args.project,
+                            type: "webhook_tokenauth",
+                            displayName: `webhook ${i}`,
+                            labels: pulumi.secret(url.apply((u) => ({ url: u }))),
+                        },
+                        { parent: this },
+                    ),
+            ),
         ];
         this.names = pulumi.all(channels.map((c) => c.name));
         this.registerOutputs({ names: this.names });

@@ -39,24 +39,39 @@ export class ServiceSecrets extends pulumi.ComponentResource {
         super("service-deploy:gcp:ServiceSecrets", name, {}, opts);
         for (const env of Object.keys(args.values).sort()) {
             const role = env.toLowerCase().replace(/_/g, "-");
-            const secret = new gcp.secretmanager.Secret(`${name}-${role}`, {
-                secretId: secretId(args.idPrefix, env),
-                project: args.project,
-                replication: { auto: {} },
-                labels: args.labels,
-            }, { parent: this });
-            const version = new gcp.secretmanager.SecretVersion(`${name}-${role}`, {
-                secret: secret.id,
-                secretData: pulumi.secret(args.values[env]),
-            }, { parent: this });
-            new gcp.secretmanager.SecretIamMember(`${name}-${role}-reader`, {
-                project: args.project,
-                secretId: secret.secretId,
-                role: "roles/secretmanager.secretAccessor",
-                member: pulumi.interpolate`serviceAccount:${args.serviceAccountEmail}`,
-            }, { parent: this });
+            const secret = new gcp.secretmanager.Secret(
+                `${name}-${role}`,
+                {
+                    secretId: secretId(args.idPrefix, env),
+                    project: args.project,
+                    replication: { auto: {} },
+                    labels: args.labels,
+                },
+                { parent: this },
+            );
+            const version = new gcp.secretmanager.SecretVersion(
+                `${name}-${role}`,
+                {
+                    secret: secret.id,
+                    secretData: pulumi.secret(args.values[env]),
+                },
+                { parent: this },
+            );
+            new gcp.secretmanager.SecretIamMember(
+                `${name}-${role}-reader`,
+                {
+                    project: args.project,
+                    secretId: secret.secretId,
+                    role: "roles/secretmanager.secretAccessor",
+                    member: pulumi.interpolate`serviceAccount:${args.serviceAccountEmail}`,
+                },
+                { parent: this },
+            );
             this.secrets.push(secret);
-            this.envs.push({ name: env, valueSource: { secretKeyRef: { secret: secret.secretId, version: version.version } } });
+            this.envs.push({
+                name: env,
+                valueSource: { secretKeyRef: { secret: secret.secretId, version: version.version } },
+            });
         }
         this.registerOutputs({});
     }

@@ -35,7 +35,10 @@ export interface GcpServiceOutputs {
 
 /** A service account id (6-30 chars, a-z0-9-, starts with a letter) for a service in a stack. Pure. */
 export function serviceAccountId(stack: string, service: string): string {
-    const id = `${service}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z]+/, "");
+    const id = `${service}-${stack}`
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .replace(/^[^a-z]+/, "");
     return (id.length < 6 ? `${id}-run-sa` : id).slice(0, 30).replace(/-+$/, "");
 }
 
@@ -47,71 +50,142 @@ export class GcpTarget extends pulumi.ComponentResource {
         super("service-deploy:gcp:GcpTarget", name, {}, opts);
         const cfg = args.config;
         const { project, region } = cfg.gcpLocation!;
-        const gcpCfg = cfg.gcp ?? { databaseConnection: "unix-socket" as const, createPrivateServiceAccess: false, artifactRepository: "services" };
+        const gcpCfg = cfg.gcp ?? {
+            databaseConnection: "unix-socket" as const,
+            createPrivateServiceAccess: false,
+            artifactRepository: "services",
+        };
         const labels = { [`${PROJECT}-stack`]: args.stack.toLowerCase().replace(/[^a-z0-9_-]/g, "-") };
 
-        const channels = new NotificationChannels(`${name}-channels`, {
-            project, emails: cfg.alarms.emails, webhooks: cfg.alarms.webhooks.map((s) => args.secrets[s]),
-        }, { parent: this });
+        const channels = new NotificationChannels(
+            `${name}-channels`,
+            {
+                project,
+                emails: cfg.alarms.emails,
+                webhooks: cfg.alarms.webhooks.map((s) => args.secrets[s]),
+            },
+            { parent: this },
+        );
 
         let db: CloudSql | undefined;
         if (cfg.database && cfg.database.target === "gcp") {
-            db = new CloudSql(`${name}-sql`, {
-                ...cfg.database,
-                project, region,
-                network: gcpCfg.network!,
-                createPrivateServiceAccess: gcpCfg.createPrivateServiceAccess,
-                connection: gcpCfg.databaseConnection,
-                passwordSecretId: `${args.stack}-db-password`,
-                labels,
-            }, { parent: this });
-            new DatabaseAlerts(`${name}-sql-alerts`, {
-                project,
-                databaseId: db.instance.name.apply((n) => `${project}:${n}`),
-                channels: channels.names,
-                cpuPercent: cfg.alarms.databaseCpuPercent,
-                freeStoragePercent: cfg.alarms.databaseFreeStoragePercent,
-            }, { parent: this });
+            db = new CloudSql(
+                `${name}-sql`,
+                {
+                    ...cfg.database,
+                    project,
+                    region,
+                    network: gcpCfg.network!,
+                    createPrivateServiceAccess: gcpCfg.createPrivateServiceAccess,
+                    connection: gcpCfg.databaseConnection,
+                    passwordSecretId: `${args.stack}-db-password`,
+                    labels,
+                },
+                { parent: this },
+            );
+            new DatabaseAlerts(
+                `${name}-sql-alerts`,
+                {
+                    project,
+                    databaseId: db.instance.name.apply((n) => `${project}:${n}`),
+                    channels: channels.names,
+                    cpuPercent: cfg.alarms.databaseCpuPercent,
+                    freeStoragePercent: cfg.alarms.databaseFreeStoragePercent,
+                },
+                { parent: this },
+            );
             this.databaseConnectionName = db.connectionName;
         }
 
         for (const svc of args.services) {
             const n = `${name}-${svc.name}`;
             const readsDb = Object.values(svc.env).some((e) => "from" in e && e.from.startsWith("database."));
-            const account = new gcp.serviceaccount.Account(`${n}-sa`, {
-                project, accountId: serviceAccountId(args.stack, svc.name), displayName: `${svc.name} (${args.stack}) on Cloud Run`,
-            }, { parent: this });
+            const account = new gcp.serviceaccount.Account(
+                `${n}-sa`,
+                {
+                    project,
+                    accountId: serviceAccountId(args.stack, svc.name),
+                    displayName: `${svc.name} (${args.stack}) on Cloud Run`,
+                },
+                { parent: this },
+            );
             if (readsDb && db) {
-                new gcp.projects.IAMMember(`${n}-cloudsql-client`, {
-                    project, role: "roles/cloudsql.client", member: pulumi.interpolate`serviceAccount:${account.email}`,
-                }, { parent: this });
+                new gcp.projects.IAMMember(
+                    `${n}-cloudsql-client`,
+                    {
+                        project,
+                        role: "roles/cloudsql.client",
+                        member: pulumi.interpolate`serviceAccount:${account.email}`,
+                    },
+                    { parent: this },
+                );
             }
-            const env = resolveEnv(svc.env, { database: db?.connection, servicePort: svc.port, environment: cfg.environment, secrets: args.secrets });
-            const secrets = new ServiceSecrets(`${n}-secrets`, {
-                values: env.secret, idPrefix: `${args.stack}-${svc.name}`, project, serviceAccountEmail: account.email, labels,
-            }, { parent: this });
+            const env = resolveEnv(svc.env, {
+                database: db?.connection,
+                servicePort: svc.port,
+                environment: cfg.environment,
+                secrets: args.secrets,
+            });
+            const secrets = new ServiceSecrets(
+                `${n}-secrets`,
+                {
+                    values: env.secret,
+                    idPrefix: `${args.stack}-${svc.name}`,
+                    project,
+                    serviceAccountEmail: account.email,
+                    labels,
+                },
+                { parent: this },
+            );
             const image = args.images[svc.name];
-            const run = new CloudRunService(n, {
-                service: svc as NormalizedService & { cloudRun: CloudRunConfig },
-                project, region,
-                imageRef: image.ref,
-                digest: image.digest,
-                imagePlatforms: image.platforms,
-                serviceAccountEmail: account.email,
-                plainEnv: env.plain,
-                secretEnv: secrets.envs,
-                cloudSqlInstance: readsDb && db && gcpCfg.databaseConnection === "unix-socket" ? db.connectionName : undefined,
-                vpc: readsDb && db && gcpCfg.databaseConnection === "private-ip" ? { network: gcpCfg.network!, subnetwork: gcpCfg.subnetwork! } : undefined,
-                deletionProtection: cfg.production,
-                labels,
-            }, { parent: this });
-            new ServiceAlerts(`${n}-alerts`, {
-                project, serviceName: svc.name, url: run.url, healthPath: svc.health.health, maxInstances: svc.cloudRun!.maxInstances,
-                channels: channels.names,
-                errorRatePercent: cfg.alarms.errorRatePercent, errorRateMinutes: cfg.alarms.errorRateMinutes,
-                p95LatencyMs: cfg.alarms.p95LatencyMs, p95LatencyMinutes: cfg.alarms.p95LatencyMinutes,
-            }, { parent: this });
-            this.services[svc.name] = { url: run.url, tagUrls: run.tagUrls, servingRevision: run.servingRevision, image: image.ref, deployed: run.deployed };
+            const run = new CloudRunService(
+                n,
+                {
+                    service: svc as NormalizedService & { cloudRun: CloudRunConfig },
+                    project,
+                    region,
+                    imageRef: image.ref,
+                    digest: image.digest,
+                    imagePlatforms: image.platforms,
+                    serviceAccountEmail: account.email,
+                    plainEnv: env.plain,
+                    secretEnv: secrets.envs,
+                    cloudSqlInstance:
+                        readsDb && db && gcpCfg.databaseConnection === "unix-socket"
+                            ? db.connectionName
+                            : undefined,
+                    vpc:
+                        readsDb && db && gcpCfg.databaseConnection === "private-ip"
+                            ? { network: gcpCfg.network!, subnetwork: gcpCfg.subnetwork! }
+                            : undefined,
+                    deletionProtection: cfg.production,
+                    labels,
+                },
+                { parent: this },
+            );
+            new ServiceAlerts(
+                `${n}-alerts`,
+                {
+                    project,
+                    serviceName: svc.name,
+                    url: run.url,
+                    healthPath: svc.health.health,
+                    maxInstances: svc.cloudRun!.maxInstances,
+                    channels: channels.names,
+                    errorRatePercent: cfg.alarms.errorRatePercent,
+                    errorRateMinutes: cfg.alarms.errorRateMinutes,
+                    p95LatencyMs: cfg.alarms.p95LatencyMs,
+                    p95LatencyMinutes: cfg.alarms.p95LatencyMinutes,
+                },
+                { parent: this },
+            );
+            this.services[svc.name] = {
+                url: run.url,
+                tagUrls: run.tagUrls,
+                servingRevision: run.servingRevision,
+                image: image.ref,
+                deployed: run.deployed,
+            };
         }
         this.registerOutputs({ databaseConnectionName: this.databaseConnectionName });
     }

@@ -26,7 +26,13 @@ export interface HostPaths {
 /** Where a service lives on a host. Pure. */
 export function hostPaths(service: string, root = "/opt/service-deploy"): HostPaths {
     const dir = `${root}/${service}`;
-    return { dir, script: `${dir}/service-deploy.sh`, secretsDir: `${dir}/secrets`, envFile: `${dir}/secrets/env`, webhookFile: `${dir}/secrets/webhook` };
+    return {
+        dir,
+        script: `${dir}/service-deploy.sh`,
+        secretsDir: `${dir}/secrets`,
+        envFile: `${dir}/secrets/env`,
+        webhookFile: `${dir}/secrets/webhook`,
+    };
 }
 
 /** Creates the service's directories; the secrets one is 0700 before anything is copied into it. Pure. */
@@ -36,11 +42,15 @@ export function prepareCommand(p: HostPaths): string {
 
 /** An env file as docker and podman read it (`NAME=value`, one a line, no quoting). Pure. */
 export function envFileContent(env: Record<string, string>): string {
-    return Object.keys(env).sort().map((k) => {
-        const v = env[k];
-        if (/[\r\n]/.test(v)) throw new Error(`env ${k}: a value with a line break cannot go in an env file`);
-        return `${k}=${v}\n`;
-    }).join("");
+    return Object.keys(env)
+        .sort()
+        .map((k) => {
+            const v = env[k];
+            if (/[\r\n]/.test(v))
+                throw new Error(`env ${k}: a value with a line break cannot go in an env file`);
+            return `${k}=${v}\n`;
+        })
+        .join("");
 }
 
 export interface DeployOptions {
@@ -100,16 +110,51 @@ export interface DeployOptions {
 }
 
 function flags(o: Record<string, string | number | undefined>): string {
-    return Object.entries(o).filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => `--${k}=${sq(v!)}`).join(" ");
+    return Object.entries(o)
+        .filter(([, v]) => v !== undefined && v !== "")
+        .map(([k, v]) => `--${k}=${sq(v!)}`)
+        .join(" ");
 }
 
 /** The options every subcommand shares (where things are, which runtime). */
-function common(o: Pick<DeployOptions, "service" | "runtime" | "stateDir" | "nginxConf" | "nginxDir" | "bluePort" | "greenPort" | "readinessPath" | "drainSeconds" | "healthTimeoutSeconds" | "lockTimeoutSeconds" | "listen" | "serverName" | "tlsCert" | "tlsKey" | "subnet">) {
+function common(
+    o: Pick<
+        DeployOptions,
+        | "service"
+        | "runtime"
+        | "stateDir"
+        | "nginxConf"
+        | "nginxDir"
+        | "bluePort"
+        | "greenPort"
+        | "readinessPath"
+        | "drainSeconds"
+        | "healthTimeoutSeconds"
+        | "lockTimeoutSeconds"
+        | "listen"
+        | "serverName"
+        | "tlsCert"
+        | "tlsKey"
+        | "subnet"
+    >,
+) {
     return {
-        "service": o.service, "runtime": o.runtime, "state-dir": o.stateDir, "nginx-conf": o.nginxConf, "nginx-dir": o.nginxDir,
-        "blue-port": o.bluePort, "green-port": o.greenPort, "readiness-path": o.readinessPath,
-        "drain": o.drainSeconds, "health-timeout": o.healthTimeoutSeconds, "lock-timeout": o.lockTimeoutSeconds,
-        "listen": o.listen, "server-name": o.serverName, "tls-cert": o.tlsCert, "tls-key": o.tlsKey, "subnet": o.subnet,
+        service: o.service,
+        runtime: o.runtime,
+        "state-dir": o.stateDir,
+        "nginx-conf": o.nginxConf,
+        "nginx-dir": o.nginxDir,
+        "blue-port": o.bluePort,
+        "green-port": o.greenPort,
+        "readiness-path": o.readinessPath,
+        drain: o.drainSeconds,
+        "health-timeout": o.healthTimeoutSeconds,
+        "lock-timeout": o.lockTimeoutSeconds,
+        listen: o.listen,
+        "server-name": o.serverName,
+        "tls-cert": o.tlsCert,
+        "tls-key": o.tlsKey,
+        subnet: o.subnet,
     };
 }
 
@@ -117,24 +162,44 @@ function common(o: Pick<DeployOptions, "service" | "runtime" | "stateDir" | "ngi
 export function deployCommand(p: HostPaths, o: DeployOptions): string {
     const f = flags({
         ...common(o),
-        "image": o.image, "image-platforms": [...o.imagePlatforms].sort().join(","), "arch": o.arch, "port": o.port,
-        "liveness-path": o.livenessPath, "health-path": o.healthPath,
-        "memory": o.memory, "cpus": o.cpus, "restart": o.restart, "bake": o.bakeSeconds, "keep": o.keep, "env-file": p.envFile,
-        "registry": o.registryUser ? o.registry : undefined, "registry-user": o.registryUser, "env-version": o.envVersion,
+        image: o.image,
+        "image-platforms": [...o.imagePlatforms].sort().join(","),
+        arch: o.arch,
+        port: o.port,
+        "liveness-path": o.livenessPath,
+        "health-path": o.healthPath,
+        memory: o.memory,
+        cpus: o.cpus,
+        restart: o.restart,
+        bake: o.bakeSeconds,
+        keep: o.keep,
+        "env-file": p.envFile,
+        registry: o.registryUser ? o.registry : undefined,
+        "registry-user": o.registryUser,
+        "env-version": o.envVersion,
     });
-    const env = [...o.envPlain.map((n) => `--env-plain=${n}`), ...o.envSecret.map((n) => `--env-secret=${n}`)].join(" ");
+    const env = [
+        ...o.envPlain.map((n) => `--env-plain=${n}`),
+        ...o.envSecret.map((n) => `--env-secret=${n}`),
+    ].join(" ");
     return `chmod 0600 ${sq(p.envFile)} && sh ${sq(p.script)} deploy ${f}${env ? ` ${env}` : ""}`;
 }
 
 export type HostOptions = Parameters<typeof common>[0];
 
-export const rollbackCommand = (p: HostPaths, o: HostOptions) => `sh ${sq(p.script)} rollback ${flags(common(o))}`;
-export const statusCommand = (p: HostPaths, o: HostOptions) => `sh ${sq(p.script)} status ${flags(common(o))}`;
-export const removeCommand = (p: HostPaths, o: HostOptions) => `sh ${sq(p.script)} remove ${flags(common(o))}`;
+export const rollbackCommand = (p: HostPaths, o: HostOptions) =>
+    `sh ${sq(p.script)} rollback ${flags(common(o))}`;
+export const statusCommand = (p: HostPaths, o: HostOptions) =>
+    `sh ${sq(p.script)} status ${flags(common(o))}`;
+export const removeCommand = (p: HostPaths, o: HostOptions) =>
+    `sh ${sq(p.script)} remove ${flags(common(o))}`;
 
 /** The watchdog: a systemd timer (or cron) running watchdog-check every interval. Pure. */
-export function watchdogInstallCommand(p: HostPaths, o: HostOptions & { healthPath: string; intervalSeconds: number }): string {
-    return `sh ${sq(p.script)} watchdog-install ${flags({ ...common(o), "health-path": o.healthPath, "interval": o.intervalSeconds, "webhook-file": p.webhookFile })}`;
+export function watchdogInstallCommand(
+    p: HostPaths,
+    o: HostOptions & { healthPath: string; intervalSeconds: number },
+): string {
+    return `sh ${sq(p.script)} watchdog-install ${flags({ ...common(o), "health-path": o.healthPath, interval: o.intervalSeconds, "webhook-file": p.webhookFile })}`;
 }
 
 export function watchdogCheckCommand(p: HostPaths, o: HostOptions & { healthPath: string }): string {

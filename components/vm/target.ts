@@ -31,23 +31,52 @@ export class VmTarget extends pulumi.ComponentResource {
         const cfg = args.config;
         const vm = cfg.vm!;
         args.services.forEach((svc, index) => {
-            const env = resolveEnv(svc.env, { servicePort: svc.port, environment: cfg.environment, secrets: args.secrets });
+            const env = resolveEnv(svc.env, {
+                servicePort: svc.port,
+                environment: cfg.environment,
+                secrets: args.secrets,
+            });
             const image = args.images[svc.name];
-            const service = new VmService(`${name}-${svc.name}`, {
-                service: svc, vm, index,
-                imageRef: image.ref, imagePlatforms: image.platforms,
-                plainEnv: env.plain, secretEnv: env.secret,
-                sshPrivateKey: args.secrets[vm.sshKeySecret],
-                registryPassword: vm.registry ? args.secrets[vm.registry.passwordSecret] : undefined,
-                webhookUrl: vm.watchdog.webhookSecret ? args.secrets[vm.watchdog.webhookSecret] : undefined,
-            }, { parent: this });
+            const service = new VmService(
+                `${name}-${svc.name}`,
+                {
+                    service: svc,
+                    vm,
+                    index,
+                    imageRef: image.ref,
+                    imagePlatforms: image.platforms,
+                    plainEnv: env.plain,
+                    secretEnv: env.secret,
+                    sshPrivateKey: args.secrets[vm.sshKeySecret],
+                    registryPassword: vm.registry ? args.secrets[vm.registry.passwordSecret] : undefined,
+                    webhookUrl: vm.watchdog.webhookSecret
+                        ? args.secrets[vm.watchdog.webhookSecret]
+                        : undefined,
+                },
+                { parent: this },
+            );
             if (vm.monitoring) {
-                new Uptime(`${name}-${svc.name}-uptime`, {
-                    provider: vm.monitoring.provider, serviceName: svc.name, url: vm.monitoring.url, healthPath: svc.health.health,
-                    emails: cfg.alarms.emails, p95LatencyMs: cfg.alarms.p95LatencyMs, gcpProject: cfg.gcpLocation?.project,
-                }, { parent: this });
+                new Uptime(
+                    `${name}-${svc.name}-uptime`,
+                    {
+                        provider: vm.monitoring.provider,
+                        serviceName: svc.name,
+                        url: vm.monitoring.url,
+                        healthPath: svc.health.health,
+                        emails: cfg.alarms.emails,
+                        p95LatencyMs: cfg.alarms.p95LatencyMs,
+                        gcpProject: cfg.gcpLocation?.project,
+                    },
+                    { parent: this },
+                );
             }
-            this.services[svc.name] = { url: service.url, image: image.ref, activeColors: service.activeColors, hosts: vm.hosts.map((h) => h.name), deployed: service.deployed };
+            this.services[svc.name] = {
+                url: service.url,
+                image: image.ref,
+                activeColors: service.activeColors,
+                hosts: vm.hosts.map((h) => h.name),
+                deployed: service.deployed,
+            };
         });
         this.registerOutputs({});
     }

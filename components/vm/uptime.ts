@@ -27,44 +27,154 @@ export class Uptime extends pulumi.ComponentResource {
         super("service-deploy:vm:Uptime", name, {}, opts);
         const u = new URL(args.url);
         const https = u.protocol === "https:";
-        const stamp = (kind: string) => ({ "service-deploy:service": args.serviceName, "service-deploy:alarm": kind });
+        const stamp = (kind: string) => ({
+            "service-deploy:service": args.serviceName,
+            "service-deploy:alarm": kind,
+        });
         if (args.provider === "aws") {
             const useast1 = new aws.Provider(`${name}-us-east-1`, { region: "us-east-1" }, { parent: this });
-            const check = new aws.route53.HealthCheck(`${name}-check`, {
-                type: https ? "HTTPS" : "HTTP", fqdn: u.hostname, port: Number(u.port || (https ? 443 : 80)), resourcePath: args.healthPath,
-                failureThreshold: 3, requestInterval: 30, measureLatency: true, tags: stamp("uptime"),
-            }, { parent: this });
+            const check = new aws.route53.HealthCheck(
+                `${name}-check`,
+                {
+                    type: https ? "HTTPS" : "HTTP",
+                    fqdn: u.hostname,
+                    port: Number(u.port || (https ? 443 : 80)),
+                    resourcePath: args.healthPath,
+                    failureThreshold: 3,
+                    requestInterval: 30,
+                    measureLatency: true,
+                    tags: stamp("uptime"),
+                },
+                { parent: this },
+            );
             const topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this, provider: useast1 });
-            args.emails.forEach((e, i) => new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: topic.arn, protocol: "email", endpoint: e }, { parent: this, provider: useast1 }));
+            args.emails.forEach((e, i) => {
+                new aws.sns.TopicSubscription(
+                    `${name}-email-${i}`,
+                    { topic: topic.arn, protocol: "email", endpoint: e },
+                    { parent: this, provider: useast1 },
+                );
+            });
             const dims = { HealthCheckId: check.id };
-            const alarm = (role: string, metricName: string, statistic: string, comparisonOperator: string, threshold: number, kind: string, extended?: string) =>
-                new aws.cloudwatch.MetricAlarm(`${name}-${role}`, {
-                    alarmDescription: `${args.serviceName} on its VM: ${role}`, namespace: "AWS/Route53", metricName, dimensions: dims,
-                    ...(extended ? { extendedStatistic: extended } : { statistic }), period: 60, evaluationPeriods: 3, datapointsToAlarm: 3,
-                    comparisonOperator, threshold, treatMissingData: "breaching", alarmActions: [topic.arn], okActions: [topic.arn], tags: stamp(kind),
-                }, { parent: this, provider: useast1 });
-            alarm("unhealthy", "HealthCheckPercentageHealthy", "Average", "LessThanThreshold", 100, "error-rate");
+            const alarm = (
+                role: string,
+                metricName: string,
+                statistic: string,
+                comparisonOperator: string,
+                threshold: number,
+                kind: string,
+                extended?: string,
+            ) =>
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-${role}`,
+                    {
+                        alarmDescription: `${args.serviceName} on its VM: ${role}`,
+                        namespace: "AWS/Route53",
+                        metricName,
+                        dimensions: dims,
+                        ...(extended ? { extendedStatistic: extended } : { statistic }),
+                        period: 60,
+                        evaluationPeriods: 3,
+                        datapointsToAlarm: 3,
+                        comparisonOperator,
+                        threshold,
+                        treatMissingData: "breaching",
+                        alarmActions: [topic.arn],
+                        okActions: [topic.arn],
+                        tags: stamp(kind),
+                    },
+                    { parent: this, provider: useast1 },
+                );
+            alarm(
+                "unhealthy",
+                "HealthCheckPercentageHealthy",
+                "Average",
+                "LessThanThreshold",
+                100,
+                "error-rate",
+            );
             alarm("slow", "TimeToFirstByte", "", "GreaterThanThreshold", args.p95LatencyMs, "latency", "p95");
         } else {
             const project = args.gcpProject!;
-            const check = new gcp.monitoring.UptimeCheckConfig(`${name}-check`, {
-                project, displayName: `${args.serviceName} ${args.healthPath}`, timeout: "10s", period: "60s",
-                httpCheck: { path: args.healthPath, port: Number(u.port || (https ? 443 : 80)), useSsl: https, validateSsl: https },
-                monitoredResource: { type: "uptime_url", labels: { project_id: project, host: u.hostname } },
-                userLabels: { "service-deploy-service": args.serviceName },
-            }, { parent: this });
-            const channels = args.emails.map((e, i) => new gcp.monitoring.NotificationChannel(`${name}-email-${i}`, { project, type: "email", displayName: e, labels: { email_address: e } }, { parent: this }).name);
-            const policy = (role: string, metric: string, aligner: string, reducer: string, threshold: number, kind: string) => new gcp.monitoring.AlertPolicy(`${name}-${role}`, {
-                project, displayName: `${args.serviceName} on its VM: ${role}`, combiner: "OR", notificationChannels: channels,
-                userLabels: { "service-deploy-service": args.serviceName, "service-deploy-alarm": kind },
-                conditions: [{ displayName: role, conditionThreshold: {
-                    filter: pulumi.interpolate`resource.type = "uptime_url" AND metric.type = "monitoring.googleapis.com/uptime_check/${metric}" AND metric.labels.check_id = "${check.uptimeCheckId}"`,
-                    aggregations: [{ alignmentPeriod: "300s", perSeriesAligner: aligner, crossSeriesReducer: reducer, groupByFields: ["resource.label.*"] }],
-                    comparison: "COMPARISON_GT", thresholdValue: threshold, duration: "300s",
-                } }],
-            }, { parent: this });
+            const check = new gcp.monitoring.UptimeCheckConfig(
+                `${name}-check`,
+                {
+                    project,
+                    displayName: `${args.serviceName} ${args.healthPath}`,
+                    timeout: "10s",
+                    period: "60s",
+                    httpCheck: {
+                        path: args.healthPath,
+                        port: Number(u.port || (https ? 443 : 80)),
+                        useSsl: https,
+                        validateSsl: https,
+                    },
+                    monitoredResource: {
+                        type: "uptime_url",
+                        labels: { project_id: project, host: u.hostname },
+                    },
+                    userLabels: { "service-deploy-service": args.serviceName },
+                },
+                { parent: this },
+            );
+            const channels = args.emails.map(
+                (e, i) =>
+                    new gcp.monitoring.NotificationChannel(
+                        `${name}-email-${i}`,
+                        { project, type: "email", displayName: e, labels: { email_address: e } },
+                        { parent: this },
+                    ).name,
+            );
+            const policy = (
+                role: string,
+                metric: string,
+                aligner: string,
+                reducer: string,
+                threshold: number,
+                kind: string,
+            ) =>
+                new gcp.monitoring.AlertPolicy(
+                    `${name}-${role}`,
+                    {
+                        project,
+                        displayName: `${args.serviceName} on its VM: ${role}`,
+                        combiner: "OR",
+                        notificationChannels: channels,
+                        userLabels: {
+                            "service-deploy-service": args.serviceName,
+                            "service-deploy-alarm": kind,
+                        },
+                        conditions: [
+                            {
+                                displayName: role,
+                                conditionThreshold: {
+                                    filter: pulumi.interpolate`resource.type = "uptime_url" AND metric.type = "monitoring.googleapis.com/uptime_check/${metric}" AND metric.labels.check_id = "${check.uptimeCheckId}"`,
+                                    aggregations: [
+                                        {
+                                            alignmentPeriod: "300s",
+                                            perSeriesAligner: aligner,
+                                            crossSeriesReducer: reducer,
+                                            groupByFields: ["resource.label.*"],
+                                        },
+                                    ],
+                                    comparison: "COMPARISON_GT",
+                                    thresholdValue: threshold,
+                                    duration: "300s",
+                                },
+                            },
+                        ],
+                    },
+                    { parent: this },
+                );
             policy("unhealthy", "check_passed", "ALIGN_NEXT_OLDER", "REDUCE_COUNT_FALSE", 1, "error-rate");
-            policy("slow", "request_latency", "ALIGN_PERCENTILE_95", "REDUCE_MAX", args.p95LatencyMs, "latency");
+            policy(
+                "slow",
+                "request_latency",
+                "ALIGN_PERCENTILE_95",
+                "REDUCE_MAX",
+                args.p95LatencyMs,
+                "latency",
+            );
         }
         this.registerOutputs({});
     }

@@ -21,7 +21,17 @@ import { vmDeployed, type Deployed } from "../evidence";
 import * as command from "@pulumi/command";
 import * as random from "@pulumi/random";
 import type { NormalizedService, StackConfig } from "../config";
-import { deployCommand, envFileContent, hostPaths, parseActive, prepareCommand, removeCommand, watchdogInstallCommand, type DeployOptions, type HostOptions } from "./commands";
+import {
+    deployCommand,
+    envFileContent,
+    hostPaths,
+    parseActive,
+    prepareCommand,
+    removeCommand,
+    watchdogInstallCommand,
+    type DeployOptions,
+    type HostOptions,
+} from "./commands";
 
 type VmConfig = NonNullable<StackConfig["vm"]>;
 
@@ -49,7 +59,9 @@ export function serviceSubnet(prefix: string, index: number): string {
 
 /** Hosts grouped in deploy batches, in order. Pure. */
 export function batches<T>(hosts: T[], size: number): T[][] {
-    return Array.from({ length: Math.ceil(hosts.length / size) }, (_, i) => hosts.slice(i * size, (i + 1) * size));
+    return Array.from({ length: Math.ceil(hosts.length / size) }, (_, i) =>
+        hosts.slice(i * size, (i + 1) * size),
+    );
 }
 
 /** HMAC of the env file's content: changes with it, reveals nothing of it. Pure. */
@@ -58,19 +70,41 @@ export function envVersion(key: string, content: string): string {
 }
 
 /** The deploy options of a service, except the image, env and host-specific parts. Pure. */
-export function deployOptions(svc: NormalizedService, vm: VmConfig, index: number): Omit<DeployOptions, "image" | "imagePlatforms" | "envPlain" | "envSecret"> & HostOptions {
+export function deployOptions(
+    svc: NormalizedService,
+    vm: VmConfig,
+    index: number,
+): Omit<DeployOptions, "image" | "imagePlatforms" | "envPlain" | "envSecret"> & HostOptions {
     return {
-        service: svc.name, arch: svc.architecture, runtime: vm.runtime, port: svc.port, subnet: serviceSubnet(vm.networkPrefix, index),
-        readinessPath: svc.health.readiness, livenessPath: svc.health.liveness, healthPath: svc.health.health,
-        memory: `${svc.memoryMiB}m`, cpus: String(svc.vcpu), restart: vm.restart,
-        drainSeconds: vm.drainSeconds, bakeSeconds: vm.bakeSeconds, healthTimeoutSeconds: vm.healthTimeoutSeconds, keep: vm.keepVersions, lockTimeoutSeconds: 120,
-        listen: vm.nginx.listen ?? (vm.nginx.tlsCertificatePath ? 443 : 80), serverName: vm.nginx.serverName,
-        tlsCert: vm.nginx.tlsCertificatePath, tlsKey: vm.nginx.tlsKeyPath,
+        service: svc.name,
+        arch: svc.architecture,
+        runtime: vm.runtime,
+        port: svc.port,
+        subnet: serviceSubnet(vm.networkPrefix, index),
+        readinessPath: svc.health.readiness,
+        livenessPath: svc.health.liveness,
+        healthPath: svc.health.health,
+        memory: `${svc.memoryMiB}m`,
+        cpus: String(svc.vcpu),
+        restart: vm.restart,
+        drainSeconds: vm.drainSeconds,
+        bakeSeconds: vm.bakeSeconds,
+        healthTimeoutSeconds: vm.healthTimeoutSeconds,
+        keep: vm.keepVersions,
+        lockTimeoutSeconds: 120,
+        listen: vm.nginx.listen ?? (vm.nginx.tlsCertificatePath ? 443 : 80),
+        serverName: vm.nginx.serverName,
+        tlsCert: vm.nginx.tlsCertificatePath,
+        tlsKey: vm.nginx.tlsKeyPath,
         registryUser: vm.registry?.user,
     };
 }
 
-export interface HostDeploy { host: string; command: command.remote.Command; activeColor: pulumi.Output<string> }
+export interface HostDeploy {
+    host: string;
+    command: command.remote.Command;
+    activeColor: pulumi.Output<string>;
+}
 
 export class VmService extends pulumi.ComponentResource {
     public readonly url: string;
@@ -86,8 +120,16 @@ export class VmService extends pulumi.ComponentResource {
         const { service: svc, vm } = args;
         const paths = hostPaths(svc.name);
         const base = deployOptions(svc, vm, args.index);
-        const envKey = new random.RandomPassword(`${name}-env-key`, { length: 32, special: false }, { parent: this });
-        const env = pulumi.secret(pulumi.all([pulumi.output(args.plainEnv), pulumi.output(args.secretEnv)]).apply(([p, s]) => envFileContent({ ...p, ...s } as Record<string, string>)));
+        const envKey = new random.RandomPassword(
+            `${name}-env-key`,
+            { length: 32, special: false },
+            { parent: this },
+        );
+        const env = pulumi.secret(
+            pulumi
+                .all([pulumi.output(args.plainEnv), pulumi.output(args.secretEnv)])
+                .apply(([p, s]) => envFileContent({ ...p, ...s } as Record<string, string>)),
+        );
         const version = pulumi.unsecret(pulumi.all([envKey.result, env]).apply(([k, c]) => envVersion(k, c)));
         const scheme = vm.nginx.tlsCertificatePath ? "https" : "http";
         this.url = `${scheme}://${vm.nginx.serverName}`;
@@ -99,55 +141,129 @@ export class VmService extends pulumi.ComponentResource {
             for (const host of batch) {
                 const n = `${name}-${host.name}`;
                 const connection: command.types.input.remote.ConnectionArgs = {
-                    host: host.address, port: host.port, user: host.user, hostKey: host.hostKey,
+                    host: host.address,
+                    port: host.port,
+                    user: host.user,
+                    hostKey: host.hostKey,
                     privateKey: args.sshPrivateKey,
-                    proxy: vm.bastion ? { host: vm.bastion.address, port: vm.bastion.port, user: vm.bastion.user, hostKey: vm.bastion.hostKey, privateKey: args.sshPrivateKey } : undefined,
+                    proxy: vm.bastion
+                        ? {
+                              host: vm.bastion.address,
+                              port: vm.bastion.port,
+                              user: vm.bastion.user,
+                              hostKey: vm.bastion.hostKey,
+                              privateKey: args.sshPrivateKey,
+                          }
+                        : undefined,
                     dialErrorLimit: 5,
                 };
                 const quiet = { logging: "stderr" as const };
-                const prepare = new command.remote.Command(`${n}-prepare`, { connection, create: prepareCommand(paths), ...quiet }, { parent: this });
-                const script = new command.remote.CopyToRemote(`${n}-script`, {
-                    connection, source: new pulumi.asset.FileAsset(path.join(__dirname, "deploy.sh")), remotePath: paths.script,
-                }, { parent: this, dependsOn: [prepare] });
-                const envFile = new command.remote.CopyToRemote(`${n}-env`, {
-                    connection, source: pulumi.secret(env.apply((c) => new pulumi.asset.StringAsset(c))), remotePath: paths.envFile,
-                }, { parent: this, dependsOn: [prepare] });
+                const prepare = new command.remote.Command(
+                    `${n}-prepare`,
+                    { connection, create: prepareCommand(paths), ...quiet },
+                    { parent: this },
+                );
+                const script = new command.remote.CopyToRemote(
+                    `${n}-script`,
+                    {
+                        connection,
+                        source: new pulumi.asset.FileAsset(path.join(__dirname, "deploy.sh")),
+                        remotePath: paths.script,
+                    },
+                    { parent: this, dependsOn: [prepare] },
+                );
+                const envFile = new command.remote.CopyToRemote(
+                    `${n}-env`,
+                    {
+                        connection,
+                        source: pulumi.secret(env.apply((c) => new pulumi.asset.StringAsset(c))),
+                        remotePath: paths.envFile,
+                    },
+                    { parent: this, dependsOn: [prepare] },
+                );
                 const extra: pulumi.Resource[] = [];
                 if (args.webhookUrl) {
-                    extra.push(new command.remote.CopyToRemote(`${n}-webhook`, {
-                        connection, source: pulumi.secret(args.webhookUrl.apply((u) => new pulumi.asset.StringAsset(u))), remotePath: paths.webhookFile,
-                    }, { parent: this, dependsOn: [prepare] }));
+                    extra.push(
+                        new command.remote.CopyToRemote(
+                            `${n}-webhook`,
+                            {
+                                connection,
+                                source: pulumi.secret(
+                                    args.webhookUrl.apply((u) => new pulumi.asset.StringAsset(u)),
+                                ),
+                                remotePath: paths.webhookFile,
+                            },
+                            { parent: this, dependsOn: [prepare] },
+                        ),
+                    );
                 }
-                const create = pulumi.all([args.imageRef, args.imagePlatforms, version]).apply(([image, platforms, v]) => deployCommand(paths, {
-                    ...base, image, imagePlatforms: platforms, envVersion: v,
-                    envPlain: Object.keys(args.plainEnv).sort(), envSecret: Object.keys(args.secretEnv).sort(),
-                }));
-                const deploy = new command.remote.Command(`${n}-deploy`, {
-                    connection,
-                    create,
-                    delete: removeCommand(paths, base),
-                    stdin: args.registryPassword,
-                    ...quiet,
-                }, {
-                    parent: this,
-                    dependsOn: [script, envFile, ...extra, ...previousBatch],
-                    deleteBeforeReplace: true,
-                    additionalSecretOutputs: ["stdout", "stderr"],
-                });
-                new command.remote.Command(`${n}-watchdog`, {
-                    connection, create: watchdogInstallCommand(paths, { ...base, healthPath: svc.health.health, intervalSeconds: vm.watchdog.intervalSeconds }), ...quiet,
-                }, { parent: this, dependsOn: [deploy], additionalSecretOutputs: ["stdout", "stderr"] });
+                const create = pulumi
+                    .all([args.imageRef, args.imagePlatforms, version])
+                    .apply(([image, platforms, v]) =>
+                        deployCommand(paths, {
+                            ...base,
+                            image,
+                            imagePlatforms: platforms,
+                            envVersion: v,
+                            envPlain: Object.keys(args.plainEnv).sort(),
+                            envSecret: Object.keys(args.secretEnv).sort(),
+                        }),
+                    );
+                const deploy = new command.remote.Command(
+                    `${n}-deploy`,
+                    {
+                        connection,
+                        create,
+                        delete: removeCommand(paths, base),
+                        stdin: args.registryPassword,
+                        ...quiet,
+                    },
+                    {
+                        parent: this,
+                        dependsOn: [script, envFile, ...extra, ...previousBatch],
+                        deleteBeforeReplace: true,
+                        additionalSecretOutputs: ["stdout", "stderr"],
+                    },
+                );
+                new command.remote.Command(
+                    `${n}-watchdog`,
+                    {
+                        connection,
+                        create: watchdogInstallCommand(paths, {
+                            ...base,
+                            healthPath: svc.health.health,
+                            intervalSeconds: vm.watchdog.intervalSeconds,
+                        }),
+                        ...quiet,
+                    },
+                    { parent: this, dependsOn: [deploy], additionalSecretOutputs: ["stdout", "stderr"] },
+                );
                 // The last line names the color only; it carries no secret, so it is unwrapped for outputs.
-                const activeColor = pulumi.unsecret(deploy.stdout.apply((o) => parseActive(o)?.color ?? "unknown"));
+                const activeColor = pulumi.unsecret(
+                    deploy.stdout.apply((o) => parseActive(o)?.color ?? "unknown"),
+                );
                 this.hosts.push({ host: host.name, command: deploy, activeColor });
                 thisBatch.push(deploy);
             }
             previousBatch = thisBatch;
         }
-        this.activeColors = pulumi.all(this.hosts.map((h) => h.activeColor)).apply((colors) => Object.fromEntries(this.hosts.map((h, i) => [h.host, colors[i]])));
+        this.activeColors = pulumi
+            .all(this.hosts.map((h) => h.activeColor))
+            .apply((colors) => Object.fromEntries(this.hosts.map((h, i) => [h.host, colors[i]])));
         // Only the parsed ACTIVE line leaves the secret stdout: a color and a digest.
-        this.deployed = pulumi.unsecret(pulumi.all([this.digest, ...this.hosts.map((h) => h.command.stdout)]).apply(([digest, ...outs]) =>
-            vmDeployed({ digest, hosts: this.hosts.map((h, i) => ({ host: h.host, active: parseActive(outs[i]) })) })));
-        this.registerOutputs({ url: this.url, digest: this.digest, activeColors: this.activeColors, deployed: this.deployed });
+        this.deployed = pulumi.unsecret(
+            pulumi.all([this.digest, ...this.hosts.map((h) => h.command.stdout)]).apply(([digest, ...outs]) =>
+                vmDeployed({
+                    digest,
+                    hosts: this.hosts.map((h, i) => ({ host: h.host, active: parseActive(outs[i]) })),
+                }),
+            ),
+        );
+        this.registerOutputs({
+            url: this.url,
+            digest: this.digest,
+            activeColors: this.activeColors,
+            deployed: this.deployed,
+        });
     }
 }

@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { envContractComplete, noPlaintextSecrets } from "../../policies/env";
 import { nearMiss, credentialLike } from "../../policies/lib";
 import { messages } from "./harness";
-import { CONFIG, cloudRun, cloudRunContainer, ecsContainer, taskDefinition, vmDeploy, VM_CREATE } from "../../scripts/policy-fixtures";
+import {
+    CONFIG,
+    cloudRun,
+    cloudRunContainer,
+    ecsContainer,
+    taskDefinition,
+    vmDeploy,
+    VM_CREATE,
+} from "../../scripts/policy-fixtures";
 
 const withoutEnv = (names: string[]) => ecsContainer().environment.filter((e) => !names.includes(e.name));
 
@@ -13,8 +21,16 @@ test("env-contract-complete: every contract variable set passes on ECS, Cloud Ru
 
 test("env-contract-complete: DATABASE_URL missing while its parts are set names both (seed 3, ECS)", async () => {
     const td = taskDefinition({
-        environment: [...ecsContainer().environment, { name: "DATABASE_HOST", value: "db.internal" }, { name: "DATABASE_NAME", value: "app" }, { name: "DATABASE_USER", value: "app" }],
-        secrets: [{ name: "DATABASE_PASSWORD", valueFrom: "arn:x:DATABASE_PASSWORD::" }, { name: "STRIPE_API_KEY", valueFrom: "arn:x:STRIPE_API_KEY::" }],
+        environment: [
+            ...ecsContainer().environment,
+            { name: "DATABASE_HOST", value: "db.internal" },
+            { name: "DATABASE_NAME", value: "app" },
+            { name: "DATABASE_USER", value: "app" },
+        ],
+        secrets: [
+            { name: "DATABASE_PASSWORD", valueFrom: "arn:x:DATABASE_PASSWORD::" },
+            { name: "STRIPE_API_KEY", valueFrom: "arn:x:STRIPE_API_KEY::" },
+        ],
     });
     assert.deepEqual(await messages(envContractComplete(), [td]), [
         'ECS task definition "api-task": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
@@ -23,29 +39,51 @@ test("env-contract-complete: DATABASE_URL missing while its parts are set names 
 
 test("env-contract-complete: the same failure on Cloud Run, the way seed 3 hit it", async () => {
     const c = cloudRunContainer();
-    const run = cloudRun({ envs: [...c.envs.filter((e: any) => e.name !== "DATABASE_URL"), { name: "DATABASE_HOST", value: "10.0.0.3" }, { name: "DATABASE_NAME", value: "app" }, { name: "DATABASE_USER", value: "app" }, { name: "DATABASE_PASSWORD", valueSource: { secretKeyRef: { secret: "pw", version: "1" } } }] });
+    const run = cloudRun({
+        envs: [
+            ...c.envs.filter((e: any) => e.name !== "DATABASE_URL"),
+            { name: "DATABASE_HOST", value: "10.0.0.3" },
+            { name: "DATABASE_NAME", value: "app" },
+            { name: "DATABASE_USER", value: "app" },
+            { name: "DATABASE_PASSWORD", valueSource: { secretKeyRef: { secret: "pw", version: "1" } } },
+        ],
+    });
     assert.deepEqual(await messages(envContractComplete(), [run]), [
         'Cloud Run service "api-run": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
     ]);
 });
 
 test("env-contract-complete: parts read while only the URL is set is the mirror failure", async () => {
-    const config = { "env-contract-complete": { contracts: { api: { env: { DATABASE_HOST: "plain", DATABASE_URL: "secret" } } } } };
-    const td = taskDefinition({ environment: [], secrets: [{ name: "DATABASE_URL", valueFrom: "arn:x:DATABASE_URL::" }] });
+    const config = {
+        "env-contract-complete": {
+            contracts: { api: { env: { DATABASE_HOST: "plain", DATABASE_URL: "secret" } } },
+        },
+    };
+    const td = taskDefinition({
+        environment: [],
+        secrets: [{ name: "DATABASE_URL", valueFrom: "arn:x:DATABASE_URL::" }],
+    });
     assert.deepEqual(await messages(envContractComplete(), [td], config), [
         'ECS task definition "api-task": service "api" reads DATABASE_HOST, which this target does not set; DATABASE_URL is set instead: the app reads the part DATABASE_HOST, not the URL.',
     ]);
 });
 
 test("env-contract-complete: a variable set under another name is named (DB_URL for DATABASE_URL)", async () => {
-    const td = taskDefinition({ secrets: [{ name: "DB_URL", valueFrom: "arn:x:DB_URL::" }, { name: "STRIPE_API_KEY", valueFrom: "arn:x:STRIPE_API_KEY::" }] });
+    const td = taskDefinition({
+        secrets: [
+            { name: "DB_URL", valueFrom: "arn:x:DB_URL::" },
+            { name: "STRIPE_API_KEY", valueFrom: "arn:x:STRIPE_API_KEY::" },
+        ],
+    });
     assert.deepEqual(await messages(envContractComplete(), [td]), [
         'ECS task definition "api-task": service "api" reads DATABASE_URL, which this target does not set; DB_URL is set; did you mean DATABASE_URL?',
     ]);
 });
 
 test("env-contract-complete: a missing variable with no near miss, and an empty value", async () => {
-    const td = taskDefinition({ environment: [...withoutEnv(["PORT", "LOG_LEVEL"]), { name: "LOG_LEVEL", value: "" }] });
+    const td = taskDefinition({
+        environment: [...withoutEnv(["PORT", "LOG_LEVEL"]), { name: "LOG_LEVEL", value: "" }],
+    });
     assert.deepEqual(await messages(envContractComplete(), [td]), [
         'ECS task definition "api-task": service "api" reads LOG_LEVEL, which is set to an empty value.',
         'ECS task definition "api-task": service "api" reads PORT, which this target does not set.',
@@ -69,7 +107,10 @@ test("no-plaintext-secrets: secrets by reference pass", async () => {
 
 test("no-plaintext-secrets: a contract secret in plain ECS environment is refused (seed 1's compose file)", async () => {
     const td = taskDefinition({
-        environment: [...ecsContainer().environment, { name: "DATABASE_URL", value: "postgresql://app:hunter2@db:5432/app" }],
+        environment: [
+            ...ecsContainer().environment,
+            { name: "DATABASE_URL", value: "postgresql://app:hunter2@db:5432/app" },
+        ],
         secrets: [{ name: "STRIPE_API_KEY", valueFrom: "arn:x:STRIPE_API_KEY::" }],
     });
     assert.deepEqual(await messages(noPlaintextSecrets(), [td]), [
@@ -78,12 +119,17 @@ test("no-plaintext-secrets: a contract secret in plain ECS environment is refuse
 });
 
 test("no-plaintext-secrets: values that look like credentials are refused even when the contract says plain", async () => {
-    const td = taskDefinition({ environment: [
-        ...ecsContainer().environment,
-        { name: "CACHE_URL", value: "redis://default:s3cr3t@cache:6379/0" },
-        { name: "SIGNING_KEY", value: "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----" },
-        { name: "GITHUB_TOKEN", value: "ghp_abc" },
-    ] });
+    const td = taskDefinition({
+        environment: [
+            ...ecsContainer().environment,
+            { name: "CACHE_URL", value: "redis://default:s3cr3t@cache:6379/0" },
+            {
+                name: "SIGNING_KEY",
+                value: "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----",
+            },
+            { name: "GITHUB_TOKEN", value: "ghp_abc" },
+        ],
+    });
     assert.deepEqual(await messages(noPlaintextSecrets(), [td]), [
         'ECS task definition "api-task": plain env CACHE_URL of "api" looks like a credential (a URL with user:password@); deliver it through secrets[].valueFrom (Secrets Manager).',
         'ECS task definition "api-task": plain env GITHUB_TOKEN of "api" looks like a credential (a name ending in _TOKEN); deliver it through secrets[].valueFrom (Secrets Manager).',
@@ -99,7 +145,9 @@ test("no-plaintext-secrets: Cloud Run envs[].value holding a password is refused
 });
 
 test("no-plaintext-secrets: the VM deploy must not pass a secret as plain env or a credential on the command line", async () => {
-    const vm = vmDeploy({ create: VM_CREATE.replace("--env-secret=DATABASE_URL", "--env-plain=DATABASE_URL") + " DATABASE_URL=postgresql://app:hunter2@db/app" });
+    const vm = vmDeploy({
+        create: `${VM_CREATE.replace("--env-secret=DATABASE_URL", "--env-plain=DATABASE_URL")} DATABASE_URL=postgresql://app:hunter2@db/app`,
+    });
     assert.deepEqual(await messages(noPlaintextSecrets(), [vm]), [
         'VM deploy "api-deploy": DATABASE_URL is a secret in the contract of "api" but is passed as plain env; list it with --env-secret so it travels only in the 0600 env file.',
         'remote.Command "api-deploy": DATABASE_URL on the command line looks like a credential (a URL with user:password@); put it in a 0600 env file copied with remote.CopyToRemote.',
@@ -113,7 +161,10 @@ test("no-plaintext-secrets: a remote command that handles secrets must not log t
         'remote.Command "api-deploy" handles secrets but logs its output (logging: stdoutAndStderr); set logging: "stderr" or "none".',
         'remote.Command "api-deploy" handles secrets but keeps stdout and stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
     ]);
-    const stdin = vmDeploy({ create: "docker login --password-stdin registry", stdin: "token", logging: "stdout" }, { additionalSecretOutputs: ["stdout"] });
+    const stdin = vmDeploy(
+        { create: "docker login --password-stdin registry", stdin: "token", logging: "stdout" },
+        { additionalSecretOutputs: ["stdout"] },
+    );
     assert.deepEqual(await messages(noPlaintextSecrets(), [stdin]), [
         'remote.Command "api-deploy" handles secrets but logs its output (logging: stdout); set logging: "stderr" or "none".',
         'remote.Command "api-deploy" handles secrets but keeps stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
@@ -122,9 +173,21 @@ test("no-plaintext-secrets: a remote command that handles secrets must not log t
 
 test("near misses and credential shapes", () => {
     const table: [string, string[], string | undefined][] = [
-        ["DATABASE_URL", ["DATABASE_HOST", "DATABASE_PORT"], "DATABASE_HOST/DATABASE_PORT are set instead: the app reads the full URL DATABASE_URL, not its parts"],
-        ["REDIS_URL", ["REDIS_HOST"], "REDIS_HOST is set instead: the app reads the full URL REDIS_URL, not its parts"],
-        ["DATABASE_PASSWORD", ["DATABASE_URL"], "DATABASE_URL is set instead: the app reads the part DATABASE_PASSWORD, not the URL"],
+        [
+            "DATABASE_URL",
+            ["DATABASE_HOST", "DATABASE_PORT"],
+            "DATABASE_HOST/DATABASE_PORT are set instead: the app reads the full URL DATABASE_URL, not its parts",
+        ],
+        [
+            "REDIS_URL",
+            ["REDIS_HOST"],
+            "REDIS_HOST is set instead: the app reads the full URL REDIS_URL, not its parts",
+        ],
+        [
+            "DATABASE_PASSWORD",
+            ["DATABASE_URL"],
+            "DATABASE_URL is set instead: the app reads the part DATABASE_PASSWORD, not the URL",
+        ],
         ["STRIPE_API_KEY", ["STRIPE_APIKEY"], "STRIPE_APIKEY is set; did you mean STRIPE_API_KEY?"],
         ["SENTRY_DSN", ["LOG_LEVEL"], undefined],
         ["DATABASE_URL", ["DB_URL"], "DB_URL is set; did you mean DATABASE_URL?"],

@@ -5,52 +5,96 @@ import { messages } from "./harness";
 import { cloudRun, cloudRunContainer, resource, vmDeploy, VM_CREATE } from "../../scripts/policy-fixtures";
 
 const H = healthChecksConsistent();
-const tg = (hc: Record<string, unknown> | undefined, tags: Record<string, string> = { "service-deploy:service": "api" }) =>
-    resource("aws:lb/targetGroup:TargetGroup", "blue", { targetType: "ip", port: 8080, healthCheck: hc, tags });
-const good = { enabled: true, path: "/readiness", interval: 15, timeout: 5, healthyThreshold: 3, unhealthyThreshold: 3 };
+const tg = (
+    hc: Record<string, unknown> | undefined,
+    tags: Record<string, string> = { "service-deploy:service": "api" },
+) =>
+    resource("aws:lb/targetGroup:TargetGroup", "blue", {
+        targetType: "ip",
+        port: 8080,
+        healthCheck: hc,
+        tags,
+    });
+const good = {
+    enabled: true,
+    path: "/readiness",
+    interval: 15,
+    timeout: 5,
+    healthyThreshold: 3,
+    unhealthyThreshold: 3,
+};
 
 test("health-checks-consistent: readiness on the target group, HTTP probes on Cloud Run, readiness on the VM pass", async () => {
     assert.deepEqual(await messages(H, [tg(good), cloudRun(), vmDeploy()]), []);
 });
 
 test("health-checks-consistent: a target group checking / or /health, or out of limits, is refused", async () => {
-    assert.deepEqual(await messages(H, [tg({ ...good, path: "/health" })]), ['target group "blue": checks /health instead of the readiness path /readiness.']);
-    assert.deepEqual(await messages(H, [tg({ ...good, path: undefined })]), ['target group "blue": checks / (the default) instead of the readiness path /readiness.']);
+    assert.deepEqual(await messages(H, [tg({ ...good, path: "/health" })]), [
+        'target group "blue": checks /health instead of the readiness path /readiness.',
+    ]);
+    assert.deepEqual(await messages(H, [tg({ ...good, path: undefined })]), [
+        'target group "blue": checks / (the default) instead of the readiness path /readiness.',
+    ]);
     assert.deepEqual(await messages(H, [tg({ ...good, interval: 5, timeout: 6, healthyThreshold: 1 })]), [
         'target group "blue": timeout 6s must be shorter than the interval 5s.',
         'target group "blue": healthyThreshold 1 is outside 2-10.',
     ]);
-    assert.deepEqual(await messages(H, [tg({ enabled: false })]), ['target group "blue": health checks are disabled.']);
+    assert.deepEqual(await messages(H, [tg({ enabled: false })]), [
+        'target group "blue": health checks are disabled.',
+    ]);
 });
 
 test("health-checks-consistent: the service's own readiness path comes from its contract", async () => {
-    const config = { "health-checks-consistent": { contracts: { api: { env: {}, health: { readiness: "/ready" } } } } };
-    assert.deepEqual(await messages(H, [tg(good)], config), ['target group "blue": checks /readiness instead of the readiness path /ready.']);
+    const config = {
+        "health-checks-consistent": { contracts: { api: { env: {}, health: { readiness: "/ready" } } } },
+    };
+    assert.deepEqual(await messages(H, [tg(good)], config), [
+        'target group "blue": checks /readiness instead of the readiness path /ready.',
+    ]);
 });
 
 test("health-checks-consistent: Cloud Run on the default TCP probe, or probes on the wrong paths, is refused (seed 3)", async () => {
     assert.deepEqual(await messages(H, [cloudRun({ startupProbe: { tcpSocket: { port: 8080 } } })]), [
         'Cloud Run service "api-run": container "api" has no HTTP startup probe (the default TCP probe passes before the app is ready).',
     ]);
-    assert.deepEqual(await messages(H, [cloudRun({ startupProbe: { httpGet: { path: "/health" } }, livenessProbe: { httpGet: { path: "/readiness" } } })]), [
-        'Cloud Run service "api-run": container "api" startup probe checks /health instead of the readiness path /readiness.',
-        'Cloud Run service "api-run": container "api" liveness probe checks /readiness instead of the liveness path /liveness.',
-    ]);
+    assert.deepEqual(
+        await messages(H, [
+            cloudRun({
+                startupProbe: { httpGet: { path: "/health" } },
+                livenessProbe: { httpGet: { path: "/readiness" } },
+            }),
+        ]),
+        [
+            'Cloud Run service "api-run": container "api" startup probe checks /health instead of the readiness path /readiness.',
+            'Cloud Run service "api-run": container "api" liveness probe checks /readiness instead of the liveness path /liveness.',
+        ],
+    );
 });
 
 test("health-checks-consistent: Cloud Run probe thresholds beyond its limits are refused", async () => {
     const c = cloudRunContainer();
-    assert.deepEqual(await messages(H, [cloudRun({ startupProbe: { ...c.startupProbe, periodSeconds: 300, initialDelaySeconds: 600 } })]), [
-        'Cloud Run service "api-run": container "api" startup probe periodSeconds 300 exceeds Cloud Run\'s 240.',
-        'Cloud Run service "api-run": container "api" startup probe initialDelaySeconds 600 exceeds Cloud Run\'s 240.',
-    ]);
+    assert.deepEqual(
+        await messages(H, [
+            cloudRun({ startupProbe: { ...c.startupProbe, periodSeconds: 300, initialDelaySeconds: 600 } }),
+        ]),
+        [
+            'Cloud Run service "api-run": container "api" startup probe periodSeconds 300 exceeds Cloud Run\'s 240.',
+            'Cloud Run service "api-run": container "api" startup probe initialDelaySeconds 600 exceeds Cloud Run\'s 240.',
+        ],
+    );
 });
 
 test("health-checks-consistent: a VM deploy that does not wait on readiness is refused", async () => {
-    assert.deepEqual(await messages(H, [vmDeploy({ create: VM_CREATE.replace(" --readiness-path=/readiness", "") })]), [
-        'VM deploy "api-deploy": waits on nothing (no --readiness-path) instead of the readiness path /readiness.',
-    ]);
-    assert.deepEqual(await messages(H, [vmDeploy({ create: VM_CREATE.replace("--readiness-path=/readiness", "--readiness-path=/") })]), [
-        'VM deploy "api-deploy": waits on / instead of the readiness path /readiness.',
-    ]);
+    assert.deepEqual(
+        await messages(H, [vmDeploy({ create: VM_CREATE.replace(" --readiness-path=/readiness", "") })]),
+        [
+            'VM deploy "api-deploy": waits on nothing (no --readiness-path) instead of the readiness path /readiness.',
+        ],
+    );
+    assert.deepEqual(
+        await messages(H, [
+            vmDeploy({ create: VM_CREATE.replace("--readiness-path=/readiness", "--readiness-path=/") }),
+        ]),
+        ['VM deploy "api-deploy": waits on / instead of the readiness path /readiness.'],
+    );
 });

@@ -1,10 +1,28 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { imageDigestPinned, imageMultiArch, imagePlatformMatchesTarget, productionBuildsNothing } from "../../policies/images";
+import {
+    imageDigestPinned,
+    imageMultiArch,
+    imagePlatformMatchesTarget,
+    productionBuildsNothing,
+} from "../../policies/images";
 import { messages } from "./harness";
-import { IMAGE, cloudRun, resource, taskDefinition, vmDeploy, VM_CREATE } from "../../scripts/policy-fixtures";
+import {
+    IMAGE,
+    cloudRun,
+    resource,
+    taskDefinition,
+    vmDeploy,
+    VM_CREATE,
+} from "../../scripts/policy-fixtures";
 
-const build = (props: Record<string, any> = {}) => resource("docker-build:index:Image", "api-build", { platforms: ["linux/amd64", "linux/arm64"], push: true, tags: ["r/api:src-1"], ...props });
+const build = (props: Record<string, any> = {}) =>
+    resource("docker-build:index:Image", "api-build", {
+        platforms: ["linux/amd64", "linux/arm64"],
+        push: true,
+        tags: ["r/api:src-1"],
+        ...props,
+    });
 
 test("image-multi-arch: a two-platform docker-build Image passes", async () => {
     assert.deepEqual(await messages(imageMultiArch(), [build()]), []);
@@ -23,7 +41,10 @@ test("image-multi-arch: a build without platforms builds only the builder's own 
 });
 
 test("image-multi-arch: @pulumi/docker's Image builds one platform, so it is refused", async () => {
-    const img = resource("docker:index/image:Image", "legacy", { imageName: "r/api:1", build: { context: ".", platform: "linux/amd64" } });
+    const img = resource("docker:index/image:Image", "legacy", {
+        imageName: "r/api:1",
+        build: { context: ".", platform: "linux/amd64" },
+    });
     assert.deepEqual(await messages(imageMultiArch(), [img]), [
         '@pulumi/docker Image "legacy" builds a single platform (linux/amd64); build with @pulumi/docker-build\'s Image and platforms ["linux/amd64", "linux/arm64"].',
     ]);
@@ -52,7 +73,10 @@ test("image-digest-pinned: a tag is refused on every target, whatever the tag", 
 });
 
 test("image-platform-matches-target: arm64 tasks on a two-platform image pass", async () => {
-    assert.deepEqual(await messages(imagePlatformMatchesTarget(), [taskDefinition(), cloudRun(), vmDeploy()]), []);
+    assert.deepEqual(
+        await messages(imagePlatformMatchesTarget(), [taskDefinition(), cloudRun(), vmDeploy()]),
+        [],
+    );
 });
 
 test("image-platform-matches-target: an amd64-only image on ARM64 Fargate is refused (seed 1)", async () => {
@@ -63,7 +87,10 @@ test("image-platform-matches-target: an amd64-only image on ARM64 Fargate is ref
 });
 
 test("image-platform-matches-target: a task definition without runtimePlatform runs X86_64", async () => {
-    const td = taskDefinition({}, { runtimePlatform: undefined, tags: { "service-deploy:image-platforms": "linux/arm64" } });
+    const td = taskDefinition(
+        {},
+        { runtimePlatform: undefined, tags: { "service-deploy:image-platforms": "linux/arm64" } },
+    );
     assert.deepEqual(await messages(imagePlatformMatchesTarget(), [td]), [
         '"api-task" runs on linux/amd64 (runtimePlatform.cpuArchitecture X86_64 (the default)) but its image holds only linux/arm64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU (seed: "no matching manifest for linux/arm64/v8", "exec format error").',
     ]);
@@ -77,7 +104,12 @@ test("image-platform-matches-target: an arm64-only image on Cloud Run is refused
 });
 
 test("image-platform-matches-target: an amd64-only image on the arm64 VM is refused", async () => {
-    const vm = vmDeploy({ create: VM_CREATE.replace("--image-platforms=linux/amd64,linux/arm64", "--image-platforms=linux/amd64") });
+    const vm = vmDeploy({
+        create: VM_CREATE.replace(
+            "--image-platforms=linux/amd64,linux/arm64",
+            "--image-platforms=linux/amd64",
+        ),
+    });
     assert.deepEqual(await messages(imagePlatformMatchesTarget(), [vm]), [
         '"api-deploy" runs on linux/arm64 (the VM host is arm64) but its image holds only linux/amd64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU (seed: "no matching manifest for linux/arm64/v8", "exec format error").',
     ]);
@@ -90,7 +122,12 @@ test("image-platform-matches-target: a workload without stamped platforms is not
 
 test("production-builds-nothing: a production stack with a pinned image passes; staging may build", async () => {
     assert.deepEqual(await messages(productionBuildsNothing(), [taskDefinition()]), []);
-    assert.deepEqual(await messages(productionBuildsNothing(), [build()], { "production-builds-nothing": { production: false } }), []);
+    assert.deepEqual(
+        await messages(productionBuildsNothing(), [build()], {
+            "production-builds-nothing": { production: false },
+        }),
+        [],
+    );
 });
 
 test("production-builds-nothing: any image build in production is refused, docker-build or @pulumi/docker", async () => {
@@ -99,5 +136,10 @@ test("production-builds-nothing: any image build in production is refused, docke
         'image build "api-build" in a production stack: production deploys the digest that ran healthy in staging; set the service\'s image.ref to it instead of building.',
         'image build "legacy" in a production stack: production deploys the digest that ran healthy in staging; set the service\'s image.ref to it instead of building.',
     ]);
-    assert.deepEqual(await messages(productionBuildsNothing(), [build()], {}, { environment: "production" }).then((m) => m.length), 1);
+    assert.deepEqual(
+        await messages(productionBuildsNothing(), [build()], {}, { environment: "production" }).then(
+            (m) => m.length,
+        ),
+        1,
+    );
 });

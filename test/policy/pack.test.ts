@@ -13,7 +13,10 @@ const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // @pulumi/policy
 test("every policy factory in the policy files is registered in the pack, once", () => {
     const declared: string[] = [];
     for (const f of fs.readdirSync(DIR).filter((f) => f.endsWith(".ts"))) {
-        for (const m of fs.readFileSync(path.join(DIR, f), "utf8").matchAll(/export function \w+\(name = "([a-z0-9-]+)"/g)) declared.push(m[1]);
+        for (const m of fs
+            .readFileSync(path.join(DIR, f), "utf8")
+            .matchAll(/export function \w+\(\s*name = "([a-z0-9-]+)"/g))
+            declared.push(m[1]);
     }
     assert.equal(declared.length, 11);
     assert.deepEqual(policies.map((p) => p.name).sort(), declared.sort());
@@ -30,12 +33,25 @@ test("every policy has a kebab-case name, a description, and mandatory by defaul
 test("policy config changes a policy's enforcement level, or disables it", async () => {
     const unsafe = [rds({ multiAz: false })];
     const base = await evaluatePack(policies, unsafe, { config: CONFIG });
-    assert.deepEqual(base.violations.map((v) => [v.policy, v.enforcementLevel]), [["production-database", "mandatory"]]);
-    const advisory = await evaluatePack(policies, unsafe, { config: { ...CONFIG, "production-database": { enforcementLevel: "advisory", production: true } } });
-    assert.deepEqual(advisory.violations.map((v) => [v.policy, v.enforcementLevel]), [["production-database", "advisory"]]);
-    const disabled = await evaluatePack(policies, unsafe, { config: { ...CONFIG, "production-database": "disabled" } });
+    assert.deepEqual(
+        base.violations.map((v) => [v.policy, v.enforcementLevel]),
+        [["production-database", "mandatory"]],
+    );
+    const advisory = await evaluatePack(policies, unsafe, {
+        config: { ...CONFIG, "production-database": { enforcementLevel: "advisory", production: true } },
+    });
+    assert.deepEqual(
+        advisory.violations.map((v) => [v.policy, v.enforcementLevel]),
+        [["production-database", "advisory"]],
+    );
+    const disabled = await evaluatePack(policies, unsafe, {
+        config: { ...CONFIG, "production-database": "disabled" },
+    });
     assert.deepEqual(disabled.violations, []);
-    assert.equal(disabled.policies.find((p) => p.name === "production-database")?.enforcementLevel, "disabled");
+    assert.equal(
+        disabled.policies.find((p) => p.name === "production-database")?.enforcementLevel,
+        "disabled",
+    );
 });
 
 test("a value unknown during preview makes the policy advisory with the engine's message, not a verdict", async () => {
@@ -45,9 +61,17 @@ test("a value unknown during preview makes the policy advisory with the engine's
     assert.ok(unknown.length >= 3, `${unknown.length} policies touched the unknown value`);
     for (const v of unknown) {
         assert.equal(v.enforcementLevel, "advisory");
-        assert.match(v.message, new RegExp(`^can't run policy '${v.policy}' during preview: string value at \\.containerDefinitions can't be known during preview$`));
+        assert.match(
+            v.message,
+            new RegExp(
+                `^can't run policy '${v.policy}' during preview: string value at \\.containerDefinitions can't be known during preview$`,
+            ),
+        );
     }
-    assert.deepEqual(e.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+    assert.deepEqual(
+        e.violations.filter((v) => v.enforcementLevel === "mandatory"),
+        [],
+    );
 });
 
 test("policy config naming a policy the pack does not have is an error, not a silent no-op", () => {

@@ -13,26 +13,54 @@ test("production-database: a Multi-AZ, backed-up, protected, encrypted, private 
 test("production-database: every unsafe RDS field is named", async () => {
     const cases: [Record<string, unknown>, string][] = [
         [{ multiAz: false }, 'RDS instance "db": multiAz is not true: one AZ outage takes production down.'],
-        [{ backupRetentionPeriod: 1 }, 'RDS instance "db": backupRetentionPeriod is 1; keep at least 7 days.'],
-        [{ backupRetentionPeriod: undefined }, 'RDS instance "db": backupRetentionPeriod is 1 (the default); keep at least 7 days.'],
+        [
+            { backupRetentionPeriod: 1 },
+            'RDS instance "db": backupRetentionPeriod is 1; keep at least 7 days.',
+        ],
+        [
+            { backupRetentionPeriod: undefined },
+            'RDS instance "db": backupRetentionPeriod is 1 (the default); keep at least 7 days.',
+        ],
         [{ deletionProtection: false }, 'RDS instance "db": deletionProtection is not true.'],
         [{ storageEncrypted: undefined }, 'RDS instance "db": storageEncrypted is not true.'],
-        [{ publiclyAccessible: true }, 'RDS instance "db": publiclyAccessible is true: the database must be reachable only from the VPC.'],
-        [{ skipFinalSnapshot: true }, 'RDS instance "db": no final snapshot is kept on deletion (skipFinalSnapshot false and a finalSnapshotIdentifier).'],
+        [
+            { publiclyAccessible: true },
+            'RDS instance "db": publiclyAccessible is true: the database must be reachable only from the VPC.',
+        ],
+        [
+            { skipFinalSnapshot: true },
+            'RDS instance "db": no final snapshot is kept on deletion (skipFinalSnapshot false and a finalSnapshotIdentifier).',
+        ],
     ];
-    for (const [change, message] of cases) assert.deepEqual(await messages(P, [rds(change)]), [message], JSON.stringify(change));
+    for (const [change, message] of cases)
+        assert.deepEqual(await messages(P, [rds(change)]), [message], JSON.stringify(change));
 });
 
 test("production-database: the retention floor is policy config", async () => {
     const config = { "production-database": { production: true, minBackupRetentionDays: 30 } };
-    assert.deepEqual(await messages(P, [rds()], config), ['RDS instance "db": backupRetentionPeriod is 14; keep at least 30 days.']);
+    assert.deepEqual(await messages(P, [rds()], config), [
+        'RDS instance "db": backupRetentionPeriod is 14; keep at least 30 days.',
+    ]);
 });
 
 test("production-database: staging is not production, by config or stack tag, whatever the stack is called", async () => {
-    assert.deepEqual(await messages(P, [rds({ multiAz: false })], { "production-database": { production: false } }), []);
+    assert.deepEqual(
+        await messages(P, [rds({ multiAz: false })], { "production-database": { production: false } }),
+        [],
+    );
     assert.deepEqual(await messages(P, [rds({ multiAz: false })], {}, { environment: "staging" }), []);
-    assert.deepEqual(await messages(P, [rds({ multiAz: false })], {}, { environment: "production" }), ['RDS instance "db": multiAz is not true: one AZ outage takes production down.']);
-    assert.deepEqual(await messages(P, [rds({ multiAz: false })], { "production-database": { productionEnvironments: ["prod"] } }, { environment: "prod" }), ['RDS instance "db": multiAz is not true: one AZ outage takes production down.']);
+    assert.deepEqual(await messages(P, [rds({ multiAz: false })], {}, { environment: "production" }), [
+        'RDS instance "db": multiAz is not true: one AZ outage takes production down.',
+    ]);
+    assert.deepEqual(
+        await messages(
+            P,
+            [rds({ multiAz: false })],
+            { "production-database": { productionEnvironments: ["prod"] } },
+            { environment: "prod" },
+        ),
+        ['RDS instance "db": multiAz is not true: one AZ outage takes production down.'],
+    );
 });
 
 test("production-database: a regional, backed-up, private, TLS-only Cloud SQL instance passes", async () => {
@@ -41,14 +69,44 @@ test("production-database: a regional, backed-up, private, TLS-only Cloud SQL in
 
 test("production-database: every unsafe Cloud SQL field is named", async () => {
     const cases: [Record<string, unknown>, Record<string, unknown>, string][] = [
-        [{ availabilityType: "ZONAL" }, {}, 'Cloud SQL instance "sql": settings.availabilityType is ZONAL; production needs REGIONAL (high availability).'],
-        [{ backupConfiguration: { enabled: true } }, {}, 'Cloud SQL instance "sql": settings.backupConfiguration.pointInTimeRecoveryEnabled is not true.'],
+        [
+            { availabilityType: "ZONAL" },
+            {},
+            'Cloud SQL instance "sql": settings.availabilityType is ZONAL; production needs REGIONAL (high availability).',
+        ],
+        [
+            { backupConfiguration: { enabled: true } },
+            {},
+            'Cloud SQL instance "sql": settings.backupConfiguration.pointInTimeRecoveryEnabled is not true.',
+        ],
         [{}, { deletionProtection: false }, 'Cloud SQL instance "sql": deletionProtection is false.'],
-        [{ ipConfiguration: { ipv4Enabled: false, privateNetwork: "vpc", sslMode: "ALLOW_UNENCRYPTED_AND_ENCRYPTED" } }, {}, 'Cloud SQL instance "sql": settings.ipConfiguration.sslMode is ALLOW_UNENCRYPTED_AND_ENCRYPTED; require ENCRYPTED_ONLY or stricter.'],
+        [
+            {
+                ipConfiguration: {
+                    ipv4Enabled: false,
+                    privateNetwork: "vpc",
+                    sslMode: "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
+                },
+            },
+            {},
+            'Cloud SQL instance "sql": settings.ipConfiguration.sslMode is ALLOW_UNENCRYPTED_AND_ENCRYPTED; require ENCRYPTED_ONLY or stricter.',
+        ],
     ];
-    for (const [settings, props, message] of cases) assert.deepEqual(await messages(P, [cloudSql(settings, props)]), [message], JSON.stringify(settings));
-    assert.deepEqual(await messages(P, [cloudSql({ ipConfiguration: { ipv4Enabled: true, authorizedNetworks: [{ value: "0.0.0.0/0" }], sslMode: "ENCRYPTED_ONLY" } })]), [
-        'Cloud SQL instance "sql": a public IPv4 address with authorized networks: use private IP only (ipv4Enabled: false).',
-        'Cloud SQL instance "sql": a public IPv4 address is enabled (ipv4Enabled is not false) and no private network is set.',
-    ]);
+    for (const [settings, props, message] of cases)
+        assert.deepEqual(await messages(P, [cloudSql(settings, props)]), [message], JSON.stringify(settings));
+    assert.deepEqual(
+        await messages(P, [
+            cloudSql({
+                ipConfiguration: {
+                    ipv4Enabled: true,
+                    authorizedNetworks: [{ value: "0.0.0.0/0" }],
+                    sslMode: "ENCRYPTED_ONLY",
+                },
+            }),
+        ]),
+        [
+            'Cloud SQL instance "sql": a public IPv4 address with authorized networks: use private IP only (ipv4Enabled: false).',
+            'Cloud SQL instance "sql": a public IPv4 address is enabled (ipv4Enabled is not false) and no private network is set.',
+        ],
+    );
 });

@@ -23,7 +23,12 @@ export const REGISTRY_PASSWORD = "lab-registry-password";
 const sh = (cmd: string, opts: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
     execFileSync("bash", ["-c", cmd], { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], ...opts });
 
-export interface RunResult { code: number | null; stdout: string; stderr: string; ms: number }
+export interface RunResult {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    ms: number;
+}
 
 export class Lab {
     readonly dir: string;
@@ -40,18 +45,36 @@ export class Lab {
         };
     }
 
-    get nginxConf() { return path.join(this.dir, "nginx.conf"); }
-    get nginxDir() { return path.join(this.dir, "nginx.d"); }
-    get stateDir() { return path.join(this.dir, "state"); }
-    get hostRoot() { return path.join(this.dir, "opt"); }
-    get hooksLog() { return path.join(this.dir, "hooks.log"); }
-    get serveBinary() { return path.join(this.dir, "serve"); }
+    get nginxConf() {
+        return path.join(this.dir, "nginx.conf");
+    }
+    get nginxDir() {
+        return path.join(this.dir, "nginx.d");
+    }
+    get stateDir() {
+        return path.join(this.dir, "state");
+    }
+    get hostRoot() {
+        return path.join(this.dir, "opt");
+    }
+    get hooksLog() {
+        return path.join(this.dir, "hooks.log");
+    }
+    get serveBinary() {
+        return path.join(this.dir, "serve");
+    }
 
     /** Start every daemon. Throws with the daemon's own log when one does not come up. */
     start(): void {
         const d = this.dir;
-        fs.writeFileSync(path.join(d, "containers.conf"), '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n');
-        fs.writeFileSync(path.join(d, "registries.conf"), `unqualified-search-registries = []\n[[registry]]\nlocation = "${REGISTRY}"\ninsecure = true\n`);
+        fs.writeFileSync(
+            path.join(d, "containers.conf"),
+            '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n',
+        );
+        fs.writeFileSync(
+            path.join(d, "registries.conf"),
+            `unqualified-search-registries = []\n[[registry]]\nlocation = "${REGISTRY}"\ninsecure = true\n`,
+        );
         fs.mkdirSync(this.nginxDir, { recursive: true });
         fs.mkdirSync(this.stateDir, { recursive: true });
         fs.mkdirSync(this.hostRoot, { recursive: true });
@@ -62,46 +85,107 @@ export class Lab {
         sh(`gcc -static -O2 -Wall -o ${this.serveBinary} ${path.join(__dirname, "app", "serve.c")}`);
 
         // sshd: pinned host key, key-only root login, the lab's container config in every session.
-        sh(`ssh-keygen -q -t ed25519 -N '' -f ${d}/host_key && ssh-keygen -q -t ed25519 -N '' -f ${d}/client_key && cp ${d}/client_key.pub ${d}/authorized_keys && chmod 600 ${d}/authorized_keys && mkdir -p /run/sshd`);
-        fs.writeFileSync(path.join(d, "known_hosts"), `[127.0.0.1]:${SSH_PORT} ${fs.readFileSync(path.join(d, "host_key.pub"), "utf8")}`);
-        fs.writeFileSync(path.join(d, "sshd_config"), [
-            `Port ${SSH_PORT}`, "ListenAddress 127.0.0.1", `HostKey ${d}/host_key`, `PidFile ${d}/sshd.pid`,
-            `AuthorizedKeysFile ${d}/authorized_keys`, "PermitRootLogin prohibit-password", "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no", "MaxStartups 30:30:60",
-            // SHLVL=1: bash run by sshd sources ~/.bashrc only as a top-level shell (bash's shell.c,
-            // SSH_SOURCE_BASHRC, `shell_level < 2`). This machine's root .bashrc runs `pyenv init`
-            // (~0.7 s a session); a VM's deploy account has no such thing, so the lab's sessions
-            // skip it and SSH timings measure SSH, not this box's developer tooling.
-            `SetEnv CONTAINERS_CONF=${this.env.CONTAINERS_CONF} CONTAINERS_REGISTRIES_CONF=${this.env.CONTAINERS_REGISTRIES_CONF} PATH=${this.env.PATH} SHLVL=1`,
-            "",
-        ].join("\n"));
+        sh(
+            `ssh-keygen -q -t ed25519 -N '' -f ${d}/host_key && ssh-keygen -q -t ed25519 -N '' -f ${d}/client_key && cp ${d}/client_key.pub ${d}/authorized_keys && chmod 600 ${d}/authorized_keys && mkdir -p /run/sshd`,
+        );
+        fs.writeFileSync(
+            path.join(d, "known_hosts"),
+            `[127.0.0.1]:${SSH_PORT} ${fs.readFileSync(path.join(d, "host_key.pub"), "utf8")}`,
+        );
+        fs.writeFileSync(
+            path.join(d, "sshd_config"),
+            [
+                `Port ${SSH_PORT}`,
+                "ListenAddress 127.0.0.1",
+                `HostKey ${d}/host_key`,
+                `PidFile ${d}/sshd.pid`,
+                `AuthorizedKeysFile ${d}/authorized_keys`,
+                "PermitRootLogin prohibit-password",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UsePAM no",
+                "StrictModes no",
+                "MaxStartups 30:30:60",
+                // SHLVL=1: bash run by sshd sources ~/.bashrc only as a top-level shell (bash's shell.c,
+                // SSH_SOURCE_BASHRC, `shell_level < 2`). This machine's root .bashrc runs `pyenv init`
+                // (~0.7 s a session); a VM's deploy account has no such thing, so the lab's sessions
+                // skip it and SSH timings measure SSH, not this box's developer tooling.
+                `SetEnv CONTAINERS_CONF=${this.env.CONTAINERS_CONF} CONTAINERS_REGISTRIES_CONF=${this.env.CONTAINERS_REGISTRIES_CONF} PATH=${this.env.PATH} SHLVL=1`,
+                "",
+            ].join("\n"),
+        );
         this.daemon("/usr/sbin/sshd", ["-f", `${d}/sshd_config`, "-D", "-e"], "sshd");
 
         // The registry, with one htpasswd user.
         sh(`htpasswd -Bbn ${REGISTRY_USER} ${REGISTRY_PASSWORD} > ${d}/htpasswd`);
-        fs.writeFileSync(path.join(d, "registry.yml"), [
-            "version: 0.1", "log:", "  level: warn", "storage:", "  filesystem:", `    rootdirectory: ${d}/registry`, "  delete:", "    enabled: true",
-            "http:", `  addr: ${REGISTRY}`, "auth:", "  htpasswd:", "    realm: lab", `    path: ${d}/htpasswd`, "",
-        ].join("\n"));
+        fs.writeFileSync(
+            path.join(d, "registry.yml"),
+            [
+                "version: 0.1",
+                "log:",
+                "  level: warn",
+                "storage:",
+                "  filesystem:",
+                `    rootdirectory: ${d}/registry`,
+                "  delete:",
+                "    enabled: true",
+                "http:",
+                `  addr: ${REGISTRY}`,
+                "auth:",
+                "  htpasswd:",
+                "    realm: lab",
+                `    path: ${d}/htpasswd`,
+                "",
+            ].join("\n"),
+        );
         this.daemon("/usr/bin/docker-registry", ["serve", `${d}/registry.yml`], "registry");
 
         // nginx with the deploy's include directory.
-        fs.writeFileSync(this.nginxConf, [
-            "worker_processes 2;", `pid ${d}/nginx.pid;`, `error_log ${d}/nginx-error.log warn;`, "events { worker_connections 1024; }",
-            "http {", "    access_log off;", `    client_body_temp_path ${d}/nginx-tmp;`, `    proxy_temp_path ${d}/nginx-tmp;`,
-            `    include ${this.nginxDir}/*.conf;`, "}", "",
-        ].join("\n"));
+        fs.writeFileSync(
+            this.nginxConf,
+            [
+                "worker_processes 2;",
+                `pid ${d}/nginx.pid;`,
+                `error_log ${d}/nginx-error.log warn;`,
+                "events { worker_connections 1024; }",
+                "http {",
+                "    access_log off;",
+                `    client_body_temp_path ${d}/nginx-tmp;`,
+                `    proxy_temp_path ${d}/nginx-tmp;`,
+                `    include ${this.nginxDir}/*.conf;`,
+                "}",
+                "",
+            ].join("\n"),
+        );
         fs.mkdirSync(path.join(d, "nginx-tmp"), { recursive: true });
         sh(`nginx -c ${this.nginxConf}`);
 
         // A webhook receiver: busybox httpd with a CGI that appends the POST body to hooks.log.
         fs.mkdirSync(path.join(d, "hook", "cgi-bin"), { recursive: true });
-        fs.writeFileSync(path.join(d, "hook", "cgi-bin", "hook"), `#!/bin/sh\nhead -c "\${CONTENT_LENGTH:-0}" >> ${this.hooksLog}\necho >> ${this.hooksLog}\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n`, { mode: 0o755 });
-        this.daemon("/bin/busybox", ["httpd", "-f", "-p", `127.0.0.1:${HOOK_PORT}`, "-h", `${d}/hook`], "hook");
+        fs.writeFileSync(
+            path.join(d, "hook", "cgi-bin", "hook"),
+            `#!/bin/sh\nhead -c "\${CONTENT_LENGTH:-0}" >> ${this.hooksLog}\necho >> ${this.hooksLog}\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n`,
+            { mode: 0o755 },
+        );
+        this.daemon(
+            "/bin/busybox",
+            ["httpd", "-f", "-p", `127.0.0.1:${HOOK_PORT}`, "-h", `${d}/hook`],
+            "hook",
+        );
 
         this.waitFor(() => this.ssh("true").code === 0, "sshd");
-        this.waitFor(() => spawnSync("bash", ["-c", `wget -q -O /dev/null --user ${REGISTRY_USER} --password ${REGISTRY_PASSWORD} http://${REGISTRY}/v2/`]).status === 0, "registry");
-        sh(`podman login --username ${REGISTRY_USER} --password-stdin ${REGISTRY}`, { env: this.env, input: REGISTRY_PASSWORD });
+        this.waitFor(
+            () =>
+                spawnSync("bash", [
+                    "-c",
+                    `wget -q -O /dev/null --user ${REGISTRY_USER} --password ${REGISTRY_PASSWORD} http://${REGISTRY}/v2/`,
+                ]).status === 0,
+            "registry",
+        );
+        sh(`podman login --username ${REGISTRY_USER} --password-stdin ${REGISTRY}`, {
+            env: this.env,
+            input: REGISTRY_PASSWORD,
+        });
     }
 
     private daemon(cmd: string, args: string[], name: string): void {
@@ -116,38 +200,74 @@ export class Lab {
             if (ok()) return;
             spawnSync("sleep", ["0.2"]);
         }
-        const logs = fs.readdirSync(this.dir).filter((f) => f.endsWith(".log")).map((f) => `${f}: ${fs.readFileSync(path.join(this.dir, f), "utf8").slice(-2000)}`).join("\n");
+        const logs = fs
+            .readdirSync(this.dir)
+            .filter((f) => f.endsWith(".log"))
+            .map((f) => `${f}: ${fs.readFileSync(path.join(this.dir, f), "utf8").slice(-2000)}`)
+            .join("\n");
         throw new Error(`${what} did not come up within ${seconds}s\n${logs}`);
     }
 
     /** Run a command on the "host" over SSH, as the component does (key auth, pinned host key). */
     ssh(command: string, opts: { input?: string; env?: Record<string, string> } = {}): RunResult {
-        const prefix = Object.entries(opts.env ?? {}).map(([k, v]) => `export ${k}=${v}; `).join("");
+        const prefix = Object.entries(opts.env ?? {})
+            .map(([k, v]) => `export ${k}=${v}; `)
+            .join("");
         const started = Date.now();
-        const r = spawnSync("ssh", this.sshArgs(prefix + command), { encoding: "utf8", input: opts.input ?? "", timeout: 180_000 });
+        const r = spawnSync("ssh", this.sshArgs(prefix + command), {
+            encoding: "utf8",
+            input: opts.input ?? "",
+            timeout: 180_000,
+        });
         return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
     }
 
     /** The same, in the background (for concurrent and interrupted deploys). */
-    sshAsync(command: string, opts: { input?: string } = {}): { proc: ChildProcess; done: Promise<RunResult> } {
+    sshAsync(
+        command: string,
+        opts: { input?: string } = {},
+    ): { proc: ChildProcess; done: Promise<RunResult> } {
         const started = Date.now();
         const proc = spawn("ssh", this.sshArgs(command), { stdio: ["pipe", "pipe", "pipe"] });
-        let stdout = "", stderr = "";
+        let stdout = "",
+            stderr = "";
         proc.stdout!.on("data", (x) => (stdout += x));
         proc.stderr!.on("data", (x) => (stderr += x));
         proc.stdin!.end(opts.input ?? "");
-        const done = new Promise<RunResult>((resolve) => proc.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })));
+        const done = new Promise<RunResult>((resolve) =>
+            proc.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })),
+        );
         return { proc, done };
     }
 
     sshArgs(command: string): string[] {
-        return ["-p", String(SSH_PORT), "-i", path.join(this.dir, "client_key"), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-            "-o", `UserKnownHostsFile=${path.join(this.dir, "known_hosts")}`, "-o", "LogLevel=ERROR", "root@127.0.0.1", command];
+        return [
+            "-p",
+            String(SSH_PORT),
+            "-i",
+            path.join(this.dir, "client_key"),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            `UserKnownHostsFile=${path.join(this.dir, "known_hosts")}`,
+            "-o",
+            "LogLevel=ERROR",
+            "root@127.0.0.1",
+            command,
+        ];
     }
 
     /** Copy a file to the host with the given mode (what remote.CopyToRemote does, over ssh here). */
     copy(content: string, remotePath: string, mode = "0644"): void {
-        const r = spawnSync("ssh", this.sshArgs(`umask 077 && mkdir -p "$(dirname '${remotePath}')" && cat > '${remotePath}' && chmod ${mode} '${remotePath}'`), { input: content, encoding: "utf8" });
+        const r = spawnSync(
+            "ssh",
+            this.sshArgs(
+                `umask 077 && mkdir -p "$(dirname '${remotePath}')" && cat > '${remotePath}' && chmod ${mode} '${remotePath}'`,
+            ),
+            { input: content, encoding: "utf8" },
+        );
         if (r.status !== 0) throw new Error(`copy to ${remotePath} failed: ${r.stderr}`);
     }
 
@@ -155,46 +275,79 @@ export class Lab {
      * Build and push a test app image as an index of the given architectures; returns
      * `<registry>/<name>@sha256:<digest>`. `variant` decides the app's behaviour.
      */
-    image(name: string, tag: string, variant: "ok" | "no-readiness" | "crash", version: string, archs: string[] = ["amd64", "arm64"]): string {
+    image(
+        name: string,
+        tag: string,
+        variant: "ok" | "no-readiness" | "crash",
+        version: string,
+        archs: string[] = ["amd64", "arm64"],
+    ): string {
         const root = path.join(this.dir, "images", `${name}-${tag}`);
         fs.mkdirSync(path.join(root, "bin"), { recursive: true });
         fs.mkdirSync(path.join(root, "www"), { recursive: true });
         fs.copyFileSync("/bin/busybox", path.join(root, "bin", "busybox"));
-        for (const a of ["sh", "sleep", "cat", "wget", "kill", "rm"]) fs.symlinkSync("busybox", path.join(root, "bin", a));
+        for (const a of ["sh", "sleep", "cat", "wget", "kill", "rm"])
+            fs.symlinkSync("busybox", path.join(root, "bin", a));
         fs.copyFileSync(this.serveBinary, path.join(root, "bin", "serve")); // keeps gcc's 0755
-        for (const p of ["liveness", "health", "version"]) fs.writeFileSync(path.join(root, "www", p), `ok ${version}\n`);
-        if (variant !== "no-readiness") fs.writeFileSync(path.join(root, "www", "readiness"), `ready ${version}\n`);
+        for (const p of ["liveness", "health", "version"])
+            fs.writeFileSync(path.join(root, "www", p), `ok ${version}\n`);
+        if (variant !== "no-readiness")
+            fs.writeFileSync(path.join(root, "www", "readiness"), `ready ${version}\n`);
         // PID 1 traps TERM (or every stop waits 10 s) and refuses to start without its env.
-        fs.writeFileSync(path.join(root, "start"), [
-            "#!/bin/sh",
-            variant === "crash" ? 'echo "boom: the app crashed on start" >&2; exit 1' : "",
-            '[ -n "${DATABASE_URL:-}" ] || { echo "DATABASE_URL is not set: refusing to start" >&2; exit 1; }',
-            `echo "app ${version} starting on :8080"`,
-            "serve 8080 /www &",
-            "pid=$!",
-            'trap \'kill "$pid"; exit 0\' TERM INT',
-            'wait "$pid"',
-            "",
-        ].join("\n"), { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(root, "start"),
+            [
+                "#!/bin/sh",
+                variant === "crash" ? 'echo "boom: the app crashed on start" >&2; exit 1' : "",
+                '[ -n "${DATABASE_URL:-}" ] || { echo "DATABASE_URL is not set: refusing to start" >&2; exit 1; }',
+                `echo "app ${version} starting on :8080"`,
+                "serve 8080 /www &",
+                "pid=$!",
+                "trap 'kill \"$pid\"; exit 0' TERM INT",
+                'wait "$pid"',
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
         sh(`tar -C ${root} -cf ${root}.tar .`);
         const list = `${REGISTRY}/${name}:${tag}`;
         const e = this.env;
-        sh(`podman manifest rm ${list} >/dev/null 2>&1 || true; podman manifest create ${list} >/dev/null`, { env: e });
+        sh(`podman manifest rm ${list} >/dev/null 2>&1 || true; podman manifest create ${list} >/dev/null`, {
+            env: e,
+        });
         for (const a of archs) {
-            sh(`podman import --arch ${a} --change 'CMD ["/start"]' ${root}.tar ${list}-${a} >/dev/null && podman manifest add ${list} containers-storage:${list}-${a} >/dev/null`, { env: e });
+            sh(
+                `podman import --arch ${a} --change 'CMD ["/start"]' ${root}.tar ${list}-${a} >/dev/null && podman manifest add ${list} containers-storage:${list}-${a} >/dev/null`,
+                { env: e },
+            );
         }
-        sh(`podman manifest push --all --format v2s2 --digestfile ${root}.digest ${list} docker://${list} >/dev/null 2>&1`, { env: e });
+        sh(
+            `podman manifest push --all --format v2s2 --digestfile ${root}.digest ${list} docker://${list} >/dev/null 2>&1`,
+            { env: e },
+        );
         // The "VM" shares this storage: drop the build's local images so the host holds only what a
         // deploy pulls (as a real VM would; image pruning is tested on that).
-        sh(`podman manifest rm ${list} >/dev/null 2>&1; podman rmi ${archs.map((a) => `${list}-${a}`).join(" ")} >/dev/null 2>&1 || true`, { env: e });
+        sh(
+            `podman manifest rm ${list} >/dev/null 2>&1; podman rmi ${archs.map((a) => `${list}-${a}`).join(" ")} >/dev/null 2>&1 || true`,
+            { env: e },
+        );
         return `${REGISTRY}/${name}@${fs.readFileSync(`${root}.digest`, "utf8").trim()}`;
     }
 
     /** Everything nginx serves for a path, through the front door. */
     get(p: string): { status: number; body: string } {
-        const r = spawnSync("bash", ["-c", `wget -S -q -O - http://${NGINX_LISTEN}${p} 2>&1`], { encoding: "utf8" });
+        const r = spawnSync("bash", ["-c", `wget -S -q -O - http://${NGINX_LISTEN}${p} 2>&1`], {
+            encoding: "utf8",
+        });
         const status = Number(/HTTP\/1\.\d (\d{3})/.exec(r.stdout)?.[1] ?? 0);
-        return { status, body: r.stdout.split("\n").filter((l) => !l.startsWith("  ")).join("\n").trim() };
+        return {
+            status,
+            body: r.stdout
+                .split("\n")
+                .filter((l) => !l.startsWith("  "))
+                .join("\n")
+                .trim(),
+        };
     }
 
     /**
@@ -209,7 +362,27 @@ export class Lab {
         return new Promise((resolve) => {
             // Niced: on this 2-core box the load generator must not starve sshd and podman, which on
             // a real VM do not share their CPUs with the clients.
-            const p = spawn("nice", ["-n", "10", "wrk", "-t", "2", "-c", String(connections), "-d", `${seconds}s`, "-H", "Connection: close", "--timeout", "10s", "--latency", `http://${NGINX_LISTEN}/health`], { stdio: ["ignore", "pipe", "pipe"] });
+            const p = spawn(
+                "nice",
+                [
+                    "-n",
+                    "10",
+                    "wrk",
+                    "-t",
+                    "2",
+                    "-c",
+                    String(connections),
+                    "-d",
+                    `${seconds}s`,
+                    "-H",
+                    "Connection: close",
+                    "--timeout",
+                    "10s",
+                    "--latency",
+                    `http://${NGINX_LISTEN}/health`,
+                ],
+                { stdio: ["ignore", "pipe", "pipe"] },
+            );
             let out = "";
             p.stdout.on("data", (x) => (out += x));
             p.on("close", () => resolve(parseWrk(out)));
@@ -217,9 +390,19 @@ export class Lab {
     }
 
     stop(): void {
-        spawnSync("bash", ["-c", `nginx -c ${this.nginxConf} -s stop 2>/dev/null; podman rm -af -t 1 >/dev/null 2>&1; podman network ls --format '{{.Name}}' | grep '^service-deploy-' | xargs -r podman network rm >/dev/null 2>&1; true`], { env: this.env });
+        spawnSync(
+            "bash",
+            [
+                "-c",
+                `nginx -c ${this.nginxConf} -s stop 2>/dev/null; podman rm -af -t 1 >/dev/null 2>&1; podman network ls --format '{{.Name}}' | grep '^service-deploy-' | xargs -r podman network rm >/dev/null 2>&1; true`,
+            ],
+            { env: this.env },
+        );
         for (const p of this.procs) p.kill("SIGTERM");
-        spawnSync("bash", ["-c", `[ -f ${this.dir}/sshd.pid ] && kill $(cat ${this.dir}/sshd.pid) 2>/dev/null; true`]);
+        spawnSync("bash", [
+            "-c",
+            `[ -f ${this.dir}/sshd.pid ] && kill $(cat ${this.dir}/sshd.pid) 2>/dev/null; true`,
+        ]);
     }
 }
 
@@ -235,8 +418,19 @@ export function parseWrk(out: string): { requests: number; failed: number; raw: 
 /** Whether this machine can run the lab (the packages .ci/run installs). */
 export function labAvailable(): string | undefined {
     if (process.getuid?.() !== 0) return "not root: the lab runs sshd and rootful podman";
-    const install = "apt-get install openssh-server podman podman-docker nginx-light docker-registry skopeo wrk apache2-utils busybox-static gcc libc6-dev";
-    for (const bin of ["/usr/sbin/sshd", "/usr/bin/podman", "/usr/bin/docker-registry", "/usr/sbin/nginx", "/usr/bin/wrk", "/usr/bin/skopeo", "/bin/busybox", "/usr/bin/htpasswd", "/usr/bin/gcc"]) {
+    const install =
+        "apt-get install openssh-server podman podman-docker nginx-light docker-registry skopeo wrk apache2-utils busybox-static gcc libc6-dev";
+    for (const bin of [
+        "/usr/sbin/sshd",
+        "/usr/bin/podman",
+        "/usr/bin/docker-registry",
+        "/usr/sbin/nginx",
+        "/usr/bin/wrk",
+        "/usr/bin/skopeo",
+        "/bin/busybox",
+        "/usr/bin/htpasswd",
+        "/usr/bin/gcc",
+    ]) {
         if (!fs.existsSync(bin)) return `${bin} is missing (${install})`;
     }
     if (!staticLibcPresent()) return `libc.a is missing, serve.c cannot be linked statically (${install})`;

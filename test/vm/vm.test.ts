@@ -10,8 +10,27 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Lab, labAvailable, REGISTRY, REGISTRY_USER, REGISTRY_PASSWORD, HOOK_PORT, NGINX_LISTEN } from "./lab";
-import { deployCommand, envFileContent, hostPaths, parseActive, prepareCommand, rollbackCommand, statusCommand, watchdogCheckCommand, type DeployOptions, type HostPaths } from "../../components/vm/commands";
+import {
+    Lab,
+    labAvailable,
+    REGISTRY,
+    REGISTRY_USER,
+    REGISTRY_PASSWORD,
+    HOOK_PORT,
+    NGINX_LISTEN,
+} from "./lab";
+import {
+    deployCommand,
+    envFileContent,
+    hostPaths,
+    parseActive,
+    prepareCommand,
+    rollbackCommand,
+    statusCommand,
+    watchdogCheckCommand,
+    type DeployOptions,
+    type HostPaths,
+} from "../../components/vm/commands";
 
 const skip = labAvailable();
 const SCRIPT = fs.readFileSync(path.resolve(__dirname, "..", "..", "components", "vm", "deploy.sh"), "utf8");
@@ -20,25 +39,61 @@ let paths: HostPaths;
 let opts: DeployOptions;
 const images: Record<string, string> = {};
 
-function install(service: string, runtime: "podman" | "docker", subnet: string): { p: HostPaths; o: DeployOptions } {
+function install(
+    service: string,
+    runtime: "podman" | "docker",
+    subnet: string,
+): { p: HostPaths; o: DeployOptions } {
     const p = hostPaths(service, lab.hostRoot);
     assert.equal(lab.ssh(prepareCommand(p)).code, 0);
     lab.copy(SCRIPT, p.script, "0755");
-    lab.copy(envFileContent({ APP_ENV: "staging", DATABASE_URL: "postgresql://app:lab-db-password@db.internal:5432/app", LOG_LEVEL: "debug" }), p.envFile, "0600");
+    lab.copy(
+        envFileContent({
+            APP_ENV: "staging",
+            DATABASE_URL: "postgresql://app:lab-db-password@db.internal:5432/app",
+            LOG_LEVEL: "debug",
+        }),
+        p.envFile,
+        "0600",
+    );
     const o: DeployOptions = {
-        service, image: "", imagePlatforms: ["linux/amd64", "linux/arm64"], arch: "amd64", runtime, port: 8080,
-        subnet, readinessPath: "/readiness", livenessPath: "/liveness", healthPath: "/health",
-        memory: "256m", cpus: "0.5", restart: "unless-stopped", drainSeconds: 2, healthTimeoutSeconds: 15, keep: 2, lockTimeoutSeconds: 2,
-        envPlain: ["APP_ENV", "LOG_LEVEL"], envSecret: ["DATABASE_URL"], listen: 8088, serverName: "_",
-        stateDir: lab.stateDir, nginxConf: lab.nginxConf, nginxDir: lab.nginxDir,
+        service,
+        image: "",
+        imagePlatforms: ["linux/amd64", "linux/arm64"],
+        arch: "amd64",
+        runtime,
+        port: 8080,
+        subnet,
+        readinessPath: "/readiness",
+        livenessPath: "/liveness",
+        healthPath: "/health",
+        memory: "256m",
+        cpus: "0.5",
+        restart: "unless-stopped",
+        drainSeconds: 2,
+        healthTimeoutSeconds: 15,
+        keep: 2,
+        lockTimeoutSeconds: 2,
+        envPlain: ["APP_ENV", "LOG_LEVEL"],
+        envSecret: ["DATABASE_URL"],
+        listen: 8088,
+        serverName: "_",
+        stateDir: lab.stateDir,
+        nginxConf: lab.nginxConf,
+        nginxDir: lab.nginxDir,
     };
     return { p, o };
 }
-const deploy = (image: string, extra: Partial<DeployOptions> = {}, env: Record<string, string> = {}, input?: string) =>
-    lab.ssh(deployCommand(paths, { ...opts, image, ...extra }), { env, input });
+const deploy = (
+    image: string,
+    extra: Partial<DeployOptions> = {},
+    env: Record<string, string> = {},
+    input?: string,
+) => lab.ssh(deployCommand(paths, { ...opts, image, ...extra }), { env, input });
 const serving = () => lab.get("/version").body;
 const containers = () => lab.ssh(`podman ps -a --format '{{.Names}} {{.ID}}' | sort`).stdout.trim();
-const stateOf = (name: string) => lab.ssh(`podman inspect -f '{{.State.Status}}' ${name} 2>/dev/null || echo missing`).stdout.trim();
+const stateOf = (name: string) =>
+    lab.ssh(`podman inspect -f '{{.State.Status}}' ${name} 2>/dev/null || echo missing`).stdout.trim();
 
 before(() => {
     if (skip) return;
@@ -56,19 +111,36 @@ before(() => {
 
 after(() => lab?.stop());
 
-test("first deploy: the new color turns ready, nginx serves it, state and audit are written", { skip }, () => {
+test("first deploy: the new color turns ready, nginx serves it, state and audit are written", {
+    skip,
+}, () => {
     const r = deploy(images.v1, { listen: NGINX_LISTEN });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(parseActive(r.stdout), { color: "blue", digest: images.v1.split("@")[1], changed: true });
+    assert.deepEqual(parseActive(r.stdout), {
+        color: "blue",
+        digest: images.v1.split("@")[1],
+        changed: true,
+    });
     assert.match(serving(), /ok v1/);
-    assert.match(fs.readFileSync(path.join(lab.stateDir, "app", "state"), "utf8"), new RegExp(`^color=blue\ndigest=${images.v1.split("@")[1]}`));
-    assert.match(fs.readFileSync(path.join(lab.stateDir, "app", "audit.log"), "utf8"), /deploy ok color=blue image=/);
+    assert.match(
+        fs.readFileSync(path.join(lab.stateDir, "app", "state"), "utf8"),
+        new RegExp(`^color=blue\ndigest=${images.v1.split("@")[1]}`),
+    );
+    assert.match(
+        fs.readFileSync(path.join(lab.stateDir, "app", "audit.log"), "utf8"),
+        /deploy ok color=blue image=/,
+    );
     const envMode = lab.ssh(`stat -c %a '${paths.envFile}'`).stdout.trim();
     assert.equal(envMode, "600");
-    assert.ok(!r.stdout.includes("lab-db-password") && !r.stderr.includes("lab-db-password"), "no secret in the output");
+    assert.ok(
+        !r.stdout.includes("lab-db-password") && !r.stderr.includes("lab-db-password"),
+        "no secret in the output",
+    );
 });
 
-test("a new digest under load: the switch loses no request, the old color is kept stopped", { skip }, async () => {
+test("a new digest under load: the switch loses no request, the old color is kept stopped", {
+    skip,
+}, async () => {
     const load = lab.load(8);
     await new Promise((r) => setTimeout(r, 1000));
     const r = deploy(images.v2, { listen: NGINX_LISTEN });
@@ -82,7 +154,9 @@ test("a new digest under load: the switch loses no request, the old color is kep
     assert.equal(stateOf("app-green"), "running");
 });
 
-test("failing readiness: the deploy fails with the log tail, the old version serves, no request fails", { skip }, async () => {
+test("failing readiness: the deploy fails with the log tail, the old version serves, no request fails", {
+    skip,
+}, async () => {
     const load = lab.load(4);
     const r = deploy(images.noready, { listen: NGINX_LISTEN, healthTimeoutSeconds: 3 });
     const l = await load;
@@ -103,11 +177,20 @@ test("a crash-looping container is refused and removed; the old version serves",
     assert.match(serving(), /ok v2/);
 });
 
-test("an architecture mismatch is refused before anything changes (seed 1: no matching manifest for linux/arm64/v8)", { skip }, () => {
+test("an architecture mismatch is refused before anything changes (seed 1: no matching manifest for linux/arm64/v8)", {
+    skip,
+}, () => {
     const before = containers();
-    const r = deploy(images.amd64only, { listen: NGINX_LISTEN, arch: "arm64" }, { SERVICE_DEPLOY_HOST_ARCH: "arm64" });
+    const r = deploy(
+        images.amd64only,
+        { listen: NGINX_LISTEN, arch: "arm64" },
+        { SERVICE_DEPLOY_HOST_ARCH: "arm64" },
+    );
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /image 127\.0\.0\.1:5000\/app@sha256:[0-9a-f]{64} has no linux\/arm64 manifest \(it holds: amd64 \); this host is arm64/);
+    assert.match(
+        r.stderr,
+        /image 127\.0\.0\.1:5000\/app@sha256:[0-9a-f]{64} has no linux\/arm64 manifest \(it holds: amd64 \); this host is arm64/,
+    );
     assert.match(r.stderr, /Nothing was changed/);
     assert.equal(containers(), before);
     assert.match(serving(), /ok v2/);
@@ -115,29 +198,52 @@ test("an architecture mismatch is refused before anything changes (seed 1: no ma
     assert.match(declared.stderr, /this host is amd64 but the service is declared arm64/);
 });
 
-test("a denied registry login says it is an authentication problem and which registry refused", { skip }, () => {
-    const r = deploy(images.v1, { listen: NGINX_LISTEN, registryUser: REGISTRY_USER, registry: REGISTRY }, {}, "wrong-password");
+test("a denied registry login says it is an authentication problem and which registry refused", {
+    skip,
+}, () => {
+    const r = deploy(
+        images.v1,
+        { listen: NGINX_LISTEN, registryUser: REGISTRY_USER, registry: REGISTRY },
+        {},
+        "wrong-password",
+    );
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /registry authentication failed: 127\.0\.0\.1:5000 refused user deployer/);
     assert.ok(!r.stderr.includes("wrong-password"));
     assert.match(serving(), /ok v2/);
-    const ok = deploy(images.v2, { listen: NGINX_LISTEN, registryUser: REGISTRY_USER, registry: REGISTRY }, {}, REGISTRY_PASSWORD);
+    const ok = deploy(
+        images.v2,
+        { listen: NGINX_LISTEN, registryUser: REGISTRY_USER, registry: REGISTRY },
+        {},
+        REGISTRY_PASSWORD,
+    );
     assert.equal(ok.code, 0, ok.stderr);
 });
 
-test("a concurrent deploy waits for the lock, then fails naming who holds it and since when", { skip }, async () => {
-    const first = lab.sshAsync(deployCommand(paths, { ...opts, image: images.v1, listen: NGINX_LISTEN, drainSeconds: 4 }));
+test("a concurrent deploy waits for the lock, then fails naming who holds it and since when", {
+    skip,
+}, async () => {
+    const first = lab.sshAsync(
+        deployCommand(paths, { ...opts, image: images.v1, listen: NGINX_LISTEN, drainSeconds: 4 }),
+    );
     await new Promise((r) => setTimeout(r, 600));
     const second = deploy(images.v1, { listen: NGINX_LISTEN, lockTimeoutSeconds: 1 });
     const r1 = await first.done;
     assert.equal(r1.code, 0, r1.stderr);
     assert.notEqual(second.code, 0);
-    assert.match(second.stderr, /another deploy of app holds the lock: pid=\d+ host=\S+ user=root since=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ action=deploy/);
+    assert.match(
+        second.stderr,
+        /another deploy of app holds the lock: pid=\d+ host=\S+ user=root since=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ action=deploy/,
+    );
     assert.match(serving(), /ok v1/);
 });
 
-test("an SSH client killed mid-deploy leaves a color serving; the next deploy recovers", { skip }, async () => {
-    const cut = lab.sshAsync(deployCommand(paths, { ...opts, image: images.v2, listen: NGINX_LISTEN, drainSeconds: 3 }));
+test("an SSH client killed mid-deploy leaves a color serving; the next deploy recovers", {
+    skip,
+}, async () => {
+    const cut = lab.sshAsync(
+        deployCommand(paths, { ...opts, image: images.v2, listen: NGINX_LISTEN, drainSeconds: 3 }),
+    );
     await new Promise((r) => setTimeout(r, 1200));
     cut.proc.kill("SIGKILL");
     // And the remote script dies too, abruptly (a dropped session or a reboot), holding its lock.
@@ -152,7 +258,10 @@ test("an SSH client killed mid-deploy leaves a color serving; the next deploy re
     assert.match(serving(), /ok v2/);
     const st = lab.ssh(statusCommand(paths, { ...opts, listen: NGINX_LISTEN }));
     assert.equal(st.code, 0, st.stdout + st.stderr);
-    assert.match(st.stdout, new RegExp(`STATUS service=app color=(blue|green) digest=${images.v2.split("@")[1]} health=healthy`));
+    assert.match(
+        st.stdout,
+        new RegExp(`STATUS service=app color=(blue|green) digest=${images.v2.split("@")[1]} health=healthy`),
+    );
 });
 
 test("rollback switches back to the kept previous color without pulling", { skip }, () => {
@@ -174,53 +283,80 @@ test("re-running with the digest already active is a no-op that says so", { skip
 
 test("the docker runtime name works too (podman-docker's docker)", { skip }, () => {
     const { p, o } = install("app2", "docker", "10.213.2.0/24");
-    const r = lab.ssh(deployCommand(p, { ...o, image: images.v1, listen: "127.0.0.1:8089", serverName: "app2" }));
+    const r = lab.ssh(
+        deployCommand(p, { ...o, image: images.v1, listen: "127.0.0.1:8089", serverName: "app2" }),
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(lab.ssh("docker ps --format '{{.Names}}'").stdout, /app2-blue/);
     assert.match(lab.ssh("wget -qO- http://127.0.0.1:8089/version").stdout, /ok v1/);
 });
 
-test("the watchdog restarts the active container after 3 failed checks and posts to the webhook", { skip }, () => {
+test("the watchdog restarts the active container after 3 failed checks and posts to the webhook", {
+    skip,
+}, () => {
     lab.copy(`http://127.0.0.1:${HOOK_PORT}/cgi-bin/hook`, paths.webhookFile, "0600");
-    const active = /color=(blue|green)/.exec(fs.readFileSync(path.join(lab.stateDir, "app", "state"), "utf8"))![1];
-    const check = () => lab.ssh(watchdogCheckCommand(paths, { ...opts, listen: NGINX_LISTEN, healthPath: "/health" }));
+    const active = /color=(blue|green)/.exec(
+        fs.readFileSync(path.join(lab.stateDir, "app", "state"), "utf8"),
+    )![1];
+    const check = () =>
+        lab.ssh(watchdogCheckCommand(paths, { ...opts, listen: NGINX_LISTEN, healthPath: "/health" }));
     assert.match(check().stdout, /WATCHDOG service=app healthy/);
     assert.equal(lab.ssh(`podman exec app-${active} rm /www/health`).code, 0);
     assert.match(check().stdout, /failures=1/);
     assert.match(check().stdout, /failures=2/);
     const third = check();
     assert.match(third.stdout, new RegExp(`WATCHDOG service=app restarted=${active}`));
-    assert.match(fs.readFileSync(lab.hooksLog, "utf8"), /"text":"service-deploy: app on .* failed \/health 3 times; restarted the (blue|green) container"/);
+    assert.match(
+        fs.readFileSync(lab.hooksLog, "utf8"),
+        /"text":"service-deploy: app on .* failed \/health 3 times; restarted the (blue|green) container"/,
+    );
     assert.match(fs.readFileSync(path.join(lab.stateDir, "app", "audit.log"), "utf8"), /watchdog restart/);
 });
 
-test("bake: the previous color keeps running; a rollback inside the bake is a switch, with no container start", { skip }, () => {
+test("bake: the previous color keeps running; a rollback inside the bake is a switch, with no container start", {
+    skip,
+}, () => {
     const r = deploy(images.v2, { listen: NGINX_LISTEN, bakeSeconds: 300 });
     assert.equal(r.code, 0, r.stderr);
-    const now = parseActive(r.stdout)!.color, prev = now === "blue" ? "green" : "blue";
+    const now = parseActive(r.stdout)!.color,
+        prev = now === "blue" ? "green" : "blue";
     assert.match(r.stderr, new RegExp(`app-${prev} keeps running through the 300s bake`));
     assert.doesNotMatch(r.stderr, /draining/, "nothing to drain: the old color keeps running");
     assert.equal(stateOf(`app-${prev}`), "running");
-    assert.match(lab.ssh(statusCommand(paths, { ...opts, listen: NGINX_LISTEN })).stdout, new RegExp(`previous=${prev}:running retire_at=\\d+`));
+    assert.match(
+        lab.ssh(statusCommand(paths, { ...opts, listen: NGINX_LISTEN })).stdout,
+        new RegExp(`previous=${prev}:running retire_at=\\d+`),
+    );
     const started = lab.ssh(`podman inspect -f '{{.State.StartedAt}}' app-${prev}`).stdout;
     const rb = lab.ssh(rollbackCommand(paths, { ...opts, listen: NGINX_LISTEN, drainSeconds: 1 }));
     assert.equal(rb.code, 0, rb.stderr);
     assert.match(rb.stderr, /still running from its bake, switching only/);
     assert.match(serving(), /ok v1/);
-    assert.equal(lab.ssh(`podman inspect -f '{{.State.StartedAt}}' app-${prev}`).stdout, started, "the container was not restarted");
+    assert.equal(
+        lab.ssh(`podman inspect -f '{{.State.StartedAt}}' app-${prev}`).stdout,
+        started,
+        "the container was not restarted",
+    );
     assert.equal(stateOf(`app-${now}`), "exited", "the version rolled back from does not bake");
 });
 
-test("bake: when it ends the watchdog stops the previous color (kept), and a rollback then starts it", { skip }, async () => {
+test("bake: when it ends the watchdog stops the previous color (kept), and a rollback then starts it", {
+    skip,
+}, async () => {
     const r = deploy(images.v2, { listen: NGINX_LISTEN, bakeSeconds: 1 });
     assert.equal(r.code, 0, r.stderr);
     const prev = parseActive(r.stdout)!.color === "blue" ? "green" : "blue";
     assert.equal(stateOf(`app-${prev}`), "running");
     await new Promise((res) => setTimeout(res, 1500));
-    const check = lab.ssh(watchdogCheckCommand(paths, { ...opts, listen: NGINX_LISTEN, healthPath: "/health" }));
+    const check = lab.ssh(
+        watchdogCheckCommand(paths, { ...opts, listen: NGINX_LISTEN, healthPath: "/health" }),
+    );
     assert.match(check.stderr, new RegExp(`the bake of app-${prev} ended: stopping it`));
     assert.equal(stateOf(`app-${prev}`), "exited");
-    assert.match(fs.readFileSync(path.join(lab.stateDir, "app", "audit.log"), "utf8"), new RegExp(`retire color=${prev}`));
+    assert.match(
+        fs.readFileSync(path.join(lab.stateDir, "app", "audit.log"), "utf8"),
+        new RegExp(`retire color=${prev}`),
+    );
     const rb = lab.ssh(rollbackCommand(paths, { ...opts, listen: NGINX_LISTEN, drainSeconds: 1 }));
     assert.equal(rb.code, 0, rb.stderr);
     assert.match(rb.stderr, /without pulling: starting it/);
@@ -230,13 +366,29 @@ test("bake: when it ends the watchdog stops the previous color (kept), and a rol
 test("keepVersions: images older than the active one and `keep` previous ones are removed", { skip }, () => {
     const refs = ["k1", "k2", "k3"].map((v) => lab.image("keep", v, "ok", v));
     const { p, o } = install("app3", "podman", "10.213.3.0/24");
-    const run = (image: string) => lab.ssh(deployCommand(p, { ...o, image, keep: 1, drainSeconds: 0, listen: "127.0.0.1:8090", serverName: "app3" }));
+    const run = (image: string) =>
+        lab.ssh(
+            deployCommand(p, {
+                ...o,
+                image,
+                keep: 1,
+                drainSeconds: 0,
+                listen: "127.0.0.1:8090",
+                serverName: "app3",
+            }),
+        );
     for (const ref of refs.slice(0, 2)) assert.equal(run(ref).code, 0);
     const exists = (ref: string) => lab.ssh(`podman image exists '${ref}'`).code === 0;
     assert.ok(refs.slice(0, 2).every(exists), "two versions, keep 1: nothing pruned");
     const third = run(refs[2]);
     assert.equal(third.code, 0, third.stderr);
-    assert.match(third.stderr, new RegExp(`removed the image ${refs[0].replace(/[.]/g, "\\.")} \\(keeping 1 previous versions\\)`));
+    assert.match(
+        third.stderr,
+        new RegExp(`removed the image ${refs[0].replace(/[.]/g, "\\.")} \\(keeping 1 previous versions\\)`),
+    );
     assert.deepEqual(refs.map(exists), [false, true, true]);
-    assert.equal(fs.readFileSync(path.join(lab.stateDir, "app3", "images"), "utf8"), `${refs[1]}\n${refs[2]}\n`);
+    assert.equal(
+        fs.readFileSync(path.join(lab.stateDir, "app3", "images"), "utf8"),
+        `${refs[1]}\n${refs[2]}\n`,
+    );
 });
