@@ -31,6 +31,7 @@ import { policyConfigFor, stackConfigOf } from "./policy-config";
 import { policies } from "../policies/policies";
 import { renderMermaid } from "./mermaid";
 import { knownStacks } from "./plan-process";
+import { checkConformance, renderFindings, type Finding } from "./conformance";
 
 export interface PlanArgs {
     stack: string;
@@ -116,7 +117,7 @@ const KEY_INPUTS: Record<string, string[]> = {
 
 function short(v: unknown): string {
     const s = JSON.stringify(v);
-    return s.length > 140 ? s.slice(0, 137) + "..." : s;
+    return s.length > 140 ? `${s.slice(0, 137)}...` : s;
 }
 
 export function renderTree(result: OfflineResult): string {
@@ -149,7 +150,7 @@ export function renderTree(result: OfflineResult): string {
             "Outputs:",
             ...JSON.stringify(result.outputs, null, 2)
                 .split("\n")
-                .map((l) => "  " + l),
+                .map((l) => `  ${l}`),
         );
     if (result.notes.length) lines.push("", "Not verified offline:", ...result.notes.map((n) => `  - ${n}`));
     return lines.join("\n");
@@ -169,7 +170,7 @@ export function renderEvaluation(e: Evaluation): string {
     return lines.join("\n");
 }
 
-export function toJson(result: OfflineResult, e: Evaluation) {
+export function toJson(result: OfflineResult, e: Evaluation, conformance: Finding[] = []) {
     return {
         stack: result.stack,
         resources: result.resources.map((r) => ({
@@ -188,6 +189,7 @@ export function toJson(result: OfflineResult, e: Evaluation) {
         policies: e.policies,
         outputs: result.outputs,
         notes: result.notes,
+        conformance: conformance.map((f) => ({ ...f, value: redact(f.value) })),
     };
 }
 
@@ -282,16 +284,20 @@ async function main(): Promise<number> {
         config: packConfig,
         stackTags: args.stackTags,
     });
+    const findings = checkConformance(result.resources);
+    const conformance = renderFindings(findings);
     process.stdout.write(
         args.json
-            ? JSON.stringify(toJson(result, evaluation)) + "\n"
+            ? `${JSON.stringify(toJson(result, evaluation, findings))}\n`
             : args.mermaid
               ? renderMermaid(result)
-              : renderTree(result) + "\n" + renderEvaluation(evaluation) + "\n",
+              : `${renderTree(result)}\n${conformance ? `${conformance}\n` : ""}${renderEvaluation(evaluation)}\n`,
     );
     // stdout holds only the diagram; what the exit code stands for goes to stderr.
     if (args.mermaid && evaluation.violations.length > 0)
-        process.stderr.write(renderEvaluation(evaluation).trimStart() + "\n");
+        process.stderr.write(`${renderEvaluation(evaluation).trimStart()}\n`);
+    if (args.mermaid && conformance) process.stderr.write(`${conformance.trimStart()}\n`);
+    if (findings.length > 0) return 1;
     return evaluation.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
 }
 
