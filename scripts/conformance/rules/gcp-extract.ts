@@ -244,7 +244,7 @@ function fieldsOf(source: string, schema: string): string[] {
     return [...body.matchAll(/^ {4}([A-Za-z0-9_]+)\?:/gm)].map((m) => m[1]).sort();
 }
 
-export function extract(): unknown {
+export function extract(): Record<string, any> {
     const apis: Record<string, unknown> = {};
     for (const [api, spec] of Object.entries(SCHEMAS)) {
         const dir = path.join(ROOT, "node_modules", spec.pkg);
