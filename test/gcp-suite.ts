@@ -314,6 +314,13 @@ export function gcpStackSuite(e: GcpExpectations): void {
         assert.equal(byName("5xx above 5%").thresholdValue, 0.05);
         assert.equal(byName("5xx above 5%").duration, "300s");
         assert.match(byName("5xx above 5%").filter, /response_code_class = "5xx"/);
+        // Per revision: a canary's errors are not averaged away by the revision serving the rest.
+        for (const c of [byName("5xx above 5%"), byName("p95 latency above 500 ms")]) {
+            for (const a of [...c.aggregations, ...(c.denominatorAggregations ?? [])])
+                assert.deepEqual(a.groupByFields, ["resource.label.revision_name"]);
+            assert.equal(c.evaluationMissingData, "EVALUATION_MISSING_DATA_INACTIVE");
+            assert.ok(Number.parseInt(c.duration, 10) >= 300, "longer than a smoke run");
+        }
         assert.equal(byName("p95 latency above 500 ms").thresholdValue, 500);
         assert.equal(byName("p95 latency above 500 ms").duration, "600s");
         assert.match(byName("maximum of").filter, /container\/instance_count/);

@@ -327,6 +327,14 @@ function checkAlertPolicy(r: RecordedResource, report: Report): void {
             "comparison",
             m.source,
         );
+        oneOf(
+            report,
+            m.enums.evaluationMissingData,
+            t.evaluationMissingData,
+            `${at}.conditionThreshold.evaluationMissingData`,
+            "evaluationMissingData",
+            m.source,
+        );
         if (t.duration !== undefined && !new RegExp(m.durationPattern).test(String(t.duration)))
             report(
                 `${at}.conditionThreshold.duration`,

@@ -182,6 +182,11 @@ const DOCUMENTED = {
         },
         enums: {
             combiner: ["AND", "OR", "AND_WITH_MATCHING_RESOURCE"],
+            evaluationMissingData: [
+                "EVALUATION_MISSING_DATA_INACTIVE",
+                "EVALUATION_MISSING_DATA_ACTIVE",
+                "EVALUATION_MISSING_DATA_NO_OP",
+            ],
             comparison: [
                 "COMPARISON_GT",
                 "COMPARISON_GE",
