@@ -11,6 +11,7 @@ import { EcrRepository, ecrAuth, ecrRegistryId } from "./components/aws/ecr";
 import { AwsTarget } from "./components/aws/target";
 import { ArtifactRepository, gcpRegistryAuth, isArtifactRegistry } from "./components/gcp/artifact-registry";
 import { GcpTarget } from "./components/gcp/target";
+import { ProjectApis, requiredApis } from "./components/gcp/apis";
 import { VmTarget } from "./components/vm/target";
 
 const config = loadStackConfig();
@@ -18,18 +19,33 @@ const stack = pulumi.getStack();
 
 const secrets = new StackSecrets("secrets", { declared: config.secrets, configValues: config.secretValues });
 
-let artifactRepository: ArtifactRepository | undefined;
+const gcpServices = config.services.filter((s) => s.target === "gcp");
+const gcpDatabase = config.database?.target === "gcp";
+// The APIs first, and the repository for ref stacks too: switching a service to build then
+// finds it managed already.
+const gcpApis =
+    gcpServices.length > 0
+        ? new ProjectApis("gcp-apis", {
+              project: config.gcpLocation!.project,
+              apis: requiredApis({
+                  database: gcpDatabase,
+                  privateServiceAccess: gcpDatabase && !!config.gcp?.createPrivateServiceAccess,
+                  vpc: gcpDatabase || !!config.gcp?.subnetwork,
+              }),
+          })
+        : undefined;
+const artifactRepository = gcpApis
+    ? new ArtifactRepository("artifacts", {
+          repositoryId: config.gcp?.artifactRepository ?? "services",
+          location: config.gcpLocation!.region,
+          project: config.gcpLocation!.project,
+          dependsOn: gcpApis.services,
+      })
+    : undefined;
 
 function pushTarget(svc: NormalizedService) {
-    if (svc.target === "gcp") {
-        const { project, region } = config.gcpLocation!;
-        artifactRepository ??= new ArtifactRepository("artifacts", {
-            repositoryId: config.gcp?.artifactRepository ?? "services",
-            location: region,
-            project,
-        });
+    if (svc.target === "gcp" && artifactRepository)
         return { repositoryUrl: artifactRepository.imageUrl(svc.name), auth: artifactRepository.auth };
-    }
     const repo = new EcrRepository(`ecr-${svc.name}`, {
         repositoryName: svc.name,
         forceDelete: !config.production,
@@ -60,11 +76,16 @@ const awsTarget =
         ? new AwsTarget("aws", { config, services: awsServices, images, secrets: secrets.values, stack })
         : undefined;
 
-const gcpServices = config.services.filter((s) => s.target === "gcp");
-const gcpTarget =
-    gcpServices.length > 0
-        ? new GcpTarget("gcp", { config, services: gcpServices, images, secrets: secrets.values, stack })
-        : undefined;
+const gcpTarget = gcpApis
+    ? new GcpTarget("gcp", {
+          config,
+          services: gcpServices,
+          images,
+          secrets: secrets.values,
+          stack,
+          apis: gcpApis,
+      })
+    : undefined;
 
 const vmServices = config.services.filter((s) => s.target === "vm");
 const vmTarget =

@@ -115,17 +115,22 @@ export function ecsWorkloads(props: Record<string, any>): Workload[] {
     }));
 }
 
-/** Containers of a Cloud Run v2 service (`template.containers`). */
+/**
+ * Containers of a Cloud Run v2 service (`template.containers`). Cloud Run sets PORT itself, to the
+ * container port (https://cloud.google.com/run/docs/container-contract#port), and refuses a
+ * revision that sets it, so a container port counts as PORT being set.
+ */
 export function cloudRunWorkloads(props: Record<string, any>): Workload[] {
     return (props.template?.containers ?? []).map((c: any, i: number) => ({
         target: "Cloud Run service",
         service: String(c.name ?? props.name ?? `container-${i}`),
         image: String(c.image ?? ""),
-        plain: Object.fromEntries(
-            (c.envs ?? [])
+        plain: Object.fromEntries([
+            ...(c.ports?.containerPort !== undefined ? [["PORT", String(c.ports.containerPort)]] : []),
+            ...(c.envs ?? [])
                 .filter((e: any) => e.value !== undefined)
                 .map((e: any) => [String(e.name), String(e.value)]),
-        ),
+        ]),
         secretRefs: (c.envs ?? [])
             .filter((e: any) => e.valueSource?.secretKeyRef)
             .map((e: any) => String(e.name)),

@@ -60,6 +60,11 @@ export interface OfflineOptions {
     program?: string;
     /** Extra config entries (full keys) laid over the file, for tests. @default {} */
     overrides?: Record<string, unknown>;
+    /**
+     * The stack's outputs from its last update (`pulumi stack output --json --show-secrets` or
+     * without secrets), which a StackReference to the stack itself reads. @default {} (a first deploy)
+     */
+    lastOutputs?: Record<string, unknown>;
 }
 
 export interface OfflineResult {
@@ -312,13 +317,21 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
                 if (rec) {
                     rec.inputs = args.inputs;
                 }
-                const state = mockState(
-                    args.type,
-                    args.name,
-                    unwrap(args.inputs) as Record<string, any>,
-                    region,
-                    gcpLocation,
-                );
+                const state: Record<string, unknown> =
+                    args.type === "pulumi:pulumi:StackReference"
+                        ? {
+                              id: String(args.inputs.name),
+                              name: args.inputs.name,
+                              outputs: opts.lastOutputs ?? {},
+                              secretOutputNames: [],
+                          }
+                        : mockState(
+                              args.type,
+                              args.name,
+                              unwrap(args.inputs) as Record<string, any>,
+                              region,
+                              gcpLocation,
+                          );
                 if (rec) rec.state = state;
                 if (args.type === "random:index/randomPassword:RandomPassword")
                     secretValues.push(state.result as string);
@@ -404,6 +417,8 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
         project,
         opts.stack,
         true,
+        // The organization of `pulumi whoami`; a StackReference to the stack itself names it.
+        "organization",
     );
     pulumi.runtime.setAllConfig(config, secretKeys);
 

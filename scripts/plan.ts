@@ -42,6 +42,8 @@ export interface PlanArgs {
     policyConfig?: string;
     program?: string;
     stackTags: Record<string, string>;
+    /** `pulumi stack output --json` of the stack's last update (what a self StackReference reads). */
+    lastOutputs?: string;
 }
 
 export function parseArgs(argv: string[]): PlanArgs {
@@ -60,6 +62,7 @@ export function parseArgs(argv: string[]): PlanArgs {
         else if (a === "--registry") out.registry = value();
         else if (a === "--policy-config") out.policyConfig = value();
         else if (a === "--program") out.program = value();
+        else if (a === "--last-outputs") out.lastOutputs = value();
         else if (a === "--stack-tag") {
             const m = /^([^=]+)=(.*)$/.exec(value());
             if (!m) throw new UsageError("--stack-tag takes key=value");
@@ -249,7 +252,7 @@ async function main(): Promise<number> {
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
         process.stderr.write(
-            `plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--registry <file.json>] [--policy-config <file.json>] [--stack-tag key=value]... [--program <file.ts>] [--json | --mermaid]\n`,
+            `plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--config <file>] [--registry <file.json>] [--policy-config <file.json>] [--stack-tag key=value]... [--program <file.ts>] [--last-outputs <file.json>] [--json | --mermaid]\n`,
         );
         return 2;
     }
@@ -260,6 +263,9 @@ async function main(): Promise<number> {
             configFile: args.config && path.resolve(args.config),
             program: args.program,
             registry: args.registry ? registryFixture(args.registry) : undefined,
+            lastOutputs: args.lastOutputs
+                ? JSON.parse(fs.readFileSync(path.resolve(args.lastOutputs), "utf8"))
+                : undefined,
         });
     } catch (e) {
         process.stderr.write(`plan: ${(e as Error).message}\n`);

@@ -124,8 +124,16 @@ function assertCommitted(file: string): void {
 async function plan(
     stack: string,
     config: string,
+    lastOutputs?: string,
 ): Promise<{ resources?: PlannedResource[]; error?: string }> {
-    const { code, stdout, stderr } = await runPlan(["--stack", stack, "--config", config, "--json"]);
+    const { code, stdout, stderr } = await runPlan([
+        "--stack",
+        stack,
+        "--config",
+        config,
+        "--json",
+        ...(lastOutputs ? ["--last-outputs", lastOutputs] : []),
+    ]);
     let doc: any;
     try {
         doc = JSON.parse(stdout);
@@ -173,6 +181,8 @@ export async function promote(args: PromoteArgs, log: (line: string) => void): P
 
     const cloudRun = needsServingRevision(decision.changes, target);
     let changes = decision.changes;
+    // The target's outputs, as its plan's StackReference to itself reads them (which revisions exist).
+    let targetOutputsFile: string | undefined;
     if (cloudRun.length > 0) {
         const hint = `pass --target-outputs <file> saved from \`pulumi stack output --json --stack ${args.to}\``;
         // Offline (--outputs) runs stay offline: the target's outputs come from a file too.
@@ -183,6 +193,11 @@ export async function promote(args: PromoteArgs, log: (line: string) => void): P
         const doc = args.targetOutputs
             ? readJson(args.targetOutputs, "--target-outputs")
             : pulumiJson(["stack", "output", "--json", "--stack", args.to], args.dir, hint);
+        targetOutputsFile = path.join(
+            fs.mkdtempSync(path.join(os.tmpdir(), "promote-outputs-")),
+            "outputs.json",
+        );
+        fs.writeFileSync(targetOutputsFile, JSON.stringify(doc));
         changes = withPrevious(
             changes,
             target,
@@ -229,9 +244,9 @@ export async function promote(args: PromoteArgs, log: (line: string) => void): P
     try {
         const moved = baseline !== text;
         const [before, base, after] = await Promise.all([
-            plan(args.to, toFile),
-            moved ? plan(args.to, tmpBaseline) : undefined,
-            plan(args.to, tmp),
+            plan(args.to, toFile, targetOutputsFile),
+            moved ? plan(args.to, tmpBaseline, targetOutputsFile) : undefined,
+            plan(args.to, tmp, targetOutputsFile),
         ]);
         const reasons: string[] = [];
         if (before.error)

@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as YAML from "yaml";
 import { graphOf, type Graph } from "./mocks";
+import rules from "../scripts/conformance/rules/gcp.json";
+import { revisionName, templateHash } from "../components/gcp/cloud-run-service";
+import { requiredApis } from "../components/gcp/apis";
 
 export interface GcpExpectations {
     stack: string;
@@ -66,8 +69,86 @@ export function gcpStackSuite(e: GcpExpectations): void {
         assert.deepEqual(plain, {
             APP_ENV: file["service-deploy:environment"],
             LOG_LEVEL: svcCfg.env.LOG_LEVEL.value,
-            PORT: "8080",
         });
+    });
+
+    test(`${e.stack}: the revision sets none of the env names Cloud Run reserves; the contract's PORT is the container port`, async () => {
+        const c = await container();
+        assert.deepEqual(rules.run.reservedEnv, ["PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"]);
+        assert.deepEqual(
+            c.envs.map((x: any) => x.name).filter((n: string) => rules.run.reservedEnv.includes(n)),
+            [],
+        );
+        assert.deepEqual(svcCfg.env.PORT, { from: "service.port" });
+        assert.deepEqual(c.ports, { containerPort: svcCfg.port });
+    });
+
+    test(`${e.stack}: every secret version is kept when replaced, so a rolled-back revision still reads its pinned one`, async () => {
+        const g = await graph();
+        const versions = g.all("gcp:secretmanager/secretVersion:SecretVersion").map((v) => g.inputs(v));
+        assert.equal(versions.length, 4);
+        assert.deepEqual(
+            versions.map((v) => v.deletionPolicy),
+            versions.map(() => "ABANDON"),
+        );
+        for (const c of g.all("gcp:servicenetworking/connection:Connection"))
+            assert.equal(g.inputs(c).deletionPolicy, "ABANDON");
+    });
+
+    test(`${e.stack}: the revision name is the HMAC of the whole rendered template but its name`, async () => {
+        const g = await graph();
+        const r = await run();
+        const key = g.one("random:index/randomPassword:RandomPassword", "gcp-api-revision-key").state
+            .result as string;
+        const digest = svcCfg.image.ref.split("@")[1];
+        assert.equal(r.template.revision, revisionName("api", digest, templateHash(key, r.template)));
+        for (const change of [
+            (t: any) => (t.serviceAccount = "other@example.iam.gserviceaccount.com"),
+            (t: any) => (t.labels.team = "payments"),
+            (t: any) => (t.containers[0].resources.startupCpuBoost = false),
+            (t: any) => (t.vpcAccess = { ...t.vpcAccess, egress: "ALL_TRAFFIC" }),
+            (t: any) => (t.volumes = [{ name: "cloudsql", cloudSqlInstance: { instances: ["p:r:other"] } }]),
+            (t: any) => (t.executionEnvironment = "EXECUTION_ENVIRONMENT_GEN2"),
+        ]) {
+            const t = structuredClone(r.template);
+            change(t);
+            assert.notEqual(templateHash(key, t), templateHash(key, r.template), String(change));
+        }
+        assert.equal(templateHash(key, { ...r.template, revision: "x" }), templateHash(key, r.template));
+    });
+
+    test(`${e.stack}: the APIs are enabled, kept on destroy, and every Google resource waits on them`, async () => {
+        const g = await graph();
+        const apis = g.all("gcp:projects/service:Service");
+        assert.deepEqual(
+            apis.map((a) => g.inputs(a).service).sort(),
+            requiredApis({
+                database: true,
+                privateServiceAccess: !!file["service-deploy:gcp"].createPrivateServiceAccess,
+                vpc: true,
+            }),
+        );
+        for (const a of apis) assert.equal(g.inputs(a).disableOnDestroy, false);
+        for (const api of ["run", "sqladmin", "secretmanager", "artifactregistry", "monitoring", "iam"])
+            assert.ok(
+                apis.some((a) => g.inputs(a).service === `${api}.googleapis.com`),
+                api,
+            );
+        const urns = apis.map((a) => a.urn);
+        const waiting = g.result.resources.filter(
+            (r) => r.type.startsWith("gcp:") && r.type !== "gcp:projects/service:Service",
+        );
+        assert.ok(waiting.length > 20);
+        for (const r of waiting)
+            assert.deepEqual(
+                urns.filter((u) => !r.dependencies.includes(u)),
+                [],
+                `${r.name} waits on every API`,
+            );
+        const service = g.one("gcp:cloudrunv2/service:Service");
+        for (const t of ["gcp:secretmanager/secretIamMember:SecretIamMember", "gcp:sql/user:User"])
+            for (const dep of g.all(t))
+                assert.ok(service.dependencies.includes(dep.urn), `the service waits on ${dep.name}`);
     });
 
     test(`${e.stack}: the service account may read only its own secrets, and connect to Cloud SQL`, async () => {
@@ -103,6 +184,12 @@ export function gcpStackSuite(e: GcpExpectations): void {
             sql.settings.backupConfiguration.backupRetentionSettings.retainedBackups,
             file["service-deploy:database"].backupRetentionDays,
         );
+        const logDays = sql.settings.backupConfiguration.transactionLogRetentionDays;
+        assert.ok(logDays >= 1 && logDays <= 7, `${logDays}`);
+        assert.ok(
+            logDays < file["service-deploy:database"].backupRetentionDays,
+            "PITR logs below the backups",
+        );
         assert.equal(sql.settings.ipConfiguration.ipv4Enabled, false);
         assert.equal(sql.settings.ipConfiguration.sslMode, "ENCRYPTED_ONLY");
         assert.equal(sql.settings.ipConfiguration.privateNetwork, file["service-deploy:gcp"].network);
@@ -125,6 +212,15 @@ export function gcpStackSuite(e: GcpExpectations): void {
     test(`${e.stack}: the database is reached through ${e.connection}, and DATABASE_URL agrees with it`, async () => {
         const g = await graph();
         const r = await run();
+        // Private IP only: either path leaves the service through Direct VPC egress on the
+        // instance's own network (the connector behind /cloudsql dials the private IP too).
+        const sqlNetwork = g.inputs(g.one("gcp:sql/databaseInstance:DatabaseInstance")).settings
+            .ipConfiguration.privateNetwork;
+        assert.deepEqual(r.template.vpcAccess, {
+            networkInterfaces: [{ network: sqlNetwork, subnetwork: file["service-deploy:gcp"].subnetwork }],
+            egress: "PRIVATE_RANGES_ONLY",
+        });
+        assert.match(file["service-deploy:gcp"].subnetwork, /\/regions\/asia-east1\/subnetworks\//);
         const versions = g.all("gcp:secretmanager/secretVersion:SecretVersion").map((v) => g.inputs(v));
         const urlVersion = versions.find((v) => v.secret.includes("database-url"))!;
         const url = new URL(urlVersion.secretData);
@@ -143,17 +239,11 @@ export function gcpStackSuite(e: GcpExpectations): void {
                 `/cloudsql/${project}:asia-east1:gcp-sql-instance-1234567`,
             );
             assert.equal(url.searchParams.get("sslmode"), null, "the connector encrypts the socket path");
-            assert.equal(r.template.vpcAccess, undefined);
         } else {
-            assert.deepEqual(r.template.vpcAccess, {
-                networkInterfaces: [
-                    {
-                        network: file["service-deploy:gcp"].network,
-                        subnetwork: file["service-deploy:gcp"].subnetwork,
-                    },
-                ],
-                egress: "PRIVATE_RANGES_ONLY",
-            });
+            assert.equal(
+                url.hostname,
+                g.one("gcp:sql/databaseInstance:DatabaseInstance").state.privateIpAddress,
+            );
             assert.equal(url.hostname, "10.20.0.3");
             assert.equal(url.searchParams.get("sslmode"), "require");
             assert.equal(r.template.volumes, undefined);
@@ -165,10 +255,10 @@ export function gcpStackSuite(e: GcpExpectations): void {
     test(`${e.stack}: scaling, ingress and invoker come from config; production keeps a warm instance`, async () => {
         const g = await graph();
         const r = await run();
-        assert.deepEqual(r.template.scaling, {
-            minInstanceCount: e.minInstances,
-            maxInstanceCount: svcCfg.cloudRun.maxInstances,
-        });
+        // The floor on the service (shared by what serves traffic), the ceiling per revision.
+        assert.deepEqual(r.scaling, { minInstanceCount: e.minInstances });
+        assert.deepEqual(r.template.scaling, { maxInstanceCount: svcCfg.cloudRun.maxInstances });
+        assert.equal(r.template.containers[0].resources.cpuIdle, true);
         assert.equal(r.template.maxInstanceRequestConcurrency, 80);
         assert.equal(r.ingress, "INGRESS_TRAFFIC_ALL");
         assert.equal(r.deletionProtection, e.production);
@@ -224,6 +314,13 @@ export function gcpStackSuite(e: GcpExpectations): void {
         assert.equal(byName("5xx above 5%").thresholdValue, 0.05);
         assert.equal(byName("5xx above 5%").duration, "300s");
         assert.match(byName("5xx above 5%").filter, /response_code_class = "5xx"/);
+        // Per revision: a canary's errors are not averaged away by the revision serving the rest.
+        for (const c of [byName("5xx above 5%"), byName("p95 latency above 500 ms")]) {
+            for (const a of [...c.aggregations, ...(c.denominatorAggregations ?? [])])
+                assert.deepEqual(a.groupByFields, ["resource.label.revision_name"]);
+            assert.equal(c.evaluationMissingData, "EVALUATION_MISSING_DATA_INACTIVE");
+            assert.ok(Number.parseInt(c.duration, 10) >= 300, "longer than a smoke run");
+        }
         assert.equal(byName("p95 latency above 500 ms").thresholdValue, 500);
         assert.equal(byName("p95 latency above 500 ms").duration, "600s");
         assert.match(byName("maximum of").filter, /container\/instance_count/);
@@ -257,10 +354,13 @@ export function gcpStackSuite(e: GcpExpectations): void {
             g.result.outputs.databaseConnectionName as string,
             new RegExp(`^${project}:asia-east1:`),
         );
-        assert.equal(
-            g.all("gcp:artifactregistry/repository:Repository").length,
-            0,
-            "a pinned image builds nothing",
+        assert.equal(g.all("docker-build:index:Image").length, 0, "a pinned image builds nothing");
+        // The repository exists for ref stacks too, so switching to build finds it managed.
+        const repo = g.inputs(g.one("gcp:artifactregistry/repository:Repository"));
+        assert.equal(repo.repositoryId, file["service-deploy:gcp"].artifactRepository);
+        assert.deepEqual(
+            repo.cleanupPolicies.map((p: any) => p.action),
+            ["KEEP", "DELETE"],
         );
     });
 }

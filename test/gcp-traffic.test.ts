@@ -10,7 +10,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { planCli } from "./mocks";
-import { configHash, revisionName, revisionTag, trafficPlan } from "../components/gcp/cloud-run-service";
+import {
+    configHash,
+    revisionName,
+    revisionTag,
+    revisionsAfter,
+    trafficPlan,
+    unknownTrafficRevisions,
+} from "../components/gcp/cloud-run-service";
+import { knownRevisions } from "../components/gcp/target";
 
 const ROOT = path.resolve(__dirname, "..");
 const B = `sha256:${"7c".repeat(32)}`;
@@ -19,6 +27,12 @@ async function plan(args: string[]): Promise<any> {
     const r = await planCli([...args, "--json"]);
     if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
     return JSON.parse(r.stdout);
+}
+/** `--last-outputs <file>`: a plan's outputs as the next update's StackReference to itself reads them. */
+function lastOutputsOf(doc: any): string[] {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gcp-last-")), "outputs.json");
+    fs.writeFileSync(file, JSON.stringify(doc.outputs));
+    return ["--last-outputs", file];
 }
 const run = (doc: any) => doc.resources.find((r: any) => r.type === "gcp:cloudrunv2/service:Service").inputs;
 
@@ -76,8 +90,20 @@ test("a second deploy keeps the previous revision addressable, through candidate
     const A = first.outputs.services.api.servingRevision as string;
     assert.match(A, /^api-4f2a9c1e7b3d-[0-9a-f]{6}$/);
     const [candidate, promoted] = await Promise.all([
-        plan(["--stack", "fixture", "--config", variant(B, { percent: 0, previous: A })]),
-        plan(["--stack", "fixture", "--config", variant(B, { percent: 100, previous: A })]),
+        plan([
+            "--stack",
+            "fixture",
+            "--config",
+            variant(B, { percent: 0, previous: A }),
+            ...lastOutputsOf(first),
+        ]),
+        plan([
+            "--stack",
+            "fixture",
+            "--config",
+            variant(B, { percent: 100, previous: A }),
+            ...lastOutputsOf(first),
+        ]),
     ]);
     const Bname = run(promoted).template.revision;
     assert.match(Bname, /^api-7c7c7c7c7c7c-[0-9a-f]{6}$/);
@@ -118,9 +144,80 @@ test("a configuration change with the same image is a new revision (Cloud Run re
             { percent: 100, previous: first.outputs.services.api.servingRevision },
             { FEATURE_FLAGS: { value: "new-checkout" } },
         ),
+        ...lastOutputsOf(first),
     ]);
     const before = run(first).template.revision,
         after = run(changed).template.revision;
     assert.equal(before.slice(0, 17), after.slice(0, 17), "same image");
     assert.notEqual(before, after, "another configuration");
+});
+
+test("traffic to a revision the stack never created fails the plan, naming the key; a first deploy serves only its own", async () => {
+    const first = await plan(["--stack", "gcp-staging"]);
+    const A = first.outputs.services.api.servingRevision as string;
+    assert.deepEqual(first.outputs.services.api.revisions, [A]);
+    const [stale, unknownKeep, noHistory] = await Promise.all([
+        planCli([
+            "--stack",
+            "fixture",
+            "--config",
+            variant(B, { percent: 100, previous: "api-9b1c3e5a7d9f-3c4d5e" }),
+            ...lastOutputsOf(first),
+        ]),
+        planCli([
+            "--stack",
+            "fixture",
+            "--config",
+            variant(B, { percent: 100, previous: A, keep: ["api-010101010101-ffffff"] }),
+            ...lastOutputsOf(first),
+        ]),
+        planCli(["--stack", "fixture", "--config", variant(B, { percent: 0, previous: A })]),
+    ]);
+    assert.equal(stale.code, 1);
+    assert.match(
+        stale.stderr,
+        new RegExp(
+            `service-deploy:services\\[0\\]\\.cloudRun\\.traffic\\.previous: revision api-9b1c3e5a7d9f-3c4d5e does not exist in this stack \\(its last update left ${A}\\)`,
+        ),
+    );
+    assert.equal(unknownKeep.code, 1);
+    assert.match(
+        unknownKeep.stderr,
+        /cloudRun\.traffic\.keep\[0\]: revision api-010101010101-ffffff does not exist/,
+    );
+    assert.equal(noHistory.code, 1);
+    assert.match(noHistory.stderr, /a first deploy sends traffic only to the revision it creates/);
+});
+
+test("known revisions: the last revisions output, or for older outputs the serving and tagged ones; the list remembers the newest 20", () => {
+    assert.deepEqual(knownRevisions(undefined, "api"), []);
+    assert.deepEqual(knownRevisions({}, "api"), []);
+    assert.deepEqual(knownRevisions({ api: { revisions: ["api-a", "api-b"] } }, "api"), ["api-a", "api-b"]);
+    assert.deepEqual(
+        knownRevisions(
+            {
+                api: {
+                    servingRevision: "api-4f2a9c1e7b3d-0a1b2c",
+                    tagUrls: {
+                        "rev-7c7c7c7c7c7c-0a1b2c": "https://x",
+                        "rev-4f2a9c1e7b3d-0a1b2c": "https://y",
+                    },
+                },
+            },
+            "api",
+        ),
+        ["api-4f2a9c1e7b3d-0a1b2c", "api-7c7c7c7c7c7c-0a1b2c"],
+    );
+    const e = (revision: string, percent: number) => ({ revision, percent, tag: `rev-${revision.slice(4)}` });
+    assert.deepEqual(revisionsAfter(["api-a", "api-b"], [e("api-c", 100), e("api-a", 0)]), [
+        "api-c",
+        "api-a",
+        "api-b",
+    ]);
+    const many = Array.from({ length: 30 }, (_, i) => `api-${i}`);
+    assert.equal(revisionsAfter(many, [e("api-new", 100)]).length, 20);
+    assert.deepEqual(
+        unknownTrafficRevisions({ previous: "api-a", keep: ["api-b", "api-c"] }, ["api-a", "api-c"]),
+        [{ path: "keep[0]", revision: "api-b" }],
+    );
 });

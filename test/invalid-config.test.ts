@@ -309,6 +309,70 @@ const cases: Case[] = [
     },
     {
         stack: "gcp-staging",
+        name: "a Cloud Run service setting K_SERVICE, which Cloud Run sets itself",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.env.K_SERVICE = { value: "api" };
+            }),
+        key: "service-deploy:services[0].env.K_SERVICE",
+        message: /Cloud Run sets K_SERVICE itself and refuses a revision that sets it/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "a Cloud Run service setting PORT to a literal",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.env.PORT = { value: "9000" };
+            }),
+        key: "service-deploy:services[0].env.PORT",
+        message: /Cloud Run sets PORT itself to the container port.*\{ from: service\.port \}/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "Cloud SQL on a private IP with no subnet for Direct VPC egress (unix socket)",
+        mutate: (c) => {
+            const g = obj(c, "gcp");
+            delete g.subnetwork;
+            set(c, "gcp", g);
+        },
+        key: "service-deploy:gcp.subnetwork",
+        message:
+            /Cloud SQL has a private IP only, so Cloud Run reaches it through Direct VPC egress \(unix-socket too/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "one Cloud SQL backup, which point-in-time recovery logs cannot stay below",
+        mutate: (c) => {
+            const d = obj(c, "database");
+            d.backupRetentionDays = 1;
+            set(c, "database", d);
+        },
+        key: "service-deploy:database.backupRetentionDays",
+        message: /keep at least 2 backups/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "a startup probe that outlasts Cloud Run's 240 s window",
+        mutate: (c) =>
+            cr(c, (x) => {
+                x.startupProbe = { periodSeconds: 10, failureThreshold: 30 };
+            }),
+        key: "service-deploy:services[0].cloudRun.startupProbe.failureThreshold",
+        message: /failureThreshold x periodSeconds is 300 s; Cloud Run allows a startup probe at most 240 s/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "a Cloud Run service name too long for its revision tags (46 with the tag)",
+        mutate: (c) =>
+            svc(c, (s) => {
+                s.name = "payments-api-eu-west-primary";
+            }),
+        key: "service-deploy:services[0].name",
+        message:
+            /at most 46 characters for a service name and a tag together; revision tags take 23, so a Cloud Run service name may have at most 23 \(got 28\)/,
+    },
+    {
+        stack: "gcp-staging",
         name: "a previous revision Cloud Run named, not this project",
         mutate: (c) =>
             cr(c, (x) => {

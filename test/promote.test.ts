@@ -232,7 +232,11 @@ test("parseServingRevisions names each missing or malformed servingRevision", ()
 });
 
 test("rewriteStackFile on a Cloud Run stack: the image.ref and traffic.previous lines, or previous alone as the baseline", () => {
-    const text = fs.readFileSync(path.join(ROOT, "Pulumi.gcp-production.yaml"), "utf8");
+    // Production after its first release: traffic.previous names what served before.
+    const text = fs
+        .readFileSync(path.join(ROOT, "Pulumi.gcp-production.yaml"), "utf8")
+        .replace(/\n( {8}traffic:\n {10}percent: 100\n)/, `\n$1          previous: ${STALE}\n`);
+    assert.match(text, new RegExp(`previous: ${STALE}`));
     const [svc] = targetServices(text, "Pulumi.gcp-production.yaml");
     assert.deepEqual(svc, {
         index: 0,
@@ -535,11 +539,11 @@ test("npm run promote: gcp-staging -> gcp-production keeps production's reposito
         gcpFile(),
         original
             .replace(`${GAR}@${D_OLD}`, `${GAR}@${D_NEW}`)
-            .replace(`previous: ${STALE}`, `previous: ${SERVING}`),
+            .replace(/\n( {8}traffic:\n {10}percent: 100\n)/, `\n$1          previous: ${SERVING}\n`),
     );
     assert.match(
         r.stderr,
-        /cloudRun\.traffic\.previous: api-9b1c3e5a7d9f-3c4d5e -> api-4f2a9c1e7b3d-cd4119 {2}\(what gcp-production serves now; `percent: 0` rolls back to it\)/,
+        /cloudRun\.traffic\.previous: \(unset\) -> api-4f2a9c1e7b3d-cd4119 {2}\(what gcp-production serves now; `percent: 0` rolls back to it\)/,
     );
     assert.match(
         r.stderr,

@@ -2,6 +2,13 @@
  * Cloud Monitoring alerts of one Cloud Run service: 5xx ratio and p95 latency (thresholds shared
  * with the AWS target's `alarms` config), instances at the maximum, and an uptime check on the
  * health path with its alert. Every policy notifies the configured channels.
+ *
+ * The release alerts are per revision (`groupByFields: resource.label.revision_name`): summed over
+ * the service, a 10% canary failing 40% of its requests reads 4% and never crosses a 5% threshold;
+ * per revision it reads 40%. The smoke checks of a release (a few requests to the tag URL, within
+ * seconds) cannot page: a condition must hold for `errorRateMinutes`/`p95LatencyMinutes`, and
+ * once the smoke requests stop the revision's series has no data, which counts as not violating
+ * (`EVALUATION_MISSING_DATA_INACTIVE`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
@@ -24,6 +31,9 @@ export interface ServiceAlertsArgs {
 export function runFilter(service: string, metric: string, extra = ""): string {
     return `resource.type = "cloud_run_revision" AND resource.labels.service_name = "${service}" AND metric.type = "run.googleapis.com/${metric}"${extra ? ` AND ${extra}` : ""}`;
 }
+
+/** Series per revision, so one bad revision is not averaged away by the others. */
+export const PER_REVISION = ["resource.label.revision_name"];
 
 export class ServiceAlerts extends pulumi.ComponentResource {
     public readonly policies: gcp.monitoring.AlertPolicy[];
@@ -97,6 +107,7 @@ export class ServiceAlerts extends pulumi.ComponentResource {
                             alignmentPeriod: "60s",
                             perSeriesAligner: "ALIGN_RATE",
                             crossSeriesReducer: "REDUCE_SUM",
+                            groupByFields: PER_REVISION,
                         },
                     ],
                     denominatorAggregations: [
@@ -104,8 +115,10 @@ export class ServiceAlerts extends pulumi.ComponentResource {
                             alignmentPeriod: "60s",
                             perSeriesAligner: "ALIGN_RATE",
                             crossSeriesReducer: "REDUCE_SUM",
+                            groupByFields: PER_REVISION,
                         },
                     ],
+                    evaluationMissingData: "EVALUATION_MISSING_DATA_INACTIVE",
                     comparison: "COMPARISON_GT",
                     thresholdValue: args.errorRatePercent / 100,
                     duration: `${args.errorRateMinutes * 60}s`,
@@ -122,8 +135,10 @@ export class ServiceAlerts extends pulumi.ComponentResource {
                             alignmentPeriod: "60s",
                             perSeriesAligner: "ALIGN_PERCENTILE_95",
                             crossSeriesReducer: "REDUCE_MAX",
+                            groupByFields: PER_REVISION,
                         },
                     ],
+                    evaluationMissingData: "EVALUATION_MISSING_DATA_INACTIVE",
                     comparison: "COMPARISON_GT",
                     thresholdValue: args.p95LatencyMs,
                     duration: `${args.p95LatencyMinutes * 60}s`,

@@ -1,5 +1,7 @@
 /**
- * The Artifact Registry repository builds push to: Docker format, immutable tags. Push
+ * The stack's Artifact Registry repository, created for `ref` stacks as well as `build` ones, so
+ * switching a service from ref to build finds it already managed (no 409 "already exists"):
+ * Docker format, immutable tags, a cleanup policy. Push
  * credentials are the provider's own OAuth access token at deploy time
  * (`organizations.getClientConfig`, user `oauth2accesstoken`), never a JSON key in config.
  */
@@ -13,7 +15,20 @@ export interface ArtifactRepositoryArgs {
     /** Region, e.g. asia-east1. */
     location: string;
     project: string;
+    /** Resources to wait on (the project's APIs). @default [] */
+    dependsOn?: pulumi.Resource[];
 }
+
+/**
+ * Cleanup: keep the most recent versions of every image, delete older ones after 90 days. A
+ * revision kept for rollback runs an image by digest, and Cloud Run pulls it again on every cold
+ * start, so deletion waits long past any rollback window and never touches the newest versions.
+ * https://cloud.google.com/artifact-registry/docs/repositories/cleanup-policy (KEEP wins over DELETE).
+ */
+export const CLEANUP_POLICIES = [
+    { id: "keep-recent", action: "KEEP", mostRecentVersions: { keepCount: 20 } },
+    { id: "delete-old", action: "DELETE", condition: { tagState: "ANY", olderThan: "7776000s" } },
+];
 
 /** `<region>-docker.pkg.dev/<project>/<repository>/<image>`. Pure. */
 export function artifactImageUrl(
@@ -59,8 +74,10 @@ export class ArtifactRepository extends pulumi.ComponentResource {
                 format: "DOCKER",
                 description: "service images, pushed by digest-pinned deploys",
                 dockerConfig: { immutableTags: true },
+                cleanupPolicyDryRun: false,
+                cleanupPolicies: CLEANUP_POLICIES,
             },
-            { parent: this },
+            { parent: this, dependsOn: args.dependsOn },
         );
         this.auth = gcpRegistryAuth(`${args.location}-docker.pkg.dev/`, { parent: this });
         this.registerOutputs({});

@@ -2,16 +2,28 @@
  * One service on Cloud Run v2, blue-green and canary by tagged revisions.
  *
  * Revision names derive from what the revision runs: `<service>-<digest 12 hex>-<config 6 hex>`,
- * the config part an HMAC (under a per-service random key, so it reveals nothing) of the env
- * values, secret values, resources, probes and scaling. The same image and config always make the
- * same name; any change (a rotated secret, a new env value) makes a new one, as Cloud Run requires
- * (it refuses a new configuration under an existing revision name). The traffic list is written
+ * the config part an HMAC (under a per-service random key, so it reveals nothing) of the whole
+ * rendered revision template except its name: containers, env, secret versions, probes,
+ * resources, scaling, egress, volumes, the service account, labels, and whatever a later version
+ * adds to the template. The same image and config always make the same name; any change makes a
+ * new one, as Cloud Run requires (it answers 409 to a new configuration under an existing revision
+ * name). The traffic list is written
  * out in full from config: the new revision with `traffic.percent`, `traffic.previous` (the last
  * deploy's `servingRevision` output) with the rest, `traffic.keep` at 0%, every one tagged so it
  * keeps a URL. This is the answer to pulumi/pulumi#11967 and pulumi-gcp#977 (tag a new revision
  * without listing every old one): "the old one" is a name in config, never read back from the
  * cloud, and nothing uses LATEST, whose tags Cloud Run moves on each deploy. Promotion and
  * rollback are config changes: percent 0 -> 100, or back to the previous revision.
+ *
+ * A REVISION traffic target must exist when the request arrives, so `previous` and `keep` must
+ * name revisions this stack has created: the caller passes the `revisions` output of the stack's
+ * last update (read with a StackReference to the stack itself, known during preview too) and a
+ * name outside it fails the plan, naming the config key. A first deploy sends traffic only to the
+ * revision it creates.
+ *
+ * Cost and scale: `cpuIdle: true` (CPU only during requests; resource limits would otherwise
+ * switch to instance-based billing) and the minimum instances on the service, shared by the
+ * revisions that serve traffic, so a revision kept at 0% for rollback holds no warm instance.
  *
  * Probes: startup is an HTTP GET on readiness and liveness an HTTP GET on liveness; Cloud Run's
  * default TCP probe passes before the app is ready (seed 3).
@@ -23,6 +35,7 @@ import * as gcp from "@pulumi/gcp";
 import * as random from "@pulumi/random";
 import type { CloudRunConfig, NormalizedService } from "../config";
 import type { CloudRunSecretEnv } from "./secrets";
+import { CLOUD_RUN_RESERVED_ENV } from "../config";
 
 export interface CloudRunServiceArgs {
     service: NormalizedService & { cloudRun: CloudRunConfig };
@@ -44,6 +57,72 @@ export interface CloudRunServiceArgs {
     deletionProtection?: boolean;
     /** @default {} */
     labels?: Record<string, string>;
+    /** Revisions this stack's last update left in place (its `revisions` output). @default [] */
+    knownRevisions?: pulumi.Input<string[]>;
+    /** Config key of `cloudRun.traffic`, for messages, e.g. `service-deploy:services[0].cloudRun.traffic`. */
+    trafficKey: string;
+    /** What a revision needs before it starts: the secret accessor bindings, the database user. @default [] */
+    dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * Plain env as Cloud Run receives it: without the names Cloud Run sets itself (config has refused
+ * every reserved entry but `PORT: { from: service.port }`, which Cloud Run satisfies from the
+ * containerPort). Pure.
+ */
+export function cloudRunPlainEnv<T>(plain: Record<string, T>): Record<string, T> {
+    return Object.fromEntries(
+        Object.entries(plain).filter(([n]) => !CLOUD_RUN_RESERVED_ENV.includes(n)),
+    ) as Record<string, T>;
+}
+
+/** JSON with object keys sorted, so a hash does not depend on property order. Pure. */
+function stableJson(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+    if (v && typeof v === "object")
+        return `{${Object.keys(v)
+            .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+            .join(",")}}`;
+    return JSON.stringify(v) ?? "null";
+}
+
+/**
+ * HMAC of a rendered revision template, its own name (`revision`) and the images' references left
+ * out: the name carries the digest already, so a promotion (another digest, same config) changes
+ * the digest part of the name alone. Pure.
+ */
+export function templateHash(key: string, template: Record<string, unknown>): string {
+    const { revision: _name, containers, ...rest } = template;
+    const withoutImages = Array.isArray(containers)
+        ? containers.map((c: Record<string, unknown>) => ({ ...c, image: undefined }))
+        : containers;
+    return configHash(key, stableJson({ ...rest, containers: withoutImages }));
+}
+
+/**
+ * Traffic entries that name a revision the stack has not created (`known`: its last `revisions`
+ * output), each with the config key under `cloudRun.traffic`. Pure.
+ */
+export function unknownTrafficRevisions(
+    t: { previous?: string; keep: string[] },
+    known: readonly string[],
+): { path: string; revision: string }[] {
+    const out: { path: string; revision: string }[] = [];
+    if (t.previous && !known.includes(t.previous)) out.push({ path: "previous", revision: t.previous });
+    t.keep.forEach((r, i) => {
+        if (!known.includes(r)) out.push({ path: `keep[${i}]`, revision: r });
+    });
+    return out;
+}
+
+/** How many revisions the `revisions` output remembers (newest first). */
+export const REMEMBERED_REVISIONS = 20;
+
+/** The `revisions` output after this update: this plan's revisions, then the ones known before. Pure. */
+export function revisionsAfter(known: readonly string[], plan: TrafficEntry[]): string[] {
+    return [...new Set([...plan.map((e) => e.revision), ...known])].slice(0, REMEMBERED_REVISIONS);
 }
 
 /** Revision name for an image digest and a config hash. Pure. */
@@ -100,6 +179,8 @@ export class CloudRunService extends pulumi.ComponentResource {
     /** Tag -> URL of every tagged revision. */
     public readonly tagUrls: pulumi.Output<Record<string, string>>;
     public readonly servingRevision: pulumi.Output<string>;
+    /** Revisions this stack has created and left in place, newest first (next update's `knownRevisions`). */
+    public readonly revisions: pulumi.Output<string[]>;
     /** Health evidence for promotion (components/evidence.ts). */
     public readonly deployed: pulumi.Output<Deployed>;
 
@@ -119,31 +200,70 @@ export class CloudRunService extends pulumi.ComponentResource {
             { length: 32, special: false },
             { parent: this },
         );
-        const secretValues = pulumi.all(
-            args.secretEnv.map((e) =>
-                pulumi.all([e.name, e.valueSource.secretKeyRef.secret, e.valueSource.secretKeyRef.version]),
-            ),
-        );
+        const plainEnv = cloudRunPlainEnv(args.plainEnv);
+        // The revision template as the provider sends it, but for its name.
+        const template = {
+            serviceAccount: args.serviceAccountEmail,
+            maxInstanceRequestConcurrency: cr.concurrency,
+            // Per revision: only the ceiling. The floor is the service's (below).
+            scaling: { maxInstanceCount: cr.maxInstances },
+            labels: { ...args.labels, "service-deploy-service": svc.name },
+            vpcAccess: args.vpc
+                ? {
+                      networkInterfaces: [{ network: args.vpc.network, subnetwork: args.vpc.subnetwork }],
+                      egress: "PRIVATE_RANGES_ONLY",
+                  }
+                : undefined,
+            volumes: args.cloudSqlInstance
+                ? [{ name: "cloudsql", cloudSqlInstance: { instances: [args.cloudSqlInstance] } }]
+                : undefined,
+            containers: [
+                {
+                    name: svc.name,
+                    image: args.imageRef,
+                    ports: { containerPort: svc.port },
+                    resources: {
+                        limits: { cpu: String(svc.vcpu), memory: `${svc.memoryMiB}Mi` },
+                        cpuIdle: true,
+                        startupCpuBoost: true,
+                    },
+                    envs: [
+                        ...Object.keys(plainEnv)
+                            .sort()
+                            .map((n) => ({ name: n, value: plainEnv[n] })),
+                        ...args.secretEnv,
+                    ],
+                    startupProbe: probe(svc.health.readiness, cr.startupProbe),
+                    livenessProbe: probe(svc.health.liveness, cr.livenessProbe),
+                    volumeMounts: args.cloudSqlInstance
+                        ? [{ name: "cloudsql", mountPath: "/cloudsql" }]
+                        : undefined,
+                },
+            ],
+        };
         // Unsecret: an HMAC under a random key tells nothing about the values it covers.
         const hash = pulumi.unsecret(
             pulumi
-                .all([key.result, pulumi.output(args.plainEnv), secretValues])
-                .apply(([k, plain, secrets]) =>
-                    configHash(k, {
-                        plain,
-                        secrets,
-                        vcpu: svc.vcpu,
-                        memoryMiB: svc.memoryMiB,
-                        port: svc.port,
-                        health: svc.health,
-                        cloudRun: { ...cr, traffic: undefined },
-                        sql: !!args.cloudSqlInstance,
-                        vpc: args.vpc ?? null,
-                    }),
-                ),
+                .all([key.result, pulumi.output(template)])
+                .apply(([k, t]) => templateHash(k, t as Record<string, unknown>)),
         );
         const revision = pulumi.all([args.digest, hash]).apply(([d, h]) => revisionName(svc.name, d, h));
-        const plan = revision.apply((r) => trafficPlan(svc.name, r, cr.traffic));
+        // Known during preview (a StackReference reads state), so an unknown revision fails the
+        // preview too, before anything is sent.
+        const known = pulumi.output(args.knownRevisions ?? []).apply((k) => {
+            const unknown = unknownTrafficRevisions(cr.traffic, k);
+            if (unknown.length > 0)
+                throw new Error(
+                    unknown
+                        .map(
+                            (u) =>
+                                `${args.trafficKey}.${u.path}: revision ${u.revision} does not exist in this stack (its last update left ${k.length ? k.join(", ") : "none: a first deploy sends traffic only to the revision it creates"}); Cloud Run refuses traffic to a revision that does not exist. Use the servingRevision output of the last \`pulumi up\`, or remove it`,
+                        )
+                        .join("\n"),
+                );
+            return k;
+        });
+        const plan = pulumi.all([revision, known]).apply(([r]) => trafficPlan(svc.name, r, cr.traffic));
         const platformsLabel = pulumi.output(args.imagePlatforms).apply((ps) =>
             [...ps]
                 .sort()
@@ -165,46 +285,9 @@ export class CloudRunService extends pulumi.ComponentResource {
                     "service-deploy-service": svc.name,
                     "image-platforms": platformsLabel,
                 },
-                template: {
-                    revision,
-                    serviceAccount: args.serviceAccountEmail,
-                    maxInstanceRequestConcurrency: cr.concurrency,
-                    scaling: { minInstanceCount: cr.minInstances, maxInstanceCount: cr.maxInstances },
-                    labels: { ...args.labels, "service-deploy-service": svc.name },
-                    vpcAccess: args.vpc
-                        ? {
-                              networkInterfaces: [
-                                  { network: args.vpc.network, subnetwork: args.vpc.subnetwork },
-                              ],
-                              egress: "PRIVATE_RANGES_ONLY",
-                          }
-                        : undefined,
-                    volumes: args.cloudSqlInstance
-                        ? [{ name: "cloudsql", cloudSqlInstance: { instances: [args.cloudSqlInstance] } }]
-                        : undefined,
-                    containers: [
-                        {
-                            name: svc.name,
-                            image: args.imageRef,
-                            ports: { containerPort: svc.port },
-                            resources: {
-                                limits: { cpu: String(svc.vcpu), memory: `${svc.memoryMiB}Mi` },
-                                startupCpuBoost: true,
-                            },
-                            envs: [
-                                ...Object.keys(args.plainEnv)
-                                    .sort()
-                                    .map((n) => ({ name: n, value: args.plainEnv[n] })),
-                                ...args.secretEnv,
-                            ],
-                            startupProbe: probe(svc.health.readiness, cr.startupProbe),
-                            livenessProbe: probe(svc.health.liveness, cr.livenessProbe),
-                            volumeMounts: args.cloudSqlInstance
-                                ? [{ name: "cloudsql", mountPath: "/cloudsql" }]
-                                : undefined,
-                        },
-                    ],
-                },
+                // Shared by the revisions that serve traffic: a revision at 0% holds no instance.
+                scaling: { minInstanceCount: cr.minInstances },
+                template: { ...template, revision },
                 traffics: plan.apply((entries) =>
                     entries.map((e) => ({
                         type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
@@ -214,7 +297,7 @@ export class CloudRunService extends pulumi.ComponentResource {
                     })),
                 ),
             },
-            { parent: this },
+            { parent: this, dependsOn: args.dependsOn },
         );
 
         if (cr.public) {
@@ -234,6 +317,7 @@ export class CloudRunService extends pulumi.ComponentResource {
         this.tagUrls = this.service.trafficStatuses.apply((ts) =>
             Object.fromEntries((ts ?? []).filter((t) => t.tag).map((t) => [t.tag!, t.uri!])),
         );
+        this.revisions = pulumi.all([known, plan]).apply(([k, p]) => revisionsAfter(k, p));
         this.servingRevision = plan.apply(
             (entries) => [...entries].sort((a, b) => b.percent - a.percent)[0].revision,
         );
@@ -260,6 +344,7 @@ export class CloudRunService extends pulumi.ComponentResource {
             url: this.url,
             tagUrls: this.tagUrls,
             servingRevision: this.servingRevision,
+            revisions: this.revisions,
             deployed: this.deployed,
         });
     }

@@ -55,7 +55,8 @@ export function cloudSqlSettings(
             enabled: true,
             pointInTimeRecoveryEnabled: true,
             startTime: "18:00",
-            transactionLogRetentionDays: Math.min(7, a.backupRetentionDays),
+            // Logs for fewer days than the backups they replay from (1-7; config keeps >= 2 backups).
+            transactionLogRetentionDays: Math.max(1, Math.min(7, a.backupRetentionDays - 1)),
             backupRetentionSettings: { retainedBackups: a.backupRetentionDays, retentionUnit: "COUNT" },
         },
         // Sunday 03:00 in asia-east1 (UTC+8) is Saturday 19:00 UTC: day 6, hour 19.
@@ -76,6 +77,8 @@ export class CloudSql extends pulumi.ComponentResource {
     public readonly connection: DatabaseConnection;
     /** `project:region:instance`. */
     public readonly connectionName: pulumi.Output<string>;
+    /** The app's database user: a revision that connects waits on it. */
+    public readonly user: gcp.sql.User;
 
     constructor(name: string, args: CloudSqlArgs, opts?: pulumi.ComponentResourceOptions) {
         super("service-deploy:gcp:CloudSql", name, {}, opts);
@@ -99,6 +102,10 @@ export class CloudSql extends pulumi.ComponentResource {
                         network: args.network,
                         service: "servicenetworking.googleapis.com",
                         reservedPeeringRanges: [range.name],
+                        // The peering is the VPC's, shared with anything else using private
+                        // services access; removing it on destroy fails while Cloud SQL still
+                        // holds addresses ("Producer services are still using this connection").
+                        deletionPolicy: "ABANDON",
                     },
                     { parent: this },
                 ),
@@ -130,7 +137,7 @@ export class CloudSql extends pulumi.ComponentResource {
             { parent: this },
         );
         const password = pulumi.secret(generated.result);
-        new gcp.sql.User(
+        this.user = new gcp.sql.User(
             `${name}-user`,
             { project: args.project, instance: this.instance.name, name: args.username, password },
             { parent: this },
@@ -147,7 +154,7 @@ export class CloudSql extends pulumi.ComponentResource {
         );
         new gcp.secretmanager.SecretVersion(
             `${name}-password`,
-            { secret: secret.id, secretData: password },
+            { secret: secret.id, secretData: password, deletionPolicy: "ABANDON" },
             { parent: this },
         );
 

@@ -3,7 +3,8 @@
  * and `secretAccessor` for the service's own account on exactly these secrets. Cloud Run reads
  * each through `valueSource.secretKeyRef` pinned to the version created here, never `latest`, so
  * a restart never picks up a value nobody reviewed; a new value is a new version, hence a new
- * revision, through `pulumi up`.
+ * revision, through `pulumi up`. Old versions are kept (`deletionPolicy: "ABANDON"`): the
+ * revision kept for rollback reads the version it was pinned to.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
@@ -34,6 +35,8 @@ export class ServiceSecrets extends pulumi.ComponentResource {
     /** Cloud Run `envs` entries, each pinned to its version. */
     public readonly envs: CloudRunSecretEnv[] = [];
     public readonly secrets: gcp.secretmanager.Secret[] = [];
+    /** The service account's `secretAccessor` bindings: a revision that reads these waits on them. */
+    public readonly readers: gcp.secretmanager.SecretIamMember[] = [];
 
     constructor(name: string, args: ServiceSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("service-deploy:gcp:ServiceSecrets", name, {}, opts);
@@ -54,10 +57,14 @@ export class ServiceSecrets extends pulumi.ComponentResource {
                 {
                     secret: secret.id,
                     secretData: pulumi.secret(args.values[env]),
+                    // A new value replaces this resource; ABANDON leaves the old version enabled
+                    // in Secret Manager, so the previous revision (pinned to it) still starts
+                    // after a rollback by traffic.
+                    deletionPolicy: "ABANDON",
                 },
                 { parent: this },
             );
-            new gcp.secretmanager.SecretIamMember(
+            const reader = new gcp.secretmanager.SecretIamMember(
                 `${name}-${role}-reader`,
                 {
                     project: args.project,
@@ -67,6 +74,7 @@ export class ServiceSecrets extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+            this.readers.push(reader);
             this.secrets.push(secret);
             this.envs.push({
                 name: env,

@@ -15,6 +15,7 @@ import { DatabaseAlerts } from "./database-alerts";
 import { ServiceSecrets } from "./secrets";
 import { CloudRunService } from "./cloud-run-service";
 import { ServiceAlerts } from "./alerts";
+import type { ProjectApis } from "./apis";
 
 export interface GcpTargetArgs {
     config: StackConfig;
@@ -22,12 +23,16 @@ export interface GcpTargetArgs {
     images: Record<string, ServiceImage>;
     secrets: Record<string, pulumi.Output<string>>;
     stack: string;
+    /** The project's APIs (components/gcp/apis.ts); every resource here waits on them. */
+    apis: ProjectApis;
 }
 
 export interface GcpServiceOutputs {
     url: pulumi.Output<string>;
     tagUrls: pulumi.Output<Record<string, string>>;
     servingRevision: pulumi.Output<string>;
+    /** Revisions this stack has created and left in place, newest first. */
+    revisions: pulumi.Output<string[]>;
     image: pulumi.Output<string>;
     /** Health evidence for promotion (components/evidence.ts). */
     deployed: pulumi.Output<Deployed>;
@@ -42,12 +47,41 @@ export function serviceAccountId(stack: string, service: string): string {
     return (id.length < 6 ? `${id}-run-sa` : id).slice(0, 30).replace(/-+$/, "");
 }
 
+/**
+ * Revisions a service's last update left in place, from the stack's outputs then: its `revisions`,
+ * or for outputs written before that existed, the serving revision and the tagged ones. Pure.
+ */
+export function knownRevisions(lastServices: unknown, service: string): string[] {
+    const s = (lastServices as Record<string, any> | undefined)?.[service];
+    if (!s || typeof s !== "object") return [];
+    if (Array.isArray(s.revisions)) return s.revisions.map(String);
+    const tags = Object.keys(s.tagUrls ?? {}).map((t) => `${service}-${t.replace(/^rev-/, "")}`);
+    return [...new Set([...(s.servingRevision ? [String(s.servingRevision)] : []), ...tags])];
+}
+
 export class GcpTarget extends pulumi.ComponentResource {
     public readonly services: Record<string, GcpServiceOutputs> = {};
     public readonly databaseConnectionName?: pulumi.Output<string>;
 
     constructor(name: string, args: GcpTargetArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("service-deploy:gcp:GcpTarget", name, {}, opts);
+        // Every Google resource below waits on the APIs: a transformation on this component
+        // reaches all its descendants, including ones a later change adds.
+        const waitOnApis: pulumi.ResourceTransformation = (a) =>
+            a.type.startsWith("gcp:") && a.type !== "gcp:projects/service:Service"
+                ? {
+                      props: a.props,
+                      opts: pulumi.mergeOptions(a.opts, { dependsOn: args.apis.services }),
+                  }
+                : undefined;
+        super(
+            "service-deploy:gcp:GcpTarget",
+            name,
+            {},
+            {
+                ...opts,
+                transformations: [...(opts?.transformations ?? []), waitOnApis],
+            },
+        );
         const cfg = args.config;
         const { project, region } = cfg.gcpLocation!;
         const gcpCfg = cfg.gcp ?? {
@@ -66,6 +100,15 @@ export class GcpTarget extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        // The stack's own outputs from its last update: which revisions exist for traffic.previous
+        // and keep. A StackReference is read from the backend's state, during preview as well.
+        const last = new pulumi.StackReference(
+            `${name}-last-update`,
+            { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` },
+            { parent: this },
+        );
+        const lastServices = last.getOutput("services");
 
         let db: CloudSql | undefined;
         if (cfg.database && cfg.database.target === "gcp") {
@@ -138,6 +181,7 @@ export class GcpTarget extends pulumi.ComponentResource {
                 { parent: this },
             );
             const image = args.images[svc.name];
+            const index = cfg.services.findIndex((s) => s.name === svc.name);
             const run = new CloudRunService(
                 n,
                 {
@@ -154,12 +198,16 @@ export class GcpTarget extends pulumi.ComponentResource {
                         readsDb && db && gcpCfg.databaseConnection === "unix-socket"
                             ? db.connectionName
                             : undefined,
+                    // Both connections need it: the instance has a private IP only.
                     vpc:
-                        readsDb && db && gcpCfg.databaseConnection === "private-ip"
+                        readsDb && db
                             ? { network: gcpCfg.network!, subnetwork: gcpCfg.subnetwork! }
                             : undefined,
                     deletionProtection: cfg.production,
                     labels,
+                    knownRevisions: lastServices.apply((s) => knownRevisions(s, svc.name)),
+                    trafficKey: `${PROJECT}:services[${index}].cloudRun.traffic`,
+                    dependsOn: [...secrets.readers, ...(readsDb && db ? [db.user] : [])],
                 },
                 { parent: this },
             );
@@ -183,6 +231,7 @@ export class GcpTarget extends pulumi.ComponentResource {
                 url: run.url,
                 tagUrls: run.tagUrls,
                 servingRevision: run.servingRevision,
+                revisions: run.revisions,
                 image: image.ref,
                 deployed: run.deployed,
             };

@@ -1,0 +1,3 @@
+import { databaseUrlSuite } from "./gcp-database-url";
+
+databaseUrlSuite("gcp-staging", "unix-socket");
