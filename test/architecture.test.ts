@@ -179,3 +179,57 @@ test("Mermaid in headless Chromium renders every picture of docs/architecture.md
     assert.equal(last.ok, false);
     assert.match(last.error!, /Parse error on line \d+/);
 });
+
+test("a link is drawn only when the graph backs it: a dependency either way, a shared resource, a bridge, an agreed value", () => {
+    const r = (name: string, deps: string[] = [], inputs: Record<string, unknown> = {}): ArchResource => ({
+        urn: `urn:pulumi:s::p::t:m:T::${name}`,
+        type: "t:m:T",
+        name,
+        dependencies: deps.map((d) => `urn:pulumi:s::p::t:m:T::${d}`),
+        inputs,
+    });
+    const only = (n: string) => (x: ArchResource) => x.name === n;
+    const picture = {
+        title: "T",
+        stack: "s",
+        components: [
+            { id: "user", label: () => "User", external: true },
+            { id: "a", match: only("a"), label: () => "a" },
+            { id: "b", match: only("b"), label: () => "b" },
+            { id: "c", match: (x: ArchResource) => x.name === "c" || x.name === "a", label: () => "c" },
+            { id: "d", match: only("d"), label: () => "d" },
+            { id: "e", match: only("e"), label: () => "e" },
+            { id: "gone", match: only("gone"), label: () => "gone" },
+        ],
+        links: [
+            { from: "user", to: "a", kind: "request" as const },
+            { from: "user", to: "gone", kind: "request" as const },
+            { from: "a", to: "b", kind: "request" as const },
+            { from: "b", to: "a", kind: "guard" as const },
+            { from: "a", to: "c", kind: "guard" as const },
+            { from: "b", to: "d", kind: "guard" as const, via: "e" },
+            { from: "d", to: "b", kind: "guard" as const },
+            {
+                from: "e",
+                to: "d",
+                kind: "guard" as const,
+                agree: (es: ArchResource[], ds: ArchResource[]) =>
+                    (es[0].inputs as any).host === (ds[0].inputs as any).host,
+            },
+        ],
+    };
+    // b depends on a (drawn both ways); a and c share a resource; b and d both depend on e.
+    const graph = [
+        r("a"),
+        r("b", ["a", "e"]),
+        r("c"),
+        r("d", ["e"], { host: "h" }),
+        r("e", [], { host: "h" }),
+    ];
+    const got = architectureOf(graph, picture);
+    assert.deepEqual(got.edges, ["user --> a", "a --> b", "b -.-> a", "a -.-> c", "b -.-> d", "e -.-> d"]);
+    assert.deepEqual(got.nodes, ["user", "a", "b", "c", "d", "e"]);
+    (graph[4].inputs as any).host = "other";
+    assert.ok(!architectureOf(graph, picture).edges.includes("e -.-> d"), "the values disagree");
+    assert.ok(!architectureOf(graph.slice(0, 4), picture).edges.includes("b -.-> d"), "no bridge");
+});
