@@ -1,10 +1,11 @@
 /**
- * Every service is watched (seed 4, 5): an error-rate alarm and a latency (or uptime) alarm per
+ * Every service is watched (SD-016): an error-rate alarm and a latency (or uptime) alarm per
  * ECS service, Cloud Run service and VM service, and every alarm notifies someone.
  * A stack policy: alarms are found through the graph (the ECS service's `alarms` dependencies,
  * the alarms' dimensions) and through the components' `service-deploy:service` stamps.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { cite } from "../components/failures";
 import type { PolicyOptions } from "./common";
 import { vmWorkloads } from "./lib";
 
@@ -50,7 +51,10 @@ export function serviceHasAlarms(
                     a.type === ALARM_TYPES[0] ? a.props.alarmActions : a.props.notificationChannels;
                 if (!actions || actions.length === 0)
                     report(
-                        `alarm "${a.name}" has no action: nobody is told when it fires (set ${a.type === ALARM_TYPES[0] ? "alarmActions" : "notificationChannels"}).`,
+                        cite(
+                            "SD-016",
+                            `alarm "${a.name}" has no action: nobody is told when it fires (set ${a.type === ALARM_TYPES[0] ? "alarmActions" : "notificationChannels"}).`,
+                        ),
                         a.urn,
                     );
             }
@@ -69,7 +73,10 @@ export function serviceHasAlarms(
                 const missing = (["error-rate", "latency"] as Kind[]).filter((k) => !kinds.has(k));
                 if (missing.length > 0)
                     report(
-                        `${what} "${service}" has no ${missing.map((k) => (k === "latency" ? "latency or uptime" : k)).join(" and no ")} alarm.`,
+                        cite(
+                            "SD-016",
+                            `${what} "${service}" has no ${missing.map((k) => (k === "latency" ? "latency or uptime" : k)).join(" and no ")} alarm.`,
+                        ),
                         urn,
                     );
             };

@@ -3,6 +3,7 @@
  * port to the world, and a deleted production secret can be restored for at least 7 days.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { cite } from "../components/failures";
 import { ofType, type PolicyOptions } from "./common";
 import { isProduction, productionSchema, schemaOf } from "./lib";
 
@@ -42,13 +43,19 @@ export function edgeSecurity(name = "edge-security", opts: PolicyOptions = {}): 
                         actions.some((a) => a.type !== "redirect" || a.redirect?.protocol !== "HTTPS")
                     ) {
                         report(
-                            `ALB listener "${args.name}" on port ${p.port} serves plain HTTP; its only action must redirect to HTTPS (type: redirect, protocol: HTTPS).`,
+                            cite(
+                                "SD-013",
+                                `ALB listener "${args.name}" on port ${p.port} serves plain HTTP; its only action must redirect to HTTPS (type: redirect, protocol: HTTPS).`,
+                            ),
                         );
                     }
                 }
                 if (p.protocol === "HTTPS" && !TLS12_POLICIES.test(p.sslPolicy ?? "")) {
                     report(
-                        `ALB listener "${args.name}" uses TLS policy ${p.sslPolicy ?? "ELBSecurityPolicy-2016-08 (the default, allows TLS 1.0)"}; use a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06.`,
+                        cite(
+                            "SD-013",
+                            `ALB listener "${args.name}" uses TLS policy ${p.sslPolicy ?? "ELBSecurityPolicy-2016-08 (the default, allows TLS 1.0)"}; use a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06.`,
+                        ),
                     );
                 }
             }),
@@ -57,7 +64,10 @@ export function edgeSecurity(name = "edge-security", opts: PolicyOptions = {}): 
                 for (const port of ports(args.getConfig<EdgeConfig>())) {
                     if (WORLD.includes(cidr) && covers(p.fromPort, p.toPort, p.ipProtocol, port))
                         report(
-                            `security group rule "${args.name}" opens database port ${port} to ${cidr}; allow only the workloads' security group.`,
+                            cite(
+                                "SD-012",
+                                `security group rule "${args.name}" opens database port ${port} to ${cidr}; allow only the workloads' security group.`,
+                            ),
                         );
                 }
             }),
@@ -68,7 +78,10 @@ export function edgeSecurity(name = "edge-security", opts: PolicyOptions = {}): 
                     for (const cidr of cidrs.filter((c) => WORLD.includes(c))) {
                         if (covers(p.fromPort, p.toPort, p.protocol, port))
                             report(
-                                `security group rule "${args.name}" opens database port ${port} to ${cidr}; allow only the workloads' security group.`,
+                                cite(
+                                    "SD-012",
+                                    `security group rule "${args.name}" opens database port ${port} to ${cidr}; allow only the workloads' security group.`,
+                                ),
                             );
                     }
                 }
@@ -82,7 +95,10 @@ export function edgeSecurity(name = "edge-security", opts: PolicyOptions = {}): 
                         for (const cidr of cidrs)
                             if (covers(rule.fromPort, rule.toPort, rule.protocol, port))
                                 report(
-                                    `security group "${args.name}" opens database port ${port} to ${cidr} (inline ingress); allow only the workloads' security group.`,
+                                    cite(
+                                        "SD-012",
+                                        `security group "${args.name}" opens database port ${port} to ${cidr} (inline ingress); allow only the workloads' security group.`,
+                                    ),
                                 );
                     }
                 }
@@ -93,7 +109,10 @@ export function edgeSecurity(name = "edge-security", opts: PolicyOptions = {}): 
                 const days = p.recoveryWindowInDays ?? 30;
                 if (days < min)
                     report(
-                        `Secrets Manager secret "${args.name}" has a recovery window of ${days} days${days === 0 ? " (deleted at once)" : ""}; production keeps at least ${min}.`,
+                        cite(
+                            "SD-014",
+                            `Secrets Manager secret "${args.name}" has a recovery window of ${days} days${days === 0 ? " (deleted at once)" : ""}; production keeps at least ${min}.`,
+                        ),
                     );
             }),
         ],

@@ -1,9 +1,10 @@
 /**
- * Env: every variable the app's contract reads is set on every target (seed 3: the app read
- * DATABASE_URL, the infrastructure set DATABASE_HOST/NAME/USER/PASSWORD), and no secret is set in
- * plain text (seed 1: the database URL, password included, in the compose file).
+ * Env: every variable the app's contract reads is set on every target (SD-006: the app reads
+ * DATABASE_URL, the infrastructure sets DATABASE_HOST/NAME/USER/PASSWORD), and no secret is set in
+ * plain text (SD-007, SD-008: a database URL, password included, in plain env or on a command line).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { cite } from "../components/failures";
 import { ofType, ofTypes, type PolicyOptions } from "./common";
 import {
     WORKLOAD_TYPES,
@@ -39,13 +40,19 @@ export function envContractComplete(
                     if (v in w.plain) {
                         if (w.plain[v] === "")
                             report(
-                                `${w.target} "${args.name}": service "${w.service}" reads ${v}, which is set to an empty value.`,
+                                cite(
+                                    "SD-006",
+                                    `${w.target} "${args.name}": service "${w.service}" reads ${v}, which is set to an empty value.`,
+                                ),
                             );
                         continue;
                     }
                     const hint = nearMiss(v, present);
                     report(
-                        `${w.target} "${args.name}": service "${w.service}" reads ${v}, which this target does not set${hint ? `; ${hint}` : ""}${hint?.endsWith("?") ? "" : "."}`,
+                        cite(
+                            "SD-006",
+                            `${w.target} "${args.name}": service "${w.service}" reads ${v}, which this target does not set${hint ? `; ${hint}` : ""}${hint?.endsWith("?") ? "" : "."}`,
+                        ),
                     );
                 }
             }
@@ -77,14 +84,20 @@ export function noPlaintextSecrets(
                     for (const [v, value] of Object.entries(w.plain).sort()) {
                         if (contracts[w.service]?.env[v] === "secret") {
                             report(
-                                `${w.target} "${args.name}": ${v} is a secret in the contract of "${w.service}" but is set in plain ${where}; deliver it through ${how}.`,
+                                cite(
+                                    "SD-007",
+                                    `${w.target} "${args.name}": ${v} is a secret in the contract of "${w.service}" but is set in plain ${where}; deliver it through ${how}.`,
+                                ),
                             );
                             continue;
                         }
                         const why = credentialLike(v, value);
                         if (why)
                             report(
-                                `${w.target} "${args.name}": plain env ${v} of "${w.service}" looks like a credential (${why}); deliver it through ${how}.`,
+                                cite(
+                                    "SD-007",
+                                    `${w.target} "${args.name}": plain env ${v} of "${w.service}" looks like a credential (${why}); deliver it through ${how}.`,
+                                ),
                             );
                     }
                 }
@@ -103,7 +116,10 @@ export function noPlaintextSecrets(
                     for (const v of Object.keys(w.plain)) {
                         if (contracts[w.service]?.env[v] === "secret")
                             report(
-                                `VM deploy "${args.name}": ${v} is a secret in the contract of "${w.service}" but is passed as plain env; list it with --env-secret so it travels only in the 0600 env file.`,
+                                cite(
+                                    "SD-007",
+                                    `VM deploy "${args.name}": ${v} is a secret in the contract of "${w.service}" but is passed as plain env; list it with --env-secret so it travels only in the 0600 env file.`,
+                                ),
                             );
                     }
                 }
@@ -111,12 +127,18 @@ export function noPlaintextSecrets(
                     const why = credentialLike(m[1], m[2]);
                     if (why)
                         report(
-                            `remote.Command "${args.name}": ${m[1]} on the command line looks like a credential (${why}); put it in a 0600 env file copied with remote.CopyToRemote.`,
+                            cite(
+                                "SD-008",
+                                `remote.Command "${args.name}": ${m[1]} on the command line looks like a credential (${why}); put it in a 0600 env file copied with remote.CopyToRemote.`,
+                            ),
                         );
                 }
                 for (const m of text.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@\S*/gi)) {
                     report(
-                        `remote.Command "${args.name}": the command line holds a URL with user:password@ (${m[0].replace(/:[^/:@]+@/, ":***@")}); pass it through the env file.`,
+                        cite(
+                            "SD-008",
+                            `remote.Command "${args.name}": the command line holds a URL with user:password@ (${m[0].replace(/:[^/:@]+@/, ":***@")}); pass it through the env file.`,
+                        ),
                     );
                 }
                 const handlesSecrets =
@@ -127,14 +149,20 @@ export function noPlaintextSecrets(
                     const logging = props.logging ?? "stdoutAndStderr";
                     if (logging !== "none" && logging !== "stderr") {
                         report(
-                            `remote.Command "${args.name}" handles secrets but logs its output (logging: ${logging}); set logging: "stderr" or "none".`,
+                            cite(
+                                "SD-008",
+                                `remote.Command "${args.name}" handles secrets but logs its output (logging: ${logging}); set logging: "stderr" or "none".`,
+                            ),
                         );
                     }
                     const aso: string[] = args.opts.additionalSecretOutputs ?? [];
                     const missing = ["stdout", "stderr"].filter((o) => !aso.includes(o));
                     if (missing.length > 0)
                         report(
-                            `remote.Command "${args.name}" handles secrets but keeps ${missing.join(" and ")} in plain state; add additionalSecretOutputs: ["stdout", "stderr"].`,
+                            cite(
+                                "SD-008",
+                                `remote.Command "${args.name}" handles secrets but keeps ${missing.join(" and ")} in plain state; add additionalSecretOutputs: ["stdout", "stderr"].`,
+                            ),
                         );
                 }
             }),

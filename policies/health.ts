@@ -1,9 +1,10 @@
 /**
  * Health checks agree with the app: load balancers and startup probes wait on readiness, liveness
- * probes check liveness (never the default TCP probe, which passes before the app is ready: seed 3),
+ * probes check liveness (never the default TCP probe, which passes before the app is ready: SD-015),
  * the VM deploy waits on readiness, and every threshold is within its platform's limits.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { cite } from "../components/failures";
 import { ofType, type PolicyOptions } from "./common";
 import { contractsSchema, schemaOf, vmFlags, vmWorkloads, type Contracts, contractsOf } from "./lib";
 
@@ -80,7 +81,7 @@ export function healthChecksConsistent(
                     p.healthCheck,
                     readinessOf(contracts, p.tags?.["service-deploy:service"]),
                 ))
-                    report(`target group "${args.name}": ${problem}.`);
+                    report(cite("SD-015", `target group "${args.name}": ${problem}.`));
             }),
             ofType("gcp:cloudrunv2/service:Service", (p, args, report) => {
                 const contracts = contractsOf(args);
@@ -91,7 +92,12 @@ export function healthChecksConsistent(
                         readinessOf(contracts, svc),
                         livenessOf(contracts, svc),
                     ))
-                        report(`Cloud Run service "${args.name}": container "${svc}" ${problem}.`);
+                        report(
+                            cite(
+                                "SD-015",
+                                `Cloud Run service "${args.name}": container "${svc}" ${problem}.`,
+                            ),
+                        );
                 }
             }),
             ofType("command:remote:Command", (p, args, report) => {
@@ -101,7 +107,10 @@ export function healthChecksConsistent(
                     const got = vmFlags(p.create)["readiness-path"]?.[0];
                     if (got !== want)
                         report(
-                            `VM deploy "${args.name}": waits on ${got ?? "nothing (no --readiness-path)"} instead of the readiness path ${want}.`,
+                            cite(
+                                "SD-015",
+                                `VM deploy "${args.name}": waits on ${got ?? "nothing (no --readiness-path)"} instead of the readiness path ${want}.`,
+                            ),
                         );
                 }
             }),

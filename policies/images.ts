@@ -1,9 +1,10 @@
 /**
- * Images: built for every platform (seed 1: CI built amd64 only for an arm64 VM; seed 3: an ARM
- * Mac build on amd64 Cloud Run), referenced by digest (a tag can move), and holding the CPU each
- * workload runs on.
+ * Images: built for every platform (SD-001: a CI runner builds amd64 only for an arm64 VM, an ARM
+ * laptop builds arm64 only for amd64 Cloud Run), referenced by digest (SD-004: a tag can move),
+ * holding the CPU each workload runs on (SD-002), and never built in production (SD-005).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { cite } from "../components/failures";
 import { ofType, ofTypes, type PolicyOptions } from "./common";
 import {
     PINNED,
@@ -39,7 +40,10 @@ export function imageMultiArch(
                 const missing = required.filter((p) => !platforms.includes(p));
                 if (missing.length > 0) {
                     report(
-                        `docker-build Image "${args.name}" builds ${platforms.length ? platforms.join(", ") : "only the builder's own platform"}; add ${missing.join(", ")} (platforms: [${required.map((p) => `"${p}"`).join(", ")}]).`,
+                        cite(
+                            "SD-001",
+                            `docker-build Image "${args.name}" builds ${platforms.length ? platforms.join(", ") : "only the builder's own platform"}; add ${missing.join(", ")} (platforms: [${required.map((p) => `"${p}"`).join(", ")}]).`,
+                        ),
                     );
                 }
             }),
@@ -47,7 +51,10 @@ export function imageMultiArch(
                 const required =
                     args.getConfig<{ requiredPlatforms?: string[] }>().requiredPlatforms ?? DEFAULT_PLATFORMS;
                 report(
-                    `@pulumi/docker Image "${args.name}" builds a single platform (${props.build?.platform ?? "the builder's own"}); build with @pulumi/docker-build's Image and platforms [${required.map((p) => `"${p}"`).join(", ")}].`,
+                    cite(
+                        "SD-001",
+                        `@pulumi/docker Image "${args.name}" builds a single platform (${props.build?.platform ?? "the builder's own"}); build with @pulumi/docker-build's Image and platforms [${required.map((p) => `"${p}"`).join(", ")}].`,
+                    ),
                 );
             }),
         ],
@@ -67,7 +74,10 @@ export function imageDigestPinned(
             for (const w of workloadsOf(args.type, props)) {
                 if (!PINNED.test(w.image)) {
                     report(
-                        `${w.target} "${args.name}": container "${w.service}" uses image "${w.image}", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).`,
+                        cite(
+                            "SD-004",
+                            `${w.target} "${args.name}": container "${w.service}" uses image "${w.image}", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).`,
+                        ),
                     );
                 }
             }
@@ -135,7 +145,10 @@ export function imagePlatformMatchesTarget(
             }
             if (!platforms.includes(runsOn.platform)) {
                 report(
-                    `"${args.name}" runs on ${runsOn.platform} (${runsOn.why}) but its image holds only ${platforms.join(", ") || "no platform"}; rebuild the image for ${[...new Set([...platforms, runsOn.platform])].sort().join(",")} or run it on a matching CPU (seed: "no matching manifest for linux/arm64/v8", "exec format error").`,
+                    cite(
+                        "SD-002",
+                        `"${args.name}" runs on ${runsOn.platform} (${runsOn.why}) but its image holds only ${platforms.join(", ") || "no platform"}; rebuild the image for ${[...new Set([...platforms, runsOn.platform])].sort().join(",")} or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".`,
+                    ),
                 );
             }
         }),
@@ -163,7 +176,10 @@ export function productionBuildsNothing(
                         "not a production stack (policy config production, or stack tag environment)",
                     );
                 report(
-                    `image build "${args.name}" in a production stack: production deploys the digest that ran healthy in staging; set the service's image.ref to it instead of building.`,
+                    cite(
+                        "SD-005",
+                        `image build "${args.name}" in a production stack: production deploys the digest that ran healthy in staging; set the service's image.ref to it instead of building.`,
+                    ),
                 );
             },
         ),

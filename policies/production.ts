@@ -1,9 +1,10 @@
 /**
- * Production databases (seed 4, 5): Multi-AZ / regional, backups with point-in-time recovery,
+ * Production databases (SD-011): Multi-AZ / regional, backups with point-in-time recovery,
  * deletion protection, encryption, private, TLS, a final snapshot. Applies when the stack is
  * production by policy config or stack tag, never by stack name.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { cite } from "../components/failures";
 import { ofType, type PolicyOptions } from "./common";
 import { isProduction, productionSchema, schemaOf } from "./lib";
 
@@ -70,7 +71,7 @@ export function productionDatabase(
                     "not a production stack (policy config production, or stack tag environment)",
                 );
             for (const p of problems(props, args.getConfig<DbConfig>()))
-                report(`${kind} "${args.name}": ${p}.`);
+                report(cite("SD-011", `${kind} "${args.name}": ${p}.`));
         };
     return {
         name,

@@ -4,6 +4,7 @@
  * and two instances of one revision never run with different secrets.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { cite } from "../components/failures";
 import { ofType, type PolicyOptions } from "./common";
 
 export function secretVersionPinned(
@@ -23,7 +24,10 @@ export function secretVersionPinned(
                         ref.version === undefined || ref.version === "" ? undefined : String(ref.version);
                     if (v === undefined || v === "latest") {
                         report(
-                            `Cloud Run service "${args.name}": ${e.name} reads secret ${ref.secret} at ${v ?? "an unspecified version (latest)"}; pin the version the deploy created (e.g. version: "3"), so a restart never picks up an unreviewed value.`,
+                            cite(
+                                "SD-009",
+                                `Cloud Run service "${args.name}": ${e.name} reads secret ${ref.secret} at ${v ?? "an unspecified version (latest)"}; pin the version the deploy created (e.g. version: "3"), so a restart never picks up an unreviewed value.`,
+                            ),
                         );
                     }
                 }

@@ -1,20 +1,29 @@
 /**
- * `npm run diagrams [-- --check]`: the README's architecture diagrams, one per committed stack
- * (every Pulumi.<stack>.yaml), regenerated from the offline plan. Each stack's diagram is exactly
- * what `npm run plan -- --stack <name> --mermaid` prints, fenced as ```mermaid between
- * `<!-- diagram:<stack>:begin -->` and `<!-- diagram:<stack>:end -->` under "## Architecture
- * diagrams". A missing stack is appended to the section; a block for a stack that no longer has a
- * stack file is removed. `--check` writes nothing and exits 1 naming the stale stacks.
+ * `npm run diagrams [-- --check]`: the diagrams generated from the offline plan, in two documents.
+ *
+ * - README.md, under "## Architecture diagrams": one full resource graph per committed stack
+ *   (every Pulumi.<stack>.yaml), exactly what `npm run plan -- --stack <name> --mermaid` prints.
+ * - docs/architecture.md, under "## How a request travels": one component picture per target
+ *   (scripts/architecture.ts), of the stack that target's picture is drawn from.
+ *
+ * Each diagram is fenced as ```mermaid between `<!-- diagram:<key>:begin -->` and
+ * `<!-- diagram:<key>:end -->` under its section's heading. A missing key is appended to the
+ * section; a block whose key is gone is removed; text between blocks is kept. `--check` writes
+ * nothing and exits 1 naming the stale diagrams of each document.
  * Exit codes: 0 written or up to date; 1 stale (with --check), or a plan failed; 2 bad arguments
- * or no such section in the README.
+ * or no such section in a document.
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "./offline";
+import { PICTURES, type Target } from "./architecture";
 import { knownStacks, runPlan } from "./plan-process";
 
 export const README = path.join(ROOT, "README.md");
 export const SECTION = "## Architecture diagrams";
+export const ARCHITECTURE = path.join(ROOT, "docs", "architecture.md");
+export const ARCHITECTURE_SECTION = "## How a request travels";
 
 const begin = (stack: string) => `<!-- diagram:${stack}:begin -->`;
 const end = (stack: string) => `<!-- diagram:${stack}:end -->`;
@@ -22,9 +31,9 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** Any stack's block, its name captured. Stack names are slugs: no "-->" or ":" inside. */
 const ANY_BLOCK = /<!-- diagram:([^:\s]+):begin -->\n[\s\S]*?<!-- diagram:\1:end -->\n?/g;
 
-/** The text between a stack's markers: a heading and the fenced diagram. */
-export function block(stack: string, diagram: string): string {
-    return `${begin(stack)}\n### ${stack}\n\n\`\`\`mermaid\n${diagram.endsWith("\n") ? diagram : `${diagram}\n`}\`\`\`\n${end(stack)}\n`;
+/** The text between a key's markers: a heading (the key unless given) and the fenced diagram. */
+export function block(stack: string, diagram: string, heading = stack): string {
+    return `${begin(stack)}\n### ${heading}\n\n\`\`\`mermaid\n${diagram.endsWith("\n") ? diagram : `${diagram}\n`}\`\`\`\n${end(stack)}\n`;
 }
 
 /** The diagram embedded for `stack` (the fence's content), or undefined when there is none. */
@@ -35,11 +44,21 @@ export function embeddedDiagram(readme: string, stack: string): string | undefin
     return m?.[1];
 }
 
-/** Where the section's body starts and ends in the README. */
-function sectionBounds(readme: string): { start: number; end: number } {
-    const at = readme.indexOf(`\n${SECTION}\n`);
-    if (at < 0) throw new Error(`README.md has no "${SECTION}" section`);
-    const start = at + SECTION.length + 2;
+/** Where a document's diagrams go: its section, and each key's heading. */
+export interface Placement {
+    /** Shown in messages. @default "README.md" */
+    file?: string;
+    /** @default SECTION */
+    section?: string;
+    /** Heading per key. @default the key */
+    headings?: Record<string, string>;
+}
+
+/** Where the section's body starts and ends in the document. */
+function sectionBounds(readme: string, file: string, section: string): { start: number; end: number } {
+    const at = readme.indexOf(`\n${section}\n`);
+    if (at < 0) throw new Error(`${file} has no "${section}" section`);
+    const start = at + section.length + 2;
     const next = readme.indexOf("\n## ", start);
     return { start, end: next < 0 ? readme.length : next + 1 };
 }
@@ -48,8 +67,13 @@ function sectionBounds(readme: string): { start: number; end: number } {
  * The README with every stack's block up to date, and the stacks whose block changed (added,
  * replaced, or removed because the stack is gone). Pure: the caller decides whether to write.
  */
-export function embed(readme: string, diagrams: Record<string, string>): { text: string; stale: string[] } {
-    const { start, end: stop } = sectionBounds(readme);
+export function embed(
+    readme: string,
+    diagrams: Record<string, string>,
+    where: Placement = {},
+): { text: string; stale: string[] } {
+    const { start, end: stop } = sectionBounds(readme, where.file ?? "README.md", where.section ?? SECTION);
+    const heading = (key: string) => where.headings?.[key] ?? key;
     let body = readme.slice(start, stop);
     const stale = new Set<string>();
     body = body.replace(ANY_BLOCK, (whole, stack: string) => {
@@ -57,14 +81,14 @@ export function embed(readme: string, diagrams: Record<string, string>): { text:
             stale.add(stack);
             return "";
         }
-        const fresh = block(stack, diagrams[stack]);
+        const fresh = block(stack, diagrams[stack], heading(stack));
         if (whole.replace(/\n?$/, "\n") !== fresh) stale.add(stack);
         return fresh;
     });
     for (const stack of Object.keys(diagrams)) {
         if (body.includes(begin(stack))) continue;
         stale.add(stack);
-        body = `${body.replace(/\n*$/, "\n\n") + block(stack, diagrams[stack])}\n`;
+        body = `${body.replace(/\n*$/, "\n\n") + block(stack, diagrams[stack], heading(stack))}\n`;
     }
     // A removed block leaves its blank lines behind; the section ends with one blank line.
     body = body.replace(/\n{3,}/g, "\n\n").replace(/\n*$/, "\n\n");
@@ -79,6 +103,40 @@ export async function planDiagram(stack: string): Promise<string> {
     throw new Error(`plan of stack ${stack} exited ${code}:\n${stderr}`);
 }
 
+/** A target's component picture, from its stack, in a child process (one run per process). */
+export async function architectureDiagram(target: Target): Promise<string> {
+    const { code, stdout, stderr } = await runChild(["scripts/architecture.ts", target]);
+    if (code === 0) return stdout;
+    throw new Error(`the ${target} picture (stack ${PICTURES[target].stack}) exited ${code}:\n${stderr}`);
+}
+
+function runChild(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const p = spawn(process.execPath, ["--require", path.join(ROOT, "scripts", "register.js"), ...args], {
+            cwd: ROOT,
+        });
+        let stdout = "",
+            stderr = "";
+        p.stdout.on("data", (d) => (stdout += d));
+        p.stderr.on("data", (d) => (stderr += d));
+        p.on("error", reject);
+        p.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+/** Each target's heading in docs/architecture.md: the title and the stack it is drawn from. */
+export function architectureHeadings(): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(PICTURES).map(([t, p]) => [t, `${p.title} (drawn from stack \`${p.stack}\`)`]),
+    );
+}
+
+interface Document {
+    file: string;
+    diagrams: Record<string, string>;
+    where: Placement;
+}
+
 async function main(argv: string[]): Promise<number> {
     const unknown = argv.filter((a) => a !== "--check");
     if (unknown.length > 0) {
@@ -89,32 +147,52 @@ async function main(argv: string[]): Promise<number> {
     }
     const check = argv.includes("--check");
     const stacks = knownStacks();
-    const texts = await Promise.all(stacks.map(planDiagram));
-    const readme = fs.readFileSync(README, "utf8");
-    let result: { text: string; stale: string[] };
-    try {
-        result = embed(readme, Object.fromEntries(stacks.map((s, i) => [s, texts[i]])));
-    } catch (e) {
-        process.stderr.write(`diagrams: ${(e as Error).message}\n`);
-        return 2;
-    }
-    if (check) {
-        if (result.stale.length > 0 || result.text !== readme) {
-            process.stderr.write(
-                `README.md: the architecture diagrams of ${result.stale.join(", ") || "(layout)"} are out of date with the offline plan; run: npm run diagrams\n`,
-            );
-            return 1;
+    const targets = Object.keys(PICTURES) as Target[];
+    const [texts, pictures] = await Promise.all([
+        Promise.all(stacks.map(planDiagram)),
+        Promise.all(targets.map(architectureDiagram)),
+    ]);
+    const docs: Document[] = [
+        { file: README, diagrams: Object.fromEntries(stacks.map((s, i) => [s, texts[i]])), where: {} },
+        {
+            file: ARCHITECTURE,
+            diagrams: Object.fromEntries(targets.map((t, i) => [t, pictures[i]])),
+            where: {
+                file: "docs/architecture.md",
+                section: ARCHITECTURE_SECTION,
+                headings: architectureHeadings(),
+            },
+        },
+    ];
+    let code = 0;
+    for (const doc of docs) {
+        const name = path.relative(ROOT, doc.file);
+        const before = fs.readFileSync(doc.file, "utf8");
+        let result: { text: string; stale: string[] };
+        try {
+            result = embed(before, doc.diagrams, doc.where);
+        } catch (e) {
+            process.stderr.write(`diagrams: ${(e as Error).message}\n`);
+            return 2;
         }
-        process.stdout.write(`README.md: the diagrams of ${stacks.join(", ")} are up to date\n`);
-        return 0;
+        const keys = Object.keys(doc.diagrams).join(", ");
+        if (check) {
+            if (result.stale.length > 0 || result.text !== before) {
+                process.stderr.write(
+                    `${name}: the diagrams of ${result.stale.join(", ") || "(layout)"} are out of date with the offline plan; run: npm run diagrams\n`,
+                );
+                code = 1;
+            } else process.stdout.write(`${name}: the diagrams of ${keys} are up to date\n`);
+            continue;
+        }
+        if (result.text !== before) fs.writeFileSync(doc.file, result.text);
+        process.stdout.write(
+            result.stale.length > 0
+                ? `${name}: updated the diagrams of ${result.stale.join(", ")}\n`
+                : `${name}: the diagrams of ${keys} are up to date\n`,
+        );
     }
-    if (result.text !== readme) fs.writeFileSync(README, result.text);
-    process.stdout.write(
-        result.stale.length > 0
-            ? `README.md: updated the diagrams of ${result.stale.join(", ")}\n`
-            : `README.md: the diagrams of ${stacks.join(", ")} are up to date\n`,
-    );
-    return 0;
+    return code;
 }
 
 if (require.main === module) {

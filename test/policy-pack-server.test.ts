@@ -6,6 +6,7 @@
  * way the engine does: GetAnalyzerInfo, Configure, Analyze.
  */
 import { test, after } from "node:test";
+import { cite } from "../components/failures";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
@@ -99,7 +100,7 @@ test("the pack loads under the CLI's policy-pack host and serves every policy, m
         [
             "production-database",
             analyzerproto.EnforcementLevel.MANDATORY,
-            'Production databases are highly available, backed up with point-in-time recovery, protected from deletion, encrypted, private and TLS-only.\nRDS instance "db": multiAz is not true: one AZ outage takes production down.',
+            `Production databases are highly available, backed up with point-in-time recovery, protected from deletion, encrypted, private and TLS-only.\n${cite("SD-011", 'RDS instance "db": multiAz is not true: one AZ outage takes production down.')}`,
         ],
     ]);
     client.close();

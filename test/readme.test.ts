@@ -1,9 +1,13 @@
-/** The README stays true: its config reference lists exactly the schema's keys, its commands exist. */
+/**
+ * The README and docs/ stay true and readable: the config reference lists exactly the schema's keys,
+ * the commands exist, no code line is wider than GitHub's column, no link leaves the repository.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { schemaKeyPaths } from "../components/config";
+import { anchors, badLinks, wideCodeLines } from "../scripts/docs-check";
 
 const ROOT = path.resolve(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -24,4 +28,85 @@ test("the README's commands are scripts of package.json, and CI runs the test co
         assert.ok(scripts[name], `npm run ${name} exists`);
     assert.match(readme, /npm ci && npm test/);
     assert.match(fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8"), /^npm test$/m);
+});
+
+test("wideCodeLines: code lines over 90 characters, not prose, not mermaid, with their line numbers", () => {
+    const long = "x".repeat(91);
+    const table: [string, number[]][] = [
+        [`\`\`\`sh\n${"y".repeat(90)}\n${long}\n\`\`\`\n`, [3]],
+        [`${long}\n\n\`\`\`\nok\n\`\`\`\n`, []],
+        [`\`\`\`mermaid\n${long}\n\`\`\`\n\`\`\`\n${long}\n\`\`\`\n`, [5]],
+        [`~~~yaml\n${long}\n~~~\n`, [2]],
+        [`- item\n\n  \`\`\`sh\n  ${long}\n  \`\`\`\n`, [4]],
+        [`\`\`\`\n${"é".repeat(90)}\n\`\`\`\n`, []],
+    ];
+    for (const [md, lines] of table)
+        assert.deepEqual(
+            wideCodeLines(md).map((w) => w.line),
+            lines,
+            md,
+        );
+});
+
+test("badLinks: a link must resolve to a file of the repository, and an anchor to one of its headings", () => {
+    const page = path.join(ROOT, "docs", "page.md");
+    const table: [string, string[]][] = [
+        ["[ok](failures.md) [ok](failures.md#sd-001) [ok](../README.md) [web](https://example.com)", []],
+        [
+            "see [x](../shared/context.md)",
+            ["docs/page.md:1: ../shared/context.md: no such file in the repository"],
+        ],
+        [
+            "see `../shared/context.md`",
+            ["docs/page.md:1: ../shared/context.md: no such file in the repository"],
+        ],
+        ["[x](../../elsewhere.md)", ["docs/page.md:1: ../../elsewhere.md: leaves the repository"]],
+        [
+            "[x](failures.md#sd-999)",
+            ["docs/page.md:1: failures.md#sd-999: docs/failures.md has no heading #sd-999"],
+        ],
+        ["\n[ref]: nope.md", ["docs/page.md:2: nope.md: no such file in the repository"]],
+        ['<img src="nope.png">', ["docs/page.md:1: nope.png: no such file in the repository"]],
+        ["```sh\n[x](nope.md) ../nope\n```", []],
+        ["`[x](nope.md)`", []],
+    ];
+    for (const [md, bad] of table) assert.deepEqual(badLinks(md, page, ROOT), bad, md);
+});
+
+test("anchors: GitHub's heading ids, duplicates numbered", () => {
+    assert.deepEqual(
+        [
+            ...anchors(
+                "## SD-012\n## The offline plan\n## `npm run plan` flags\n## A, b & c!\n## Again\n## Again\n",
+            ),
+        ],
+        ["sd-012", "the-offline-plan", "npm-run-plan-flags", "a-b--c", "again", "again-1"],
+    );
+});
+
+const pages = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).map((f) => `docs/${f}`)].filter((f) =>
+    f.endsWith(".md"),
+);
+
+test("no code line in README.md or docs/*.md is wider than 90 characters", () => {
+    const wide = pages.flatMap((f) =>
+        wideCodeLines(fs.readFileSync(path.join(ROOT, f), "utf8")).map((w) => `${f}:${w.line} (${w.width})`),
+    );
+    assert.deepEqual(wide, []);
+});
+
+test("every link in README.md and docs/*.md stays in the repository and resolves", () => {
+    const bad = pages.flatMap((f) =>
+        badLinks(fs.readFileSync(path.join(ROOT, f), "utf8"), path.join(ROOT, f), ROOT),
+    );
+    assert.deepEqual(bad, []);
+});
+
+test("README.md, docs/*.md and the policy pack name failures by code or in plain words, never 'seed'", () => {
+    const files = [
+        ...pages,
+        ...fs.readdirSync(path.join(ROOT, "policies")).map((f) => `policies/${f}`),
+    ].filter((f) => /\.(md|ts|yaml)$/.test(f));
+    const hits = files.filter((f) => /\bseeds?\b/i.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
+    assert.deepEqual(hits, []);
 });

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { cite } from "../../components/failures";
 import { serviceHasAlarms, alarmKinds } from "../../policies/alarms";
 import { messages } from "./harness";
 import { cloudRun, resource, vmDeploy } from "../../scripts/policy-fixtures";
@@ -35,10 +36,10 @@ test("service-has-alarms: an ECS service with 5xx and p95 alarms that notify pas
 
 test("service-has-alarms: an ECS service with no latency alarm, or none at all, is refused", async () => {
     assert.deepEqual(await messages(S, [errorRate, ecsService([errorRate])]), [
-        'ECS service "api" has no latency or uptime alarm.',
+        cite("SD-016", 'ECS service "api" has no latency or uptime alarm.'),
     ]);
     assert.deepEqual(await messages(S, [ecsService([])]), [
-        'ECS service "api" has no error-rate and no latency or uptime alarm.',
+        cite("SD-016", 'ECS service "api" has no error-rate and no latency or uptime alarm.'),
     ]);
 });
 
@@ -57,14 +58,14 @@ test("service-has-alarms: alarms linked by ServiceName dimension or by stamp cou
 test("service-has-alarms: an alarm without an action is refused", async () => {
     const silent = alarm("silent", { metricName: "TargetResponseTime", alarmActions: [] });
     assert.deepEqual(await messages(S, [errorRate, silent, ecsService([errorRate, silent])]), [
-        'alarm "silent" has no action: nobody is told when it fires (set alarmActions).',
+        cite("SD-016", 'alarm "silent" has no action: nobody is told when it fires (set alarmActions).'),
     ]);
 });
 
 test("service-has-alarms: Cloud Run and VM services need theirs too", async () => {
     assert.deepEqual(await messages(S, [cloudRun(), vmDeploy()]), [
-        'Cloud Run service "api" has no error-rate and no latency or uptime alarm.',
-        'VM service "api" has no error-rate and no latency or uptime alarm.',
+        cite("SD-016", 'Cloud Run service "api" has no error-rate and no latency or uptime alarm.'),
+        cite("SD-016", 'VM service "api" has no error-rate and no latency or uptime alarm.'),
     ]);
     const policy = (n: string, filter: string) =>
         resource("gcp:monitoring/alertPolicy:AlertPolicy", n, {

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { cite } from "../../components/failures";
 import { edgeSecurity } from "../../policies/edge";
 import { messages } from "./harness";
 import { resource } from "../../scripts/policy-fixtures";
@@ -37,7 +38,10 @@ test("edge-security: an HTTP listener that forwards is refused", async () => {
             }),
         ]),
         [
-            'ALB listener "l" on port 80 serves plain HTTP; its only action must redirect to HTTPS (type: redirect, protocol: HTTPS).',
+            cite(
+                "SD-013",
+                'ALB listener "l" on port 80 serves plain HTTP; its only action must redirect to HTTPS (type: redirect, protocol: HTTPS).',
+            ),
         ],
     );
 });
@@ -49,8 +53,14 @@ test("edge-security: HTTPS with a TLS 1.0 policy, or the default one, is refused
             listener({ port: 8443, protocol: "HTTPS" }),
         ]),
         [
-            'ALB listener "l" uses TLS policy ELBSecurityPolicy-2016-08; use a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06.',
-            'ALB listener "l" uses TLS policy ELBSecurityPolicy-2016-08 (the default, allows TLS 1.0); use a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06.',
+            cite(
+                "SD-013",
+                'ALB listener "l" uses TLS policy ELBSecurityPolicy-2016-08; use a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06.',
+            ),
+            cite(
+                "SD-013",
+                'ALB listener "l" uses TLS policy ELBSecurityPolicy-2016-08 (the default, allows TLS 1.0); use a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06.',
+            ),
         ],
     );
 });
@@ -72,19 +82,40 @@ test("edge-security: the database port open to the world is refused, in every ru
             }),
         ]),
         [
-            'security group rule "r" opens database port 5432 to 0.0.0.0/0; allow only the workloads\' security group.',
-            'security group rule "r" opens database port 5432 to ::/0; allow only the workloads\' security group.',
-            'security group rule "r" opens database port 3306 to ::/0; allow only the workloads\' security group.',
-            'security group rule "legacy" opens database port 5432 to 0.0.0.0/0; allow only the workloads\' security group.',
-            'security group rule "legacy" opens database port 3306 to 0.0.0.0/0; allow only the workloads\' security group.',
-            'security group "inline" opens database port 3306 to 0.0.0.0/0 (inline ingress); allow only the workloads\' security group.',
+            cite(
+                "SD-012",
+                'security group rule "r" opens database port 5432 to 0.0.0.0/0; allow only the workloads\' security group.',
+            ),
+            cite(
+                "SD-012",
+                'security group rule "r" opens database port 5432 to ::/0; allow only the workloads\' security group.',
+            ),
+            cite(
+                "SD-012",
+                'security group rule "r" opens database port 3306 to ::/0; allow only the workloads\' security group.',
+            ),
+            cite(
+                "SD-012",
+                'security group rule "legacy" opens database port 5432 to 0.0.0.0/0; allow only the workloads\' security group.',
+            ),
+            cite(
+                "SD-012",
+                'security group rule "legacy" opens database port 3306 to 0.0.0.0/0; allow only the workloads\' security group.',
+            ),
+            cite(
+                "SD-012",
+                'security group "inline" opens database port 3306 to 0.0.0.0/0 (inline ingress); allow only the workloads\' security group.',
+            ),
         ],
     );
 });
 
 test("edge-security: a production secret deleted at once is refused; outside production it is allowed", async () => {
     assert.deepEqual(await messages(E, [secret({ recoveryWindowInDays: 0 })]), [
-        'Secrets Manager secret "s" has a recovery window of 0 days (deleted at once); production keeps at least 7.',
+        cite(
+            "SD-014",
+            'Secrets Manager secret "s" has a recovery window of 0 days (deleted at once); production keeps at least 7.',
+        ),
     ]);
     assert.deepEqual(
         await messages(E, [secret({ recoveryWindowInDays: 0 })], { "edge-security": { production: false } }),

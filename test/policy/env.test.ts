@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { cite } from "../../components/failures";
 import { envContractComplete, noPlaintextSecrets } from "../../policies/env";
 import { nearMiss, credentialLike } from "../../policies/lib";
 import { messages } from "./harness";
@@ -19,7 +20,7 @@ test("env-contract-complete: every contract variable set passes on ECS, Cloud Ru
     assert.deepEqual(await messages(envContractComplete(), [taskDefinition(), cloudRun(), vmDeploy()]), []);
 });
 
-test("env-contract-complete: DATABASE_URL missing while its parts are set names both (seed 3, ECS)", async () => {
+test("env-contract-complete: DATABASE_URL missing while its parts are set names both (SD-006, ECS)", async () => {
     const td = taskDefinition({
         environment: [
             ...ecsContainer().environment,
@@ -33,11 +34,14 @@ test("env-contract-complete: DATABASE_URL missing while its parts are set names 
         ],
     });
     assert.deepEqual(await messages(envContractComplete(), [td]), [
-        'ECS task definition "api-task": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
+        cite(
+            "SD-006",
+            'ECS task definition "api-task": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
+        ),
     ]);
 });
 
-test("env-contract-complete: the same failure on Cloud Run, the way seed 3 hit it", async () => {
+test("env-contract-complete: the same failure on Cloud Run (SD-006)", async () => {
     const c = cloudRunContainer();
     const run = cloudRun({
         envs: [
@@ -49,7 +53,10 @@ test("env-contract-complete: the same failure on Cloud Run, the way seed 3 hit i
         ],
     });
     assert.deepEqual(await messages(envContractComplete(), [run]), [
-        'Cloud Run service "api-run": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
+        cite(
+            "SD-006",
+            'Cloud Run service "api-run": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
+        ),
     ]);
 });
 
@@ -64,7 +71,10 @@ test("env-contract-complete: parts read while only the URL is set is the mirror 
         secrets: [{ name: "DATABASE_URL", valueFrom: "arn:x:DATABASE_URL::" }],
     });
     assert.deepEqual(await messages(envContractComplete(), [td], config), [
-        'ECS task definition "api-task": service "api" reads DATABASE_HOST, which this target does not set; DATABASE_URL is set instead: the app reads the part DATABASE_HOST, not the URL.',
+        cite(
+            "SD-006",
+            'ECS task definition "api-task": service "api" reads DATABASE_HOST, which this target does not set; DATABASE_URL is set instead: the app reads the part DATABASE_HOST, not the URL.',
+        ),
     ]);
 });
 
@@ -76,7 +86,10 @@ test("env-contract-complete: a variable set under another name is named (DB_URL 
         ],
     });
     assert.deepEqual(await messages(envContractComplete(), [td]), [
-        'ECS task definition "api-task": service "api" reads DATABASE_URL, which this target does not set; DB_URL is set; did you mean DATABASE_URL?',
+        cite(
+            "SD-006",
+            'ECS task definition "api-task": service "api" reads DATABASE_URL, which this target does not set; DB_URL is set; did you mean DATABASE_URL?',
+        ),
     ]);
 });
 
@@ -85,15 +98,24 @@ test("env-contract-complete: a missing variable with no near miss, and an empty 
         environment: [...withoutEnv(["PORT", "LOG_LEVEL"]), { name: "LOG_LEVEL", value: "" }],
     });
     assert.deepEqual(await messages(envContractComplete(), [td]), [
-        'ECS task definition "api-task": service "api" reads LOG_LEVEL, which is set to an empty value.',
-        'ECS task definition "api-task": service "api" reads PORT, which this target does not set.',
+        cite(
+            "SD-006",
+            'ECS task definition "api-task": service "api" reads LOG_LEVEL, which is set to an empty value.',
+        ),
+        cite(
+            "SD-006",
+            'ECS task definition "api-task": service "api" reads PORT, which this target does not set.',
+        ),
     ]);
 });
 
 test("env-contract-complete: the VM deploy must list every variable", async () => {
     const vm = vmDeploy({ create: VM_CREATE.replace(" --env-secret=STRIPE_API_KEY", "") });
     assert.deepEqual(await messages(envContractComplete(), [vm]), [
-        'VM deploy "api-deploy": service "api" reads STRIPE_API_KEY, which this target does not set.',
+        cite(
+            "SD-006",
+            'VM deploy "api-deploy": service "api" reads STRIPE_API_KEY, which this target does not set.',
+        ),
     ]);
 });
 
@@ -105,7 +127,7 @@ test("no-plaintext-secrets: secrets by reference pass", async () => {
     assert.deepEqual(await messages(noPlaintextSecrets(), [taskDefinition(), cloudRun(), vmDeploy()]), []);
 });
 
-test("no-plaintext-secrets: a contract secret in plain ECS environment is refused (seed 1's compose file)", async () => {
+test("no-plaintext-secrets: a contract secret in plain ECS environment is refused (SD-007)", async () => {
     const td = taskDefinition({
         environment: [
             ...ecsContainer().environment,
@@ -114,7 +136,10 @@ test("no-plaintext-secrets: a contract secret in plain ECS environment is refuse
         secrets: [{ name: "STRIPE_API_KEY", valueFrom: "arn:x:STRIPE_API_KEY::" }],
     });
     assert.deepEqual(await messages(noPlaintextSecrets(), [td]), [
-        'ECS task definition "api-task": DATABASE_URL is a secret in the contract of "api" but is set in plain environment; deliver it through secrets[].valueFrom (Secrets Manager).',
+        cite(
+            "SD-007",
+            'ECS task definition "api-task": DATABASE_URL is a secret in the contract of "api" but is set in plain environment; deliver it through secrets[].valueFrom (Secrets Manager).',
+        ),
     ]);
 });
 
@@ -131,16 +156,28 @@ test("no-plaintext-secrets: values that look like credentials are refused even w
         ],
     });
     assert.deepEqual(await messages(noPlaintextSecrets(), [td]), [
-        'ECS task definition "api-task": plain env CACHE_URL of "api" looks like a credential (a URL with user:password@); deliver it through secrets[].valueFrom (Secrets Manager).',
-        'ECS task definition "api-task": plain env GITHUB_TOKEN of "api" looks like a credential (a name ending in _TOKEN); deliver it through secrets[].valueFrom (Secrets Manager).',
-        'ECS task definition "api-task": plain env SIGNING_KEY of "api" looks like a credential (a private key); deliver it through secrets[].valueFrom (Secrets Manager).',
+        cite(
+            "SD-007",
+            'ECS task definition "api-task": plain env CACHE_URL of "api" looks like a credential (a URL with user:password@); deliver it through secrets[].valueFrom (Secrets Manager).',
+        ),
+        cite(
+            "SD-007",
+            'ECS task definition "api-task": plain env GITHUB_TOKEN of "api" looks like a credential (a name ending in _TOKEN); deliver it through secrets[].valueFrom (Secrets Manager).',
+        ),
+        cite(
+            "SD-007",
+            'ECS task definition "api-task": plain env SIGNING_KEY of "api" looks like a credential (a private key); deliver it through secrets[].valueFrom (Secrets Manager).',
+        ),
     ]);
 });
 
 test("no-plaintext-secrets: Cloud Run envs[].value holding a password is refused", async () => {
     const run = cloudRun({ envs: [...cloudRunContainer().envs, { name: "DB_PASSWORD", value: "hunter2" }] });
     assert.deepEqual(await messages(noPlaintextSecrets(), [run]), [
-        'Cloud Run service "api-run": plain env DB_PASSWORD of "api" looks like a credential (a name ending in _PASSWORD); deliver it through envs[].valueSource.secretKeyRef (Secret Manager).',
+        cite(
+            "SD-007",
+            'Cloud Run service "api-run": plain env DB_PASSWORD of "api" looks like a credential (a name ending in _PASSWORD); deliver it through envs[].valueSource.secretKeyRef (Secret Manager).',
+        ),
     ]);
 });
 
@@ -149,25 +186,46 @@ test("no-plaintext-secrets: the VM deploy must not pass a secret as plain env or
         create: `${VM_CREATE.replace("--env-secret=DATABASE_URL", "--env-plain=DATABASE_URL")} DATABASE_URL=postgresql://app:hunter2@db/app`,
     });
     assert.deepEqual(await messages(noPlaintextSecrets(), [vm]), [
-        'VM deploy "api-deploy": DATABASE_URL is a secret in the contract of "api" but is passed as plain env; list it with --env-secret so it travels only in the 0600 env file.',
-        'remote.Command "api-deploy": DATABASE_URL on the command line looks like a credential (a URL with user:password@); put it in a 0600 env file copied with remote.CopyToRemote.',
-        'remote.Command "api-deploy": the command line holds a URL with user:password@ (postgresql://app:***@db/app); pass it through the env file.',
+        cite(
+            "SD-007",
+            'VM deploy "api-deploy": DATABASE_URL is a secret in the contract of "api" but is passed as plain env; list it with --env-secret so it travels only in the 0600 env file.',
+        ),
+        cite(
+            "SD-008",
+            'remote.Command "api-deploy": DATABASE_URL on the command line looks like a credential (a URL with user:password@); put it in a 0600 env file copied with remote.CopyToRemote.',
+        ),
+        cite(
+            "SD-008",
+            'remote.Command "api-deploy": the command line holds a URL with user:password@ (postgresql://app:***@db/app); pass it through the env file.',
+        ),
     ]);
 });
 
 test("no-plaintext-secrets: a remote command that handles secrets must not log them, in output or state", async () => {
     const loud = vmDeploy({ logging: undefined }, {});
     assert.deepEqual(await messages(noPlaintextSecrets(), [loud]), [
-        'remote.Command "api-deploy" handles secrets but logs its output (logging: stdoutAndStderr); set logging: "stderr" or "none".',
-        'remote.Command "api-deploy" handles secrets but keeps stdout and stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
+        cite(
+            "SD-008",
+            'remote.Command "api-deploy" handles secrets but logs its output (logging: stdoutAndStderr); set logging: "stderr" or "none".',
+        ),
+        cite(
+            "SD-008",
+            'remote.Command "api-deploy" handles secrets but keeps stdout and stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
+        ),
     ]);
     const stdin = vmDeploy(
         { create: "docker login --password-stdin registry", stdin: "token", logging: "stdout" },
         { additionalSecretOutputs: ["stdout"] },
     );
     assert.deepEqual(await messages(noPlaintextSecrets(), [stdin]), [
-        'remote.Command "api-deploy" handles secrets but logs its output (logging: stdout); set logging: "stderr" or "none".',
-        'remote.Command "api-deploy" handles secrets but keeps stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
+        cite(
+            "SD-008",
+            'remote.Command "api-deploy" handles secrets but logs its output (logging: stdout); set logging: "stderr" or "none".',
+        ),
+        cite(
+            "SD-008",
+            'remote.Command "api-deploy" handles secrets but keeps stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
+        ),
     ]);
 });
 

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { cite } from "../../components/failures";
 import { healthChecksConsistent } from "../../policies/health";
 import { messages } from "./harness";
 import { cloudRun, cloudRunContainer, resource, vmDeploy, VM_CREATE } from "../../scripts/policy-fixtures";
@@ -30,17 +31,20 @@ test("health-checks-consistent: readiness on the target group, HTTP probes on Cl
 
 test("health-checks-consistent: a target group checking / or /health, or out of limits, is refused", async () => {
     assert.deepEqual(await messages(H, [tg({ ...good, path: "/health" })]), [
-        'target group "blue": checks /health instead of the readiness path /readiness.',
+        cite("SD-015", 'target group "blue": checks /health instead of the readiness path /readiness.'),
     ]);
     assert.deepEqual(await messages(H, [tg({ ...good, path: undefined })]), [
-        'target group "blue": checks / (the default) instead of the readiness path /readiness.',
+        cite(
+            "SD-015",
+            'target group "blue": checks / (the default) instead of the readiness path /readiness.',
+        ),
     ]);
     assert.deepEqual(await messages(H, [tg({ ...good, interval: 5, timeout: 6, healthyThreshold: 1 })]), [
-        'target group "blue": timeout 6s must be shorter than the interval 5s.',
-        'target group "blue": healthyThreshold 1 is outside 2-10.',
+        cite("SD-015", 'target group "blue": timeout 6s must be shorter than the interval 5s.'),
+        cite("SD-015", 'target group "blue": healthyThreshold 1 is outside 2-10.'),
     ]);
     assert.deepEqual(await messages(H, [tg({ enabled: false })]), [
-        'target group "blue": health checks are disabled.',
+        cite("SD-015", 'target group "blue": health checks are disabled.'),
     ]);
 });
 
@@ -49,13 +53,16 @@ test("health-checks-consistent: the service's own readiness path comes from its 
         "health-checks-consistent": { contracts: { api: { env: {}, health: { readiness: "/ready" } } } },
     };
     assert.deepEqual(await messages(H, [tg(good)], config), [
-        'target group "blue": checks /readiness instead of the readiness path /ready.',
+        cite("SD-015", 'target group "blue": checks /readiness instead of the readiness path /ready.'),
     ]);
 });
 
-test("health-checks-consistent: Cloud Run on the default TCP probe, or probes on the wrong paths, is refused (seed 3)", async () => {
+test("health-checks-consistent: Cloud Run on the default TCP probe, or probes on the wrong paths, is refused (SD-015)", async () => {
     assert.deepEqual(await messages(H, [cloudRun({ startupProbe: { tcpSocket: { port: 8080 } } })]), [
-        'Cloud Run service "api-run": container "api" has no HTTP startup probe (the default TCP probe passes before the app is ready).',
+        cite(
+            "SD-015",
+            'Cloud Run service "api-run": container "api" has no HTTP startup probe (the default TCP probe passes before the app is ready).',
+        ),
     ]);
     assert.deepEqual(
         await messages(H, [
@@ -65,8 +72,14 @@ test("health-checks-consistent: Cloud Run on the default TCP probe, or probes on
             }),
         ]),
         [
-            'Cloud Run service "api-run": container "api" startup probe checks /health instead of the readiness path /readiness.',
-            'Cloud Run service "api-run": container "api" liveness probe checks /readiness instead of the liveness path /liveness.',
+            cite(
+                "SD-015",
+                'Cloud Run service "api-run": container "api" startup probe checks /health instead of the readiness path /readiness.',
+            ),
+            cite(
+                "SD-015",
+                'Cloud Run service "api-run": container "api" liveness probe checks /readiness instead of the liveness path /liveness.',
+            ),
         ],
     );
 });
@@ -78,8 +91,14 @@ test("health-checks-consistent: Cloud Run probe thresholds beyond its limits are
             cloudRun({ startupProbe: { ...c.startupProbe, periodSeconds: 300, initialDelaySeconds: 600 } }),
         ]),
         [
-            'Cloud Run service "api-run": container "api" startup probe periodSeconds 300 exceeds Cloud Run\'s 240.',
-            'Cloud Run service "api-run": container "api" startup probe initialDelaySeconds 600 exceeds Cloud Run\'s 240.',
+            cite(
+                "SD-015",
+                'Cloud Run service "api-run": container "api" startup probe periodSeconds 300 exceeds Cloud Run\'s 240.',
+            ),
+            cite(
+                "SD-015",
+                'Cloud Run service "api-run": container "api" startup probe initialDelaySeconds 600 exceeds Cloud Run\'s 240.',
+            ),
         ],
     );
 });
@@ -88,13 +107,16 @@ test("health-checks-consistent: a VM deploy that does not wait on readiness is r
     assert.deepEqual(
         await messages(H, [vmDeploy({ create: VM_CREATE.replace(" --readiness-path=/readiness", "") })]),
         [
-            'VM deploy "api-deploy": waits on nothing (no --readiness-path) instead of the readiness path /readiness.',
+            cite(
+                "SD-015",
+                'VM deploy "api-deploy": waits on nothing (no --readiness-path) instead of the readiness path /readiness.',
+            ),
         ],
     );
     assert.deepEqual(
         await messages(H, [
             vmDeploy({ create: VM_CREATE.replace("--readiness-path=/readiness", "--readiness-path=/") }),
         ]),
-        ['VM deploy "api-deploy": waits on / instead of the readiness path /readiness.'],
+        [cite("SD-015", 'VM deploy "api-deploy": waits on / instead of the readiness path /readiness.')],
     );
 });

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { cite } from "../../components/failures";
 import {
     imageDigestPinned,
     imageMultiArch,
@@ -30,13 +31,19 @@ test("image-multi-arch: a two-platform docker-build Image passes", async () => {
 
 test("image-multi-arch: an amd64-only build is refused with the platform to add", async () => {
     assert.deepEqual(await messages(imageMultiArch(), [build({ platforms: ["linux/amd64"] })]), [
-        'docker-build Image "api-build" builds linux/amd64; add linux/arm64 (platforms: ["linux/amd64", "linux/arm64"]).',
+        cite(
+            "SD-001",
+            'docker-build Image "api-build" builds linux/amd64; add linux/arm64 (platforms: ["linux/amd64", "linux/arm64"]).',
+        ),
     ]);
 });
 
-test("image-multi-arch: a build without platforms builds only the builder's own (the ARM Mac of seed 3)", async () => {
+test("image-multi-arch: a build without platforms builds only the builder's own (an ARM laptop's arm64 only)", async () => {
     assert.deepEqual(await messages(imageMultiArch(), [build({ platforms: undefined })]), [
-        `docker-build Image "api-build" builds only the builder's own platform; add linux/amd64, linux/arm64 (platforms: ["linux/amd64", "linux/arm64"]).`,
+        cite(
+            "SD-001",
+            `docker-build Image "api-build" builds only the builder's own platform; add linux/amd64, linux/arm64 (platforms: ["linux/amd64", "linux/arm64"]).`,
+        ),
     ]);
 });
 
@@ -46,7 +53,10 @@ test("image-multi-arch: @pulumi/docker's Image builds one platform, so it is ref
         build: { context: ".", platform: "linux/amd64" },
     });
     assert.deepEqual(await messages(imageMultiArch(), [img]), [
-        '@pulumi/docker Image "legacy" builds a single platform (linux/amd64); build with @pulumi/docker-build\'s Image and platforms ["linux/amd64", "linux/arm64"].',
+        cite(
+            "SD-001",
+            '@pulumi/docker Image "legacy" builds a single platform (linux/amd64); build with @pulumi/docker-build\'s Image and platforms ["linux/amd64", "linux/arm64"].',
+        ),
     ]);
 });
 
@@ -66,9 +76,18 @@ test("image-digest-pinned: a tag is refused on every target, whatever the tag", 
         vmDeploy({ create: VM_CREATE.replace(IMAGE, "ghcr.io/acme/api:stable") }),
     ]);
     assert.deepEqual(got, [
-        'ECS task definition "api-task": container "api" uses image "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:latest", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
-        'Cloud Run service "api-run": container "api" uses image "asia-east1-docker.pkg.dev/p/r/api:v1.2.3", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
-        'VM deploy "api-deploy": container "api" uses image "ghcr.io/acme/api:stable", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
+        cite(
+            "SD-004",
+            'ECS task definition "api-task": container "api" uses image "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:latest", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
+        ),
+        cite(
+            "SD-004",
+            'Cloud Run service "api-run": container "api" uses image "asia-east1-docker.pkg.dev/p/r/api:v1.2.3", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
+        ),
+        cite(
+            "SD-004",
+            'VM deploy "api-deploy": container "api" uses image "ghcr.io/acme/api:stable", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
+        ),
     ]);
 });
 
@@ -79,10 +98,13 @@ test("image-platform-matches-target: arm64 tasks on a two-platform image pass", 
     );
 });
 
-test("image-platform-matches-target: an amd64-only image on ARM64 Fargate is refused (seed 1)", async () => {
+test("image-platform-matches-target: an amd64-only image on ARM64 Fargate is refused (SD-002)", async () => {
     const td = taskDefinition({}, { tags: { "service-deploy:image-platforms": "linux/amd64" } });
     assert.deepEqual(await messages(imagePlatformMatchesTarget(), [td]), [
-        '"api-task" runs on linux/arm64 (runtimePlatform.cpuArchitecture ARM64) but its image holds only linux/amd64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU (seed: "no matching manifest for linux/arm64/v8", "exec format error").',
+        cite(
+            "SD-002",
+            '"api-task" runs on linux/arm64 (runtimePlatform.cpuArchitecture ARM64) but its image holds only linux/amd64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
+        ),
     ]);
 });
 
@@ -92,14 +114,20 @@ test("image-platform-matches-target: a task definition without runtimePlatform r
         { runtimePlatform: undefined, tags: { "service-deploy:image-platforms": "linux/arm64" } },
     );
     assert.deepEqual(await messages(imagePlatformMatchesTarget(), [td]), [
-        '"api-task" runs on linux/amd64 (runtimePlatform.cpuArchitecture X86_64 (the default)) but its image holds only linux/arm64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU (seed: "no matching manifest for linux/arm64/v8", "exec format error").',
+        cite(
+            "SD-002",
+            '"api-task" runs on linux/amd64 (runtimePlatform.cpuArchitecture X86_64 (the default)) but its image holds only linux/arm64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
+        ),
     ]);
 });
 
-test("image-platform-matches-target: an arm64-only image on Cloud Run is refused (seed 3)", async () => {
+test("image-platform-matches-target: an arm64-only image on Cloud Run is refused (SD-002)", async () => {
     const run = cloudRun({}, { labels: { "image-platforms": "linux-arm64" } });
     assert.deepEqual(await messages(imagePlatformMatchesTarget(), [run]), [
-        '"api-run" runs on linux/amd64 (Cloud Run runs linux/amd64 only) but its image holds only linux/arm64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU (seed: "no matching manifest for linux/arm64/v8", "exec format error").',
+        cite(
+            "SD-002",
+            '"api-run" runs on linux/amd64 (Cloud Run runs linux/amd64 only) but its image holds only linux/arm64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
+        ),
     ]);
 });
 
@@ -111,7 +139,10 @@ test("image-platform-matches-target: an amd64-only image on the arm64 VM is refu
         ),
     });
     assert.deepEqual(await messages(imagePlatformMatchesTarget(), [vm]), [
-        '"api-deploy" runs on linux/arm64 (the VM host is arm64) but its image holds only linux/amd64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU (seed: "no matching manifest for linux/arm64/v8", "exec format error").',
+        cite(
+            "SD-002",
+            '"api-deploy" runs on linux/arm64 (the VM host is arm64) but its image holds only linux/amd64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
+        ),
     ]);
 });
 
@@ -133,8 +164,14 @@ test("production-builds-nothing: a production stack with a pinned image passes; 
 test("production-builds-nothing: any image build in production is refused, docker-build or @pulumi/docker", async () => {
     const legacy = resource("docker:index/image:Image", "legacy", { imageName: "r/api:1" });
     assert.deepEqual(await messages(productionBuildsNothing(), [build(), legacy]), [
-        'image build "api-build" in a production stack: production deploys the digest that ran healthy in staging; set the service\'s image.ref to it instead of building.',
-        'image build "legacy" in a production stack: production deploys the digest that ran healthy in staging; set the service\'s image.ref to it instead of building.',
+        cite(
+            "SD-005",
+            'image build "api-build" in a production stack: production deploys the digest that ran healthy in staging; set the service\'s image.ref to it instead of building.',
+        ),
+        cite(
+            "SD-005",
+            'image build "legacy" in a production stack: production deploys the digest that ran healthy in staging; set the service\'s image.ref to it instead of building.',
+        ),
     ]);
     assert.deepEqual(
         await messages(productionBuildsNothing(), [build()], {}, { environment: "production" }).then(
