@@ -360,6 +360,11 @@ export const GCP: Picture = {
             label: () => "Artifact Registry image<br/>pinned by digest",
         },
         {
+            id: "apis",
+            match: typeIs("gcp:projects/service:Service"),
+            label: (rs) => `${plural(rs.length, "project API")} enabled`,
+        },
+        {
             id: "uptime",
             match: typeIs("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"),
             label: (rs) => `uptime check ${inputs(rs[0]).httpCheck?.path ?? ""}`,
@@ -384,6 +389,7 @@ export const GCP: Picture = {
         { from: "identity", to: "secrets", kind: "guard", label: "secretAccessor" },
         { from: "image", to: "run", kind: "guard", label: "image by digest" },
         { from: "job", to: "run", kind: "guard", label: "smoke before traffic" },
+        { from: "apis", to: "run", kind: "guard", label: "enabled first" },
         { from: "uptime", to: "run", kind: "guard", label: "probes" },
         { from: "uptime", to: "alerts", kind: "guard" },
         { from: "db", to: "alerts", kind: "guard", label: "cpu, disk" },
