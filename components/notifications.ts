@@ -68,7 +68,7 @@ export function resolveDestinations(
                         events: d.events,
                         integrationKey: secret(d.integrationKeySecret),
                     };
-                case "webhook":
+                default:
                     return { type: "webhook", name: d.name, events: d.events, url: secret(d.urlSecret) };
             }
         }),
