@@ -350,8 +350,8 @@ const destinationSchema = z.discriminatedUnion(
         strict({
             type: z.literal("slack"),
             ...destinationBase,
-            /** Declared secret holding the incoming webhook URL (https://hooks.slack.com/services/...): AWS and VM. */
-            webhookSecret: secretRef("the Slack incoming webhook URL"),
+            /** Declared secret holding the incoming webhook URL (https://hooks.slack.com/services/...). @default none (needed with aws and vm) */
+            webhookSecret: secretRef("the Slack incoming webhook URL").optional(),
             /** Channel the GCP `slack` notification channel posts to, e.g. "#oncall". @default none (needed with gcp) */
             channel: z
                 .string()
@@ -1192,7 +1192,12 @@ function checkCrossField(
                 "an SNS https subscription to a Slack or PagerDuty URL never confirms and a Cloud Monitoring webhook posts JSON Slack rejects (no_text); declare it under notifications.destinations instead, e.g. { name: oncall, type: slack, webhookSecret: <secret> } (docs/notifications.md)",
         });
     });
-    problems.push(...notificationProblems(raw, usesGcp || raw.vm?.monitoring?.provider === "gcp"));
+    problems.push(
+        ...notificationProblems(raw, {
+            gcp: usesGcp || raw.vm?.monitoring?.provider === "gcp",
+            webhooks: usesAws || services.some(([, s]) => s.target === "vm"),
+        }),
+    );
     if (raw.alarms && raw.alarms.errorRatePercent >= (raw.blueGreen?.rollbackErrorRatePercent ?? Infinity)) {
         problems.push({
             key: `${PROJECT}:alarms.errorRatePercent`,
@@ -1202,7 +1207,10 @@ function checkCrossField(
 }
 
 /** Cross-field rules of `notifications`: secrets declared and set from config, names unique, GCP's needs. Pure. */
-export function notificationProblems(raw: Partial<RawStackConfig>, usesGcp: boolean): ConfigProblem[] {
+export function notificationProblems(
+    raw: Partial<RawStackConfig>,
+    uses: { gcp: boolean; webhooks: boolean },
+): ConfigProblem[] {
     const out: ConfigProblem[] = [];
     const declared = raw.secrets ?? {};
     const names = new Map<string, number>();
@@ -1239,7 +1247,13 @@ export function notificationProblems(raw: Partial<RawStackConfig>, usesGcp: bool
                     message: `secret "${name}" is generated, but a vendor issues this value; declare it { source: config } and run: pulumi config set --secret ${name} <value>`,
                 });
         }
-        if (usesGcp && d.type === "slack" && (!d.channel || !d.tokenSecret))
+        if (uses.webhooks && d.type === "slack" && !d.webhookSecret)
+            out.push({
+                key: at("webhookSecret"),
+                message:
+                    "a service targets aws or vm, where alarms reach Slack through an incoming webhook: name the declared secret holding its URL (pulumi config set --secret <name> https://hooks.slack.com/services/...)",
+            });
+        if (uses.gcp && d.type === "slack" && (!d.channel || !d.tokenSecret))
             out.push({
                 key: at(d.channel ? "tokenSecret" : "channel"),
                 message:

@@ -16,7 +16,8 @@ export type ResolvedDestination =
           type: "slack";
           name: string;
           events: NotifyEvent[];
-          webhookUrl: pulumi.Output<string>;
+          /** The incoming webhook URL (AWS and VM). */
+          webhookUrl?: pulumi.Output<string>;
           channel?: string;
           token?: pulumi.Output<string>;
       }
@@ -57,7 +58,7 @@ export function resolveDestinations(
                         type: "slack",
                         name: d.name,
                         events: d.events,
-                        webhookUrl: secret(d.webhookSecret),
+                        ...(d.webhookSecret ? { webhookUrl: secret(d.webhookSecret) } : {}),
                         ...(d.channel ? { channel: d.channel } : {}),
                         ...(d.tokenSecret ? { token: secret(d.tokenSecret) } : {}),
                     };

@@ -14,7 +14,10 @@ const ROOT = path.resolve(__dirname, "..");
 const base = (stack = "staging") => {
     const { config, secretKeys } = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`), [], []);
     config["service-deploy:stripeApiKey"] = "sk_test_staging_value";
-    return { config, secretKeys: [...secretKeys, "service-deploy:stripeApiKey"] };
+    // The Slack destination's secret the committed stacks declare (docs/notifications.md).
+    const slack = stack === "gcp-staging" ? "slackBotToken" : "slackWebhookUrl";
+    config[`service-deploy:${slack}`] = "https://hooks.slack.com/services/T0/B0/staging";
+    return { config, secretKeys: [...secretKeys, "service-deploy:stripeApiKey", `service-deploy:${slack}`] };
 };
 const obj = (c: Record<string, string>, k: string) => JSON.parse(c[`service-deploy:${k}`]);
 const set = (c: Record<string, string>, k: string, v: unknown) => {
@@ -99,7 +102,7 @@ const cases: Case[] = [
             }),
         key: "service-deploy:services[0].env.API_TOKEN.secret",
         message:
-            /secret "apiToken", which is not declared under service-deploy:secrets \(declared: stripeApiKey, sessionSecret\)/,
+            /secret "apiToken", which is not declared under service-deploy:secrets \(declared: stripeApiKey, slackWebhookUrl, sessionSecret\)/,
     },
     {
         name: "an unknown architecture",
@@ -269,7 +272,7 @@ const cases: Case[] = [
         name: "a Slack destination without its secret",
         mutate: (c) => set(c, "notifications", { destinations: [{ name: "oncall", type: "slack" }] }),
         key: "service-deploy:notifications.destinations[0].webhookSecret",
-        message: /declared secret holding the Slack incoming webhook URL/,
+        message: /aws or vm, where alarms reach Slack through an incoming webhook: name the declared secret/,
     },
     {
         name: "a Slack destination whose secret is not declared",

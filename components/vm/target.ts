@@ -1,7 +1,8 @@
 /** Everything the stack puts on its VMs: one VmService per service, and the external uptime monitoring. */
 import * as pulumi from "@pulumi/pulumi";
 import type { Deployed } from "../evidence";
-import type { NormalizedService, StackConfig } from "../config";
+import { PROJECT, type NormalizedService, type StackConfig } from "../config";
+import { DEFAULT_RUNBOOK, resolveDestinations } from "../notifications";
 import { resolveEnv } from "../contract";
 import type { ServiceImage } from "../image";
 import { VmService } from "./vm-service";
@@ -63,7 +64,10 @@ export class VmTarget extends pulumi.ComponentResource {
                         serviceName: svc.name,
                         url: vm.monitoring.url,
                         healthPath: svc.health.health,
-                        emails: cfg.alarms.emails,
+                        destinations: resolveDestinations(cfg, args.secrets),
+                        prefix: `${PROJECT}-${pulumi.getStack()}`,
+                        environment: cfg.environment,
+                        runbookUrl: cfg.notifications.runbookUrl ?? DEFAULT_RUNBOOK,
                         p95LatencyMs: cfg.alarms.p95LatencyMs,
                         gcpProject: cfg.gcpLocation?.project,
                     },
