@@ -98,6 +98,22 @@ function stagingChecks(): void {
 }
 
 function vmChecks(): void {
+    test("vm-staging: the watchdog's destinations file names the environment, the runbook and the Slack URL once", async () => {
+        const g = await load("vm-staging");
+        const file = g.one("command:remote:CopyToRemote", "vm-api-oci-arm-1-webhook");
+        assert.equal(g.redacted(file).source, "[secret]");
+        const text = JSON.stringify(g.inputs(file).source);
+        // oncallWebhook is both vm.watchdog.webhookSecret and the Slack destination: one line, not two posts.
+        assert.ok(
+            text.includes(
+                JSON.stringify(
+                    "#environment staging\n#runbook docs/notifications.md\nslack\talerts,rollbacks,recoveries\toffline-placeholder-for-oncallWebhook\n",
+                ).slice(1, -1),
+            ),
+            text,
+        );
+    });
+
     test("vm-staging: the Route 53 uptime alarms' topic in us-east-1 has the same Slack destination through a forwarder", async () => {
         const g = await load("vm-staging");
         const fn = g.one("aws:lambda/function:Function");
