@@ -6,12 +6,46 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
 import { graphOf, redact, unwrap, type Graph } from "./mocks";
+
+/**
+ * The committed staging stack with a PagerDuty, a webhook and a filtered e-mail destination
+ * added to its own (the file's values, two keys extended), so every destination type is checked.
+ */
+function stagingWithEveryType(): Record<string, unknown> {
+    const file = YAML.parse(
+        fs.readFileSync(path.join(__dirname, "..", "Pulumi.staging.yaml"), "utf8"),
+    ).config;
+    return {
+        "service-deploy:secrets": {
+            ...file["service-deploy:secrets"],
+            pagerdutyKey: { source: "config" },
+            opsHookUrl: { source: "config" },
+        },
+        "service-deploy:notifications": {
+            destinations: [
+                ...file["service-deploy:notifications"].destinations,
+                {
+                    name: "pager",
+                    type: "pagerduty",
+                    integrationKeySecret: "pagerdutyKey",
+                    events: ["alerts", "rollbacks"],
+                },
+                { name: "ops-hook", type: "webhook", urlSecret: "opsHookUrl" },
+                { name: "ops-mail", type: "email", address: "ops@example.com", events: ["recoveries"] },
+            ],
+        },
+    };
+}
 
 // One offline run per process: each stack's test file (test/notify-<target>.test.ts) calls
 // notifySuite once with its stack.
 let graph: Graph | undefined;
-const load = async (stack: string) => (graph ??= await graphOf(stack));
+const load = async (stack: string) =>
+    (graph ??= await graphOf(stack, { overrides: stack === "staging" ? stagingWithEveryType() : {} }));
 
 /** Where a destination's secret may go, per stack. */
 const STORES: Record<string, string[]> = {
@@ -20,13 +54,13 @@ const STORES: Record<string, string[]> = {
     "vm-staging": ["aws:secretsmanager/secretVersion:SecretVersion", "command:remote:CopyToRemote"],
 };
 const SECRET_OF: Record<string, string[]> = {
-    staging: ["slackWebhookUrl"],
+    staging: ["slackWebhookUrl", "pagerdutyKey", "opsHookUrl"],
     "gcp-staging": ["slackBotToken"],
     "vm-staging": ["oncallWebhook"],
 };
 
 export function notifySuite(stack: "staging" | "gcp-staging" | "vm-staging"): void {
-    test(`${stack}: a Slack destination's secret reaches only a secret store, as a secret, never printed`, async () => {
+    test(`${stack}: every destination's secret reaches only a secret store, as a secret, never printed`, async () => {
         const g = await load(stack);
         for (const name of SECRET_OF[stack]) {
             const value = `offline-placeholder-for-${name}`;
@@ -59,7 +93,7 @@ export function notifySuite(stack: "staging" | "gcp-staging" | "vm-staging"): vo
 }
 
 function stagingChecks(): void {
-    test("staging: the forwarder is subscribed with protocol lambda, SNS may invoke it, and it reads only its secret", async () => {
+    test("staging: the forwarder is subscribed with protocol lambda, SNS may invoke it, and it reads only its destinations' secrets, by ARN", async () => {
         const g = await load("staging");
         const fn = g.one("aws:lambda/function:Function");
         const f = g.inputs(fn);
@@ -67,11 +101,28 @@ function stagingChecks(): void {
         assert.equal(f.handler, "index.handler");
         const dests = JSON.parse(f.environment.variables.DESTINATIONS);
         assert.deepEqual(
-            dests.map((d: { name: string; type: string }) => [d.name, d.type]),
-            [["oncall-slack", "slack"]],
+            dests.map((d: { name: string; type: string; events: string[] }) => [
+                d.name,
+                d.type,
+                d.events.join(","),
+            ]),
+            [
+                ["oncall-slack", "slack", "alerts,rollbacks,recoveries"],
+                ["pager", "pagerduty", "alerts,rollbacks"],
+                ["ops-hook", "webhook", "alerts,rollbacks,recoveries"],
+            ],
         );
-        const secret = g.one("aws:secretsmanager/secret:Secret", "aws-topic-notify-oncall-slack");
-        assert.equal(dests[0].secretArn, secret.state.arn);
+        const secrets = ["oncall-slack", "pager", "ops-hook"].map((n) =>
+            g.one("aws:secretsmanager/secret:Secret", `aws-topic-notify-${n}`),
+        );
+        assert.deepEqual(
+            dests.map((d: { secretArn: string }) => d.secretArn),
+            secrets.map((x) => x.state.arn),
+        );
+        assert.ok(
+            !f.environment.variables.DESTINATIONS.includes("offline-placeholder"),
+            "no secret value in the environment",
+        );
         const topic = g.one("aws:sns/topic:Topic", "aws-topic-alarms");
         const sub = g
             .all("aws:sns/topicSubscription:TopicSubscription")
@@ -87,8 +138,15 @@ function stagingChecks(): void {
         assert.deepEqual(policy.Statement[0], {
             Effect: "Allow",
             Action: "secretsmanager:GetSecretValue",
-            Resource: [secret.state.arn],
+            Resource: secrets.map((x) => x.state.arn),
         });
+        // An e-mail destination that hears only recoveries gets only OK through SNS's filter.
+        const mail = g.inputs(
+            g.one("aws:sns/topicSubscription:TopicSubscription", "aws-topic-dest-ops-mail"),
+        );
+        assert.equal(mail.endpoint, "ops@example.com");
+        assert.equal(mail.filterPolicyScope, "MessageBody");
+        assert.deepEqual(JSON.parse(mail.filterPolicy), { NewStateValue: ["OK"] });
         // The e-mail address stays an SNS e-mail subscription, under its old logical name.
         assert.equal(
             g.inputs(g.one("aws:sns/topicSubscription:TopicSubscription", "aws-topic-email-0")).endpoint,
