@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Module from "node:module";
-import { startReceiver, type Receiver } from "./support/receiver";
+import { startReceiver, type ReceivedRequest, type Receiver } from "./support/receiver";
 import { makeHandler, type DestinationRef, type ForwarderDeps, type SnsEvent } from "../lambda/notify/index";
 import { bundleHandler } from "../components/aws/bundle";
 
@@ -66,6 +66,11 @@ const lambdaContext = (ms: number) => {
     return { getRemainingTimeInMillis: () => until - Date.now() };
 };
 
+/** Destinations are posted to in parallel: compare arrivals in a fixed vendor order. */
+const VENDORS = ["slack", "pagerduty", "webhook", "unknown"];
+const ordered = (rs: ReceivedRequest[]) =>
+    [...rs].sort((a, b) => VENDORS.indexOf(a.vendor) - VENDORS.indexOf(b.vendor));
+
 function assertNoSecretIn(logs: string[]) {
     const text = logs.join("\n");
     for (const s of [PD_KEY, "loopbacksecret0123456789", receiver.slackUrl, receiver.webhookUrl])
@@ -80,7 +85,7 @@ test("ALARM: Slack and PagerDuty accept a message naming service, environment, t
         AlarmDescription: "Alert: target 5xx above 5% of requests for 5 min",
     });
     const out = await h(ev, lambdaContext(30000));
-    const got = receiver.requests.slice(from);
+    const got = ordered(receiver.requests.slice(from));
     assert.deepEqual(
         got.map((r) => [r.vendor, r.status]),
         [
@@ -122,7 +127,7 @@ test("OK: a recovery resolves the PagerDuty incident the alarm opened and says r
         }),
         lambdaContext(30000),
     );
-    const got = receiver.requests.slice(from);
+    const got = ordered(receiver.requests.slice(from));
     assert.deepEqual(
         got.map((r) => [r.vendor, r.status]),
         [
@@ -151,7 +156,7 @@ test("INSUFFICIENT_DATA: an alert that says the metric has no data and what to c
         }),
         lambdaContext(30000),
     );
-    const got = receiver.requests.slice(from);
+    const got = ordered(receiver.requests.slice(from));
     assert.deepEqual(
         got.map((r) => r.status),
         [200, 202],
@@ -169,7 +174,7 @@ test("a metric-math alarm names its expression and the metrics it reads", async 
         notification("multiple-metrics", { AlarmName: "service-deploy-staging-api-rollback-5xx" }),
         lambdaContext(30000),
     );
-    const got = receiver.requests.slice(from);
+    const got = ordered(receiver.requests.slice(from));
     // A rollback alarm: the webhook destination that hears only rollbacks gets it too.
     assert.deepEqual(
         got.map((r) => [r.vendor, r.status]),

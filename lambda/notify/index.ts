@@ -87,88 +87,85 @@ export function makeHandler(deps: ForwarderDeps) {
         const remaining = () =>
             lambda ? lambda.getRemainingTimeInMillis() - margin : 30000 - margin - (Date.now() - started);
         const out: Delivery[] = [];
+        const deliver = async (d: DestinationRef, notice: ReturnType<typeof noticeOf>): Promise<Delivery> => {
+            if (!d.events.includes(notice.event)) {
+                return {
+                    destination: d.name,
+                    type: d.type,
+                    delivered: false,
+                    status: 0,
+                    attempts: 0,
+                    skipped: true,
+                };
+            }
+            let secret: string;
+            try {
+                secret = (await deps.getSecret(d.secretArn)).trim();
+            } catch (e) {
+                log(
+                    JSON.stringify({
+                        msg: "secret unreadable",
+                        destination: d.name,
+                        error: String((e as Error).name ?? e),
+                    }),
+                );
+                return { destination: d.name, type: d.type, delivered: false, status: 0, attempts: 0 };
+            }
+            const [url, body] =
+                d.type === "slack"
+                    ? [secret, slackMessage(notice)]
+                    : d.type === "pagerduty"
+                      ? [pdUrl, pagerDutyEvent(notice, secret, `${deps.context.prefix} ${notice.service}`)]
+                      : [secret, webhookPayload(notice, deps.context)];
+            const payload = JSON.stringify(body);
+            const redact = (s: string) => s.split(secret).join("[secret]");
+            let status = 0;
+            let attempts = 0;
+            while (attempts < maxAttempts) {
+                const budget = Math.min(attemptTimeoutMs, remaining());
+                if (budget < 200) break;
+                attempts += 1;
+                let answer = "";
+                try {
+                    const r = await post(url, payload, budget);
+                    status = r.status;
+                    answer = r.text;
+                } catch (e) {
+                    status = 0;
+                    answer =
+                        (e as Error).name === "TimeoutError"
+                            ? `no answer within ${budget} ms`
+                            : "network error";
+                }
+                const ok = status >= 200 && status < 300;
+                log(
+                    JSON.stringify({
+                        msg: ok ? "delivered" : "not delivered",
+                        destination: d.name,
+                        type: d.type,
+                        attempt: attempts,
+                        status,
+                        ...(ok ? {} : { answer: redact(answer).slice(0, 200) }),
+                    }),
+                );
+                if (ok || !retryable(status)) break;
+                const backoff = Math.min(500 * 2 ** (attempts - 1), remaining() - 200);
+                if (attempts < maxAttempts && backoff > 0) await sleep(backoff);
+            }
+            return {
+                destination: d.name,
+                type: d.type,
+                delivered: status >= 200 && status < 300,
+                status,
+                attempts,
+            };
+        };
         for (const record of event.Records ?? []) {
             const alarm = parseAlarm(record.Sns.Message);
             const notice = noticeOf(alarm, deps.context);
             log(JSON.stringify({ msg: "alarm", alarm: alarm.name, state: alarm.state, event: notice.event }));
-            for (const d of deps.destinations) {
-                if (!d.events.includes(notice.event)) {
-                    out.push({
-                        destination: d.name,
-                        type: d.type,
-                        delivered: false,
-                        status: 0,
-                        attempts: 0,
-                        skipped: true,
-                    });
-                    continue;
-                }
-                let secret: string;
-                try {
-                    secret = (await deps.getSecret(d.secretArn)).trim();
-                } catch (e) {
-                    log(
-                        JSON.stringify({
-                            msg: "secret unreadable",
-                            destination: d.name,
-                            error: String((e as Error).name ?? e),
-                        }),
-                    );
-                    out.push({ destination: d.name, type: d.type, delivered: false, status: 0, attempts: 0 });
-                    continue;
-                }
-                const [url, body] =
-                    d.type === "slack"
-                        ? [secret, slackMessage(notice)]
-                        : d.type === "pagerduty"
-                          ? [
-                                pdUrl,
-                                pagerDutyEvent(notice, secret, `${deps.context.prefix} ${notice.service}`),
-                            ]
-                          : [secret, webhookPayload(notice, deps.context)];
-                const payload = JSON.stringify(body);
-                const redact = (s: string) => s.split(secret).join("[secret]");
-                let status = 0;
-                let attempts = 0;
-                while (attempts < maxAttempts) {
-                    const budget = Math.min(attemptTimeoutMs, remaining());
-                    if (budget < 200) break;
-                    attempts += 1;
-                    let answer = "";
-                    try {
-                        const r = await post(url, payload, budget);
-                        status = r.status;
-                        answer = r.text;
-                    } catch (e) {
-                        status = 0;
-                        answer =
-                            (e as Error).name === "TimeoutError"
-                                ? `no answer within ${budget} ms`
-                                : "network error";
-                    }
-                    const ok = status >= 200 && status < 300;
-                    log(
-                        JSON.stringify({
-                            msg: ok ? "delivered" : "not delivered",
-                            destination: d.name,
-                            type: d.type,
-                            attempt: attempts,
-                            status,
-                            ...(ok ? {} : { answer: redact(answer).slice(0, 200) }),
-                        }),
-                    );
-                    if (ok || !retryable(status)) break;
-                    const backoff = Math.min(500 * 2 ** (attempts - 1), remaining() - 200);
-                    if (attempts < maxAttempts && backoff > 0) await sleep(backoff);
-                }
-                out.push({
-                    destination: d.name,
-                    type: d.type,
-                    delivered: status >= 200 && status < 300,
-                    status,
-                    attempts,
-                });
-            }
+            // In parallel: a destination that hangs does not use up the others' time.
+            out.push(...(await Promise.all(deps.destinations.map((d) => deliver(d, notice)))));
         }
         const failed = out.filter((d) => !d.delivered && !d.skipped);
         if (failed.length > 0)
