@@ -78,3 +78,24 @@ test("each destination type is its GCP channel type, secrets never among the pla
         type: "webhook_tokenauth",
     });
 });
+
+test("every runbook section a message links to exists in docs/notifications.md", () => {
+    const doc = require("node:fs").readFileSync(
+        require("node:path").join(__dirname, "..", "docs", "notifications.md"),
+        "utf8",
+    );
+    const names = [
+        "service-deploy-staging-api-5xx-rate",
+        "service-deploy-staging-api-p95-latency",
+        "service-deploy-staging-api-rollback-5xx",
+        "service-deploy-staging-api-unhealthy-green",
+        "service-deploy-staging-api-cpu",
+        "service-deploy-staging-db-storage",
+        "something-else",
+    ];
+    const sections = new Set(names.map((name) => roleOf({ name, metric: "x" }, CTX).runbook));
+    sections.add(roleOf({ name: "vm-api-uptime-slow-1", metric: "TimeToFirstByte (p95)" }, CTX).runbook);
+    sections.add("vm-watchdog"); // deploy.sh notify()
+    for (const s of sections) assert.ok(doc.includes(`<a id="${s}"></a>`), `docs/notifications.md#${s}`);
+    assert.equal(sections.size, 9);
+});
