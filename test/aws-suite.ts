@@ -158,9 +158,11 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.equal(td.memory, e.memory);
         assert.equal(c.logConfiguration.logDriver, "awslogs");
         // The secret holds exactly those keys, and the execution role may read that one secret only.
-        const version = g.inputs(g.one("aws:secretsmanager/secretVersion:SecretVersion"));
+        const version = g.inputs(g.one("aws:secretsmanager/secretVersion:SecretVersion", "aws-api-env"));
         assert.deepEqual(Object.keys(JSON.parse(version.secretString)).sort(), secretNames);
-        const policy = JSON.parse(g.inputs(g.one("aws:iam/rolePolicy:RolePolicy")).policy);
+        const policy = JSON.parse(
+            g.inputs(g.one("aws:iam/rolePolicy:RolePolicy", "aws-api-execution-secrets")).policy,
+        );
         assert.deepEqual(policy.Statement, [
             {
                 Effect: "Allow",
@@ -169,7 +171,7 @@ export function awsStackSuite(e: StackExpectations): void {
             },
         ]);
         assert.equal(
-            g.inputs(g.one("aws:secretsmanager/secret:Secret")).recoveryWindowInDays,
+            g.inputs(g.one("aws:secretsmanager/secret:Secret", "aws-api-env")).recoveryWindowInDays,
             e.recoveryWindowDays,
         );
     });
@@ -177,7 +179,7 @@ export function awsStackSuite(e: StackExpectations): void {
     test(`${e.stack}: DATABASE_URL in the secret is built from the same database outputs as the parts`, async () => {
         const g = await graph();
         const secret = JSON.parse(
-            g.inputs(g.one("aws:secretsmanager/secretVersion:SecretVersion")).secretString,
+            g.inputs(g.one("aws:secretsmanager/secretVersion:SecretVersion", "aws-api-env")).secretString,
         );
         const db = g.one("aws:rds/instance:Instance");
         const url = new URL(secret.DATABASE_URL);
@@ -288,9 +290,18 @@ export function awsStackSuite(e: StackExpectations): void {
         const topic = `arn:aws:sns:ap-northeast-1:123456789012:topic/aws-topic-alarms`;
         for (const a of Object.values(alarms) as any[]) assert.deepEqual(a.alarmActions, [topic]);
         const subs = g.all("aws:sns/topicSubscription:TopicSubscription").map((r) => g.inputs(r));
+        // E-mail subscriptions, and the alarm forwarder when the stack has Slack, PagerDuty or webhook destinations.
+        const forwarded = (stackFile["service-deploy:notifications"]?.destinations ?? []).some(
+            (d: { type: string }) => d.type !== "email",
+        );
         assert.deepEqual(
             subs.map((s) => [s.protocol, s.endpoint]),
-            stackFile["service-deploy:alarms"].emails.map((m: string) => ["email", m]),
+            [
+                ...stackFile["service-deploy:alarms"].emails.map((m: string) => ["email", m]),
+                ...(forwarded
+                    ? [["lambda", "arn:aws:lambda:ap-northeast-1:123456789012:function/aws-topic-notify-fn"]]
+                    : []),
+            ],
         );
     });
 

@@ -304,9 +304,18 @@ export function gcpStackSuite(e: GcpExpectations): void {
         const channels = g
             .all("gcp:monitoring/notificationChannel:NotificationChannel")
             .map((c) => g.inputs(c));
+        // E-mail channels, then one per notifications destination (Slack: the slack channel type).
         assert.deepEqual(
-            channels.map((c) => [c.type, c.labels.email_address]),
-            file["service-deploy:alarms"].emails.map((m: string) => ["email", m]),
+            channels.map((c) => [c.type, c.labels?.email_address ?? c.labels?.channel_name]),
+            [
+                ...file["service-deploy:alarms"].emails.map((m: string) => ["email", m]),
+                ...(file["service-deploy:notifications"]?.destinations ?? []).map(
+                    (d: { type: string; address?: string; channel?: string }) => [
+                        d.type,
+                        d.address ?? d.channel,
+                    ],
+                ),
+            ],
         );
         for (const p of policies) assert.equal(p.notificationChannels.length, channels.length);
         const byName = (s: string) =>

@@ -14,7 +14,10 @@ const ROOT = path.resolve(__dirname, "..");
 const base = (stack = "staging") => {
     const { config, secretKeys } = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`), [], []);
     config["service-deploy:stripeApiKey"] = "sk_test_staging_value";
-    return { config, secretKeys: [...secretKeys, "service-deploy:stripeApiKey"] };
+    // The Slack destination's secret the committed stacks declare (docs/notifications.md).
+    const slack = stack === "gcp-staging" ? "slackBotToken" : "slackWebhookUrl";
+    config[`service-deploy:${slack}`] = "https://hooks.slack.com/services/T0/B0/staging";
+    return { config, secretKeys: [...secretKeys, "service-deploy:stripeApiKey", `service-deploy:${slack}`] };
 };
 const obj = (c: Record<string, string>, k: string) => JSON.parse(c[`service-deploy:${k}`]);
 const set = (c: Record<string, string>, k: string, v: unknown) => {
@@ -99,7 +102,7 @@ const cases: Case[] = [
             }),
         key: "service-deploy:services[0].env.API_TOKEN.secret",
         message:
-            /secret "apiToken", which is not declared under service-deploy:secrets \(declared: stripeApiKey, sessionSecret\)/,
+            /secret "apiToken", which is not declared under service-deploy:secrets \(declared: stripeApiKey, slackWebhookUrl, sessionSecret\)/,
     },
     {
         name: "an unknown architecture",
@@ -260,10 +263,95 @@ const cases: Case[] = [
         message: /must be below the rollback threshold/,
     },
     {
-        name: "a webhook given as a plain URL",
+        name: "a webhook under alarms.webhooks, the path SNS never confirms",
         mutate: (c) => set(c, "alarms", { webhooks: ["https://hooks.slack.com/services/T0/B0/xyz"] }),
         key: "service-deploy:alarms.webhooks[0]",
-        message: /must name a declared secret/,
+        message: /never confirms.*notifications\.destinations/,
+    },
+    {
+        name: "a Slack destination without its secret",
+        mutate: (c) => set(c, "notifications", { destinations: [{ name: "oncall", type: "slack" }] }),
+        key: "service-deploy:notifications.destinations[0].webhookSecret",
+        message: /aws or vm, where alarms reach Slack through an incoming webhook: name the declared secret/,
+    },
+    {
+        name: "a Slack destination whose secret is not declared",
+        mutate: (c) =>
+            set(c, "notifications", {
+                destinations: [{ name: "oncall", type: "slack", webhookSecret: "slackWebhok" }],
+            }),
+        key: "service-deploy:notifications.destinations[0].webhookSecret",
+        message: /"slackWebhok", which is not declared.*pulumi config set --secret slackWebhok/,
+    },
+    {
+        name: "a PagerDuty key from a generated secret",
+        mutate: (c) =>
+            set(c, "notifications", {
+                destinations: [{ name: "pager", type: "pagerduty", integrationKeySecret: "sessionSecret" }],
+            }),
+        key: "service-deploy:notifications.destinations[0].integrationKeySecret",
+        message: /is generated, but a vendor issues this value/,
+    },
+    {
+        name: "an e-mail destination that is not an address",
+        mutate: (c) =>
+            set(c, "notifications", {
+                destinations: [{ name: "ops", type: "email", address: "ops-at-example" }],
+            }),
+        key: "service-deploy:notifications.destinations[0].address",
+        message: /must be an e-mail address/,
+    },
+    {
+        name: "a destination of an unknown type",
+        mutate: (c) => set(c, "notifications", { destinations: [{ name: "ops", type: "teams" }] }),
+        key: "service-deploy:notifications.destinations[0].type",
+        message: /"email", "slack", "pagerduty", "webhook"/,
+    },
+    {
+        name: "a destination that hears nothing",
+        mutate: (c) =>
+            set(c, "notifications", {
+                destinations: [{ name: "ops", type: "email", address: "ops@example.com", events: [] }],
+            }),
+        key: "service-deploy:notifications.destinations[0].events",
+        message: /at least one of alerts, rollbacks, recoveries/,
+    },
+    {
+        name: "a webhook URL pasted where the secret's name goes",
+        mutate: (c) =>
+            set(c, "notifications", {
+                destinations: [{ name: "ops", type: "webhook", urlSecret: "https://ops.example.com/hook" }],
+            }),
+        key: "service-deploy:notifications.destinations[0].urlSecret",
+        message: /not declared/,
+    },
+    {
+        name: "two destinations with one name",
+        mutate: (c) =>
+            set(c, "notifications", {
+                destinations: [
+                    { name: "ops", type: "email", address: "a@example.com" },
+                    { name: "ops", type: "email", address: "b@example.com" },
+                ],
+            }),
+        key: "service-deploy:notifications.destinations[1].name",
+        message: /duplicate destination name "ops"/,
+    },
+    {
+        stack: "gcp-staging",
+        name: "a Slack destination on gcp without the app's channel",
+        mutate: (c, keys) => {
+            const secrets = obj(c, "secrets");
+            secrets.slackWebhook = { source: "config" };
+            set(c, "secrets", secrets);
+            c["service-deploy:slackWebhook"] = "https://hooks.slack.com/services/T0/B0/x";
+            keys.push("service-deploy:slackWebhook");
+            set(c, "notifications", {
+                destinations: [{ name: "oncall", type: "slack", webhookSecret: "slackWebhook" }],
+            });
+        },
+        key: "service-deploy:notifications.destinations[0].channel",
+        message: /gcp, whose slack notification channel posts as a Slack app/,
     },
     {
         stack: "gcp-staging",

@@ -11,6 +11,7 @@ import { resolveEnv } from "../contract";
 import type { ServiceImage } from "../image";
 import { Network } from "./network";
 import { AlarmTopic } from "./alarm-topic";
+import { DEFAULT_RUNBOOK, resolveDestinations } from "../notifications";
 import { Postgres } from "./postgres";
 import { DatabaseAlarms } from "./database-alarms";
 import { AlbBlueGreen } from "./alb-blue-green";
@@ -73,8 +74,19 @@ export class AwsTarget extends pulumi.ComponentResource {
         const topic = new AlarmTopic(
             `${name}-topic`,
             {
-                emails: cfg.alarms.emails,
-                webhooks: cfg.alarms.webhooks.map((s) => args.secrets[s]),
+                destinations: resolveDestinations(cfg, args.secrets),
+                forwarder: {
+                    functionName: `${prefix}-notify`.slice(0, 64),
+                    context: {
+                        prefix,
+                        environment: cfg.environment,
+                        target: "aws",
+                        services: args.services.map((s) => s.name),
+                        runbookUrl: cfg.notifications.runbookUrl ?? DEFAULT_RUNBOOK,
+                    },
+                    recoveryWindowDays: recoveryWindowDays(cfg.production),
+                    logRetentionDays: cfg.logRetentionDays,
+                },
             },
             { parent: this },
         );

@@ -211,3 +211,39 @@ export function parseActive(stdout: string): { color: string; digest: string; ch
     const m = /^ACTIVE service=\S+ color=(blue|green) digest=(\S+) changed=(true|false)$/m.exec(stdout);
     return m ? { color: m[1], digest: m[2], changed: m[3] === "true" } : undefined;
 }
+
+/** PagerDuty's Events API v2 endpoint, which the watchdog posts PagerDuty destinations to. */
+export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
+
+/** One destination of the watchdog: its type, what it hears, and its URL or integration key. */
+export interface WatchdogDestination {
+    type: "slack" | "pagerduty" | "webhook";
+    events: readonly string[];
+    /** The Slack or webhook URL, or the PagerDuty integration key. */
+    secret: string;
+    /** PagerDuty only: where events go. @default PAGERDUTY_EVENTS_URL */
+    url?: string;
+}
+
+/**
+ * The watchdog's destinations file (0600 on the host, read by deploy.sh's notify()): context lines
+ * `#environment` and `#runbook`, then one tab-separated line per destination. A value holding a
+ * tab or a newline would split the line, so it is refused naming the destination. Pure.
+ */
+export function watchdogNotifyFile(
+    destinations: readonly WatchdogDestination[],
+    ctx: { environment: string; runbookUrl: string },
+): string {
+    const bad = (v: string) => /[\t\r\n]/.test(v);
+    const lines = [`#environment ${ctx.environment}`, `#runbook ${ctx.runbookUrl}`];
+    destinations.forEach((d, i) => {
+        if (bad(d.secret) || bad(d.url ?? ""))
+            throw new Error(
+                `watchdog destination ${i} (${d.type}): its URL or key holds a tab or a line break`,
+            );
+        const fields = [d.type, d.events.join(","), d.secret.trim()];
+        if (d.type === "pagerduty") fields.push(d.url ?? PAGERDUTY_EVENTS_URL);
+        lines.push(fields.join("\t"));
+    });
+    return `${lines.join("\n")}\n`;
+}

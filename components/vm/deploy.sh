@@ -456,6 +456,54 @@ remove() {
     echo "REMOVED service=$SERVICE"
 }
 
+# ---- notify: the watchdog's messages to the stack's destinations ------------------------------
+# $WEBHOOK_FILE (0600) holds one destination a line, tab-separated: type, events, then the URL
+# (slack, webhook) or the integration key and the Events API URL (pagerduty); lines
+# "#environment <name>" and "#runbook <url>" give the context. A file holding only a URL is one
+# Slack destination hearing everything. Each post has a 5 s timeout (wget --tries=1 inside
+# `timeout 8`) and one retry after 2 s: at most ~18 s per destination, far below the check
+# interval. A lock makes an overlapping check drop its message instead of piling posts up.
+notify_env() { e=""; [ -r "$WEBHOOK_FILE" ] && e=$(sed -n 's/^#environment //p' "$WEBHOOK_FILE" | head -n 1); echo "${e:-environment unknown}"; }
+version_of() { case "$1" in "") echo none ;; *@*) v=${1%@*}; case "${v##*/}" in *:*) echo "${v##*:}" ;; *) d=${1##*@}; echo "${d%"${d#sha256:????????????}"}" ;; esac ;; *) echo "${1##*:}" ;; esac; }
+json_str() { printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g'; }
+notify_post() {
+    tries=""; wget --help 2>&1 | grep -q -- '--tries' && tries="--tries=1"
+    for attempt in 1 2; do
+        timeout 8 wget -q -T 5 $tries -O /dev/null --header "Content-Type: application/json" --post-data "$2" "$1" 2>/dev/null && return 0
+        [ "$attempt" = 2 ] || sleep 2
+    done
+    return 1
+}
+notify() {
+    event=$1 severity=$2 text=$3
+    log "$text"
+    { [ -n "$WEBHOOK_FILE" ] && [ -r "$WEBHOOK_FILE" ]; } || return 0
+    nlock="$STATE_DIR/notify.lock"
+    if ! mkdir "$nlock" 2>/dev/null; then
+        if [ -n "$(find "$nlock" -maxdepth 0 -mmin +5 2>/dev/null)" ]; then rm -rf "$nlock"; mkdir "$nlock" 2>/dev/null || return 0
+        else log "a previous notification is still being sent; this one is dropped"; return 0; fi
+    fi
+    runbook=$(sed -n 's/^#runbook //p' "$WEBHOOK_FILE" | head -n 1)
+    [ -n "$runbook" ] || runbook="docs/notifications.md"
+    full="$text. runbook: $runbook#vm-watchdog"
+    t=$(json_str "$full") src=$(json_str "$(hostname)") key="service-deploy/$SERVICE/$(hostname)/watchdog"
+    tab=$(printf '\t')
+    if ! grep -q "$tab" "$WEBHOOK_FILE"; then set -- "slack${tab}alerts,rollbacks,recoveries${tab}$(grep -v '^#' "$WEBHOOK_FILE" | head -n 1)"; else set --; fi
+    { if [ $# -gt 0 ]; then printf '%s\n' "$1"; else grep -v '^#' "$WEBHOOK_FILE"; fi; } | while IFS="$tab" read -r kind events target url; do
+        case ",$events," in *",$event,"*) ;; *) continue ;; esac
+        case "$kind" in
+            slack) body="{\"text\":\"$t\"}"; url=$target ;;
+            pagerduty)
+                if [ "$event" = recoveries ]; then body="{\"routing_key\":\"$target\",\"event_action\":\"resolve\",\"dedup_key\":\"$key\"}"
+                else body="{\"routing_key\":\"$target\",\"event_action\":\"trigger\",\"dedup_key\":\"$key\",\"payload\":{\"summary\":\"$(json_str "$(printf '%.1000s' "$full")")\",\"severity\":\"$severity\",\"source\":\"$src\",\"component\":\"$SERVICE\"}}"; fi ;;
+            webhook) body="{\"version\":1,\"event\":\"$event\",\"severity\":\"$severity\",\"service\":\"$SERVICE\",\"environment\":\"$(json_str "$(notify_env)")\",\"target\":\"vm\",\"summary\":\"$t\",\"details\":[],\"runbook\":\"$(json_str "$runbook#vm-watchdog")\",\"dedupKey\":\"$key\"}"; url=$target ;;
+            *) log "unknown destination type $kind in $WEBHOOK_FILE; skipped"; continue ;;
+        esac
+        if notify_post "$url" "$body"; then log "notified $kind ($event)"; else log "could not notify $kind ($event) after 2 attempts; the watchdog carries on"; fi
+    done
+    rmdir "$nlock" 2>/dev/null || true
+}
+
 watchdog_check() {
     counter="$STATE_DIR/watchdog-failures"
     # A bake that ended: retire the previous color, unless a deploy holds the lock (it retires it).
@@ -469,19 +517,29 @@ watchdog_check() {
     [ -n "$active" ] || exit 0
     insecure=""; [ -n "$TLS_CERT" ] && insecure="--no-check-certificate" # the certificate names the public host, not 127.0.0.1
     if wget -q -T 5 -O /dev/null $insecure --header "Host: $SERVER_NAME" "$(listen_url)$HEALTH" 2>/dev/null; then
-        echo 0 > "$counter"; echo "WATCHDOG service=$SERVICE healthy"; return 0
+        echo 0 > "$counter"
+        if [ -f "$STATE_DIR/watchdog-restarted" ]; then
+            rm -f "$STATE_DIR/watchdog-restarted"
+            notify recoveries info "RECOVERED $SERVICE ($(notify_env), vm) on $(hostname): $HEALTH answers again at $(date -u +%H:%M) UTC after the watchdog's restart of $(container "$active")"
+        fi
+        echo "WATCHDOG service=$SERVICE healthy"; return 0
     fi
     n=$(( $(cat "$counter" 2>/dev/null || echo 0) + 1 ))
     echo "$n" > "$counter"
     log "health check $n/3 failed on $HEALTH"
     [ "$n" -ge 3 ] || { echo "WATCHDOG service=$SERVICE failures=$n"; return 0; }
     log "3 consecutive failures: restarting $(container "$active")"
-    $RT restart "$(container "$active")" >/dev/null 2>&1 || log "restart of $(container "$active") failed"
-    audit "watchdog restart color=$active"
-    if [ -n "$WEBHOOK_FILE" ] && [ -r "$WEBHOOK_FILE" ]; then
-        wget -q -T 5 -O /dev/null --header "Content-Type: application/json" \
-            --post-data "{\"text\":\"service-deploy: $SERVICE on $(hostname) failed $HEALTH 3 times; restarted the $active container\"}" \
-            "$(cat "$WEBHOOK_FILE")" 2>/dev/null || log "webhook post failed"
+    at=$(date -u +%H:%M)
+    prev="previous version $(version_of "$(state_get previous_image)"), kept for rollback: npm run rollback"
+    [ -n "$(state_get previous_image)" ] || prev="no previous version on this host"
+    if $RT restart "$(container "$active")" >/dev/null 2>&1; then
+        audit "watchdog restart color=$active"
+        : > "$STATE_DIR/watchdog-restarted"
+        notify rollbacks critical "RESTARTED $(container "$active") ($(notify_env), vm) on $(hostname) after 3 failed $HEALTH checks at $at UTC; running $(version_of "$(state_get image)"), $prev"
+    else
+        log "restart of $(container "$active") failed"
+        audit "watchdog restart failed color=$active"
+        notify alerts critical "DOWN $SERVICE ($(notify_env), vm) on $(hostname): 3 failed $HEALTH checks at $at UTC and the restart of $(container "$active") failed; $prev"
     fi
     echo 0 > "$counter"
     echo "WATCHDOG service=$SERVICE restarted=$active"

@@ -1,7 +1,9 @@
 /** Everything the stack puts on its VMs: one VmService per service, and the external uptime monitoring. */
 import * as pulumi from "@pulumi/pulumi";
 import type { Deployed } from "../evidence";
-import type { NormalizedService, StackConfig } from "../config";
+import { NOTIFY_EVENTS, PROJECT, type NormalizedService, type StackConfig } from "../config";
+import { watchdogNotifyFile, type WatchdogDestination } from "./commands";
+import { DEFAULT_RUNBOOK, resolveDestinations } from "../notifications";
 import { resolveEnv } from "../contract";
 import type { ServiceImage } from "../image";
 import { VmService } from "./vm-service";
@@ -21,6 +23,41 @@ export interface VmServiceOutputs {
     hosts: string[];
     /** Health evidence for promotion (components/evidence.ts). */
     deployed: pulumi.Output<Deployed>;
+}
+
+/**
+ * The watchdog's destinations: the stack's Slack, PagerDuty and webhook destinations, plus
+ * `vm.watchdog.webhookSecret` (the older key) as a Slack destination unless a Slack destination
+ * already uses that secret. Undefined when there is none.
+ */
+export function watchdogFile(
+    cfg: StackConfig,
+    secrets: Record<string, pulumi.Output<string>>,
+): pulumi.Output<string> | undefined {
+    const dests = resolveDestinations(cfg, secrets).filter((d) => d.type !== "email");
+    const legacy = cfg.vm?.watchdog.webhookSecret;
+    const covered = cfg.notifications.destinations.some(
+        (d) => d.type === "slack" && d.webhookSecret === legacy,
+    );
+    type Part = { type: WatchdogDestination["type"]; events: string[]; secret: pulumi.Output<string> };
+    const parts: Part[] =
+        legacy && !covered ? [{ type: "slack", events: [...NOTIFY_EVENTS], secret: secrets[legacy] }] : [];
+    for (const d of dests) {
+        if (d.type === "slack" && d.webhookUrl)
+            parts.push({ type: "slack", events: d.events, secret: d.webhookUrl });
+        else if (d.type === "pagerduty")
+            parts.push({ type: "pagerduty", events: d.events, secret: d.integrationKey });
+        else if (d.type === "webhook") parts.push({ type: "webhook", events: d.events, secret: d.url });
+    }
+    if (parts.length === 0) return undefined;
+    return pulumi.secret(
+        pulumi.all(parts.map((p) => p.secret)).apply((values) =>
+            watchdogNotifyFile(
+                parts.map((p, i) => ({ type: p.type, events: p.events, secret: values[i] })),
+                { environment: cfg.environment, runbookUrl: cfg.notifications.runbookUrl ?? DEFAULT_RUNBOOK },
+            ),
+        ),
+    );
 }
 
 export class VmTarget extends pulumi.ComponentResource {
@@ -49,9 +86,8 @@ export class VmTarget extends pulumi.ComponentResource {
                     secretEnv: env.secret,
                     sshPrivateKey: args.secrets[vm.sshKeySecret],
                     registryPassword: vm.registry ? args.secrets[vm.registry.passwordSecret] : undefined,
-                    webhookUrl: vm.watchdog.webhookSecret
-                        ? args.secrets[vm.watchdog.webhookSecret]
-                        : undefined,
+                    // The watchdog's destinations file (deploy.sh notify()), kept in the webhook file.
+                    webhookUrl: watchdogFile(cfg, args.secrets),
                 },
                 { parent: this },
             );
@@ -63,7 +99,10 @@ export class VmTarget extends pulumi.ComponentResource {
                         serviceName: svc.name,
                         url: vm.monitoring.url,
                         healthPath: svc.health.health,
-                        emails: cfg.alarms.emails,
+                        destinations: resolveDestinations(cfg, args.secrets),
+                        prefix: `${PROJECT}-${pulumi.getStack()}`,
+                        environment: cfg.environment,
+                        runbookUrl: cfg.notifications.runbookUrl ?? DEFAULT_RUNBOOK,
                         p95LatencyMs: cfg.alarms.p95LatencyMs,
                         gcpProject: cfg.gcpLocation?.project,
                     },

@@ -9,6 +9,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
+import { subscribeDestinations } from "../aws/alarm-topic";
+import { NotificationChannels } from "../gcp/notification-channels";
+import type { ResolvedDestination } from "../notifications";
 
 export interface UptimeArgs {
     provider: "aws" | "gcp";
@@ -16,7 +19,13 @@ export interface UptimeArgs {
     /** Public URL, e.g. https://api.example.com */
     url: string;
     healthPath: string;
-    emails: string[];
+    /** Who hears the uptime alarms (components/notifications.ts `resolveDestinations`). */
+    destinations: ResolvedDestination[];
+    /** `service-deploy-<stack>`, for the forwarder's name and messages. */
+    prefix: string;
+    environment: string;
+    /** Base URL of the runbook messages link to. */
+    runbookUrl: string;
     p95LatencyMs: number;
     /** For gcp. @default undefined */
     gcpProject?: string;
@@ -48,13 +57,24 @@ export class Uptime extends pulumi.ComponentResource {
                 { parent: this },
             );
             const topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this, provider: useast1 });
-            args.emails.forEach((e, i) => {
-                new aws.sns.TopicSubscription(
-                    `${name}-email-${i}`,
-                    { topic: topic.arn, protocol: "email", endpoint: e },
-                    { parent: this, provider: useast1 },
-                );
-            });
+            // The same destinations as every other alarm; the forwarder lives in us-east-1 with the topic.
+            subscribeDestinations(
+                name,
+                topic.arn,
+                args.destinations,
+                {
+                    functionName: `${args.prefix}-${args.serviceName}-uptime-notify`.slice(0, 64),
+                    context: {
+                        prefix: args.prefix,
+                        environment: args.environment,
+                        target: "vm",
+                        services: [args.serviceName],
+                        runbookUrl: args.runbookUrl,
+                    },
+                },
+                this,
+                useast1,
+            );
             const dims = { HealthCheckId: check.id };
             const alarm = (
                 role: string,
@@ -117,14 +137,12 @@ export class Uptime extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            const channels = args.emails.map(
-                (e, i) =>
-                    new gcp.monitoring.NotificationChannel(
-                        `${name}-email-${i}`,
-                        { project, type: "email", displayName: e, labels: { email_address: e } },
-                        { parent: this },
-                    ).name,
-            );
+            const channels = new NotificationChannels(
+                name,
+                { project, destinations: args.destinations },
+                // The e-mail channels move under this component: GCP replaces them once (no confirmation).
+                { parent: this },
+            ).names;
             const policy = (
                 role: string,
                 metric: string,

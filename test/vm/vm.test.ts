@@ -308,7 +308,7 @@ test("the watchdog restarts the active container after 3 failed checks and posts
     assert.match(third.stdout, new RegExp(`WATCHDOG service=app restarted=${active}`));
     assert.match(
         fs.readFileSync(lab.hooksLog, "utf8"),
-        /"text":"service-deploy: app on .* failed \/health 3 times; restarted the (blue|green) container"/,
+        /"text":"RESTARTED app-(blue|green) \(environment unknown, vm\) on .* after 3 failed \/health checks at \d\d:\d\d UTC; running /,
     );
     assert.match(fs.readFileSync(path.join(lab.stateDir, "app", "audit.log"), "utf8"), /watchdog restart/);
 });

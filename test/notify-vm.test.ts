@@ -1,0 +1,4 @@
+/** Notifications on the committed vm-staging stack (test/notify-suite.ts). */
+import { notifySuite } from "./notify-suite";
+
+notifySuite("vm-staging");
