@@ -467,7 +467,9 @@ export const VM: Picture = {
         },
         {
             id: "destinations",
-            match: typeIs("aws:sns/topic:Topic", "aws:sns/topicSubscription:TopicSubscription"),
+            match: (r) =>
+                typeIs("aws:sns/topic:Topic", "aws:sns/topicSubscription:TopicSubscription")(r) ||
+                /-notify(-|$)/.test(r.name),
             label: (rs) =>
                 `SNS, on-call destinations<br/>${plural(count(rs, "aws:sns/topicSubscription:TopicSubscription"), "subscription")}`,
         },
