@@ -196,6 +196,28 @@ const cloudRunSchema = strict({
     }).default({ percent: 100, keep: [] }),
 });
 
+const smokeSchema = strict({
+    /**
+     * Extra checks run against a release before it takes production traffic (the ECS lifecycle
+     * hook on AWS, the release run on Cloud Run), after `health.readiness` and `health.health`
+     * (which must answer 2xx). @default []
+     */
+    checks: z
+        .array(
+            strict({
+                /** Absolute URL path, e.g. `/v1/orders?limit=1`. */
+                path: z
+                    .string()
+                    .regex(/^\/[A-Za-z0-9._~\-/?=&%]*$/, "must be an absolute URL path such as /v1/status"),
+                /** Expected HTTP status. @default any 2xx */
+                status: z.number().int().min(100).max(599).optional(),
+            }),
+        )
+        .default([]),
+    /** Seconds each smoke request may take before it fails as timed out. @default 5 */
+    timeoutSeconds: z.number().int().min(1).max(60).default(5),
+});
+
 const serviceSchema = strict({
     /** Logical name; also the canonical image name. */
     name: slug,
@@ -205,6 +227,8 @@ const serviceSchema = strict({
     port: z.number().int().min(1).max(65535).default(8080),
     /** @default { liveness: "/liveness", readiness: "/readiness", health: "/health" } */
     health: healthSchema.default(healthSchema.parse({})),
+    /** Smoke checks before a release takes production traffic. @default { checks: [], timeoutSeconds: 5 } */
+    smoke: smokeSchema.default(smokeSchema.parse({})),
     /** vCPUs per task (Fargate sizes). @default 0.5 in staging, 1 in production */
     vcpu: z
         .union([
