@@ -8,6 +8,7 @@ import * as YAML from "yaml";
 import * as fs from "node:fs";
 import { graphOf, type Graph } from "./mocks";
 import { ECS_OWNS_RULE_ACTIONS } from "../components/aws/alb-blue-green";
+import { awsChecker } from "../scripts/conformance/aws";
 
 export interface StackExpectations {
     stack: string;
@@ -29,6 +30,11 @@ export function awsStackSuite(e: StackExpectations): void {
     const stackFile = YAML.parse(fs.readFileSync(`Pulumi.${e.stack}.yaml`, "utf8")).config;
     const testCidr = stackFile["service-deploy:blueGreen"].testCidr;
     const graph = async () => (g ??= await graphOf(e.stack));
+
+    test(`${e.stack}: AWS's API models accept every request the stack sends`, async () => {
+        const g = await graph();
+        assert.deepEqual(awsChecker(g.result.resources), []);
+    });
 
     test(`${e.stack}: the database is sized and protected as the environment requires`, async () => {
         const g = await graph();

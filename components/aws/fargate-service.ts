@@ -62,6 +62,15 @@ export function ecsCpuArchitecture(arch: Architecture): "ARM64" | "X86_64" {
     return arch === "arm64" ? "ARM64" : "X86_64";
 }
 
+/**
+ * The image's platforms as one ECS tag value: space-separated, `linux/amd64 linux/arm64`. ECS tag
+ * values allow only `[\p{L}\p{Z}\p{N}_.:/=+\-@]*` (botocore ecs TagValue), so no comma; the
+ * policy pack's `stampedPlatforms` reads this encoding. Pure.
+ */
+export function platformsTagValue(platforms: readonly string[]): string {
+    return [...platforms].sort().join(" ");
+}
+
 /** Fargate `cpu` units for vCPUs. Pure. */
 export function fargateCpuUnits(vcpu: number): string {
     return String(Math.round(vcpu * 1024));
@@ -227,7 +236,7 @@ export class FargateService extends pulumi.ComponentResource {
                     "service-deploy:service": args.serviceName,
                     "service-deploy:image-platforms": pulumi
                         .output(args.imagePlatforms)
-                        .apply((p) => [...p].sort().join(",")),
+                        .apply(platformsTagValue),
                 },
             },
             { parent: this },

@@ -9,6 +9,7 @@
  * them as `conformance`.
  */
 import type { RecordedResource } from "../offline";
+import { awsChecker } from "./aws";
 
 export type Cloud = "AWS" | "Google Cloud" | "Oracle Cloud";
 
@@ -33,7 +34,7 @@ export interface Finding {
 export type Checker = (resources: RecordedResource[]) => Finding[];
 
 /** Every cloud's checker. A module adds itself here, one line each. */
-export const CHECKERS: Checker[] = [];
+export const CHECKERS: Checker[] = [awsChecker];
 
 export function checkConformance(resources: RecordedResource[], checkers: Checker[] = CHECKERS): Finding[] {
     return checkers.flatMap((c) => c(resources));
