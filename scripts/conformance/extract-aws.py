@@ -5,7 +5,8 @@ The AWS checker (scripts/conformance/aws.ts) reads only that extract, so a machi
 botocore still runs it. Source: botocore's data/<service>/<api-version>/service-2.json(.gz)
 (Apache-2.0, https://github.com/boto/botocore), the models AWS publishes for its SDKs.
 
-Usage: python3 scripts/conformance/extract-aws.py   (writes the extract; prints the version)
+Usage: python3 scripts/conformance/extract-aws.py [OUT]   (writes the extract, by default
+rules/aws-botocore.json beside this script; prints the botocore version)
 """
 import gzip
 import json
@@ -127,7 +128,7 @@ def main():
         for svc, shape, member in DOCS:
             if svc == service:
                 out["docs"][f"{svc}.{shape}.{member}"] = strip(shapes[shape]["members"][member].get("documentation", ""))
-    target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules", "aws-botocore.json")
+    target = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules", "aws-botocore.json")
     with open(target, "w") as f:
         json.dump(out, f, indent=1, sort_keys=False)
         f.write("\n")
