@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { envEntrySchema } from "./contract";
 import { distance } from "../policies/lib";
+import { rollbackWindowProblem } from "./aws/rollback";
 
 export const PROJECT = "service-deploy";
 
@@ -345,12 +346,12 @@ const blueGreenSchema = strict({
     testCidr: z.cidrv4(),
     /** Roll back automatically when 5xx exceed this share... @default 10 */
     rollbackErrorRatePercent: percent.default(10),
-    /** ...for this many minutes. @default 5 */
-    rollbackErrorRateMinutes: positiveInt(60).default(5),
+    /** ...in M of this many minutes (M = 60%, below N; at least 2). @default 5 */
+    rollbackErrorRateMinutes: z.number().int().min(2).max(60).default(5),
     /** Roll back automatically when p95 latency exceeds this... @default 1000 */
     rollbackP95LatencyMs: z.number().int().min(1).default(1000),
-    /** ...for this many minutes. @default 10 */
-    rollbackP95LatencyMinutes: positiveInt(60).default(10),
+    /** ...in M of this many minutes (M = 60%, below N; at least 2). @default 10 */
+    rollbackP95LatencyMinutes: z.number().int().min(2).max(60).default(10),
 });
 
 const networkSchema = z.discriminatedUnion(
@@ -1134,6 +1135,8 @@ function checkCrossField(
                 message: `must name a declared secret holding the webhook URL (declared: ${Object.keys(raw.secrets).join(", ") || "none"}); a webhook URL carries a token, so it is never plain config`,
             });
     });
+    const bakeProblem = raw.blueGreen && rollbackWindowProblem(raw.blueGreen);
+    if (bakeProblem) problems.push({ key: `${PROJECT}:blueGreen.bakeTimeMinutes`, message: bakeProblem });
     if (raw.alarms && raw.alarms.errorRatePercent >= (raw.blueGreen?.rollbackErrorRatePercent ?? Infinity)) {
         problems.push({
             key: `${PROJECT}:alarms.errorRatePercent`,

@@ -91,11 +91,12 @@ export function awsStackSuite(e: StackExpectations): void {
             infra?.policyArn,
             "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
         );
-        // Both rollback alarms, and only they, roll the deployment back.
+        // The rollback alarms, and only they, roll the deployment back.
         assert.deepEqual(svc.alarms, {
             alarmNames: [
                 `service-deploy-${e.stack}-api-rollback-5xx`,
                 `service-deploy-${e.stack}-api-rollback-p95`,
+                `service-deploy-${e.stack}-api-rollback-unhealthy`,
             ],
             enable: true,
             rollback: true,
@@ -266,6 +267,7 @@ export function awsStackSuite(e: StackExpectations): void {
                 "api-p95-latency",
                 "api-rollback-5xx",
                 "api-rollback-p95",
+                "api-rollback-unhealthy",
                 "api-unhealthy-blue",
                 "api-unhealthy-green",
                 "db-connections",
