@@ -42,6 +42,7 @@ export interface RecordedResource {
         dependsOn?: string[];
         deleteBeforeReplace?: boolean;
         additionalSecretOutputs?: string[];
+        customTimeouts?: { create?: string; update?: string; delete?: string };
     };
 }
 
@@ -459,6 +460,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
                         ...(o.additionalSecretOutputs?.length
                             ? { additionalSecretOutputs: [...o.additionalSecretOutputs] }
                             : {}),
+                        ...(o.customTimeouts ? { customTimeouts: { ...o.customTimeouts } } : {}),
                     },
                 };
                 resources.push(rec);

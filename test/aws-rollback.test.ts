@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { graphOf, type Graph } from "./mocks";
 import { rollbackDatapoints, rollbackWindowProblem } from "../components/aws/rollback";
+import { ecsServiceTimeouts } from "../components/aws/fargate-service";
 
 let g: Graph;
 const alarm = (suffix: string) => {
@@ -121,5 +122,18 @@ describe("rollback timing", () => {
         assert.equal(t(13, 5, 10), undefined);
         assert.match(t(12, 5, 10) ?? "", /longest rollback window is 10 min .* at least 13/);
         assert.match(t(0, 2, 2) ?? "", /at least 6/, "the unhealthy window (3 min) counts too");
+    });
+});
+
+describe("deployment timeouts", () => {
+    it("an up waits for task start, hooks and bake", () => {
+        const table: [number, number, string][] = [
+            [0, 0, "20m"],
+            [8, 5, "33m"],
+            [15, 5, "40m"],
+            [1440, 0, "1460m"],
+        ];
+        for (const [bake, hooks, update] of table)
+            assert.equal(ecsServiceTimeouts({ bakeTimeMinutes: bake, hookMinutes: hooks }).update, update);
     });
 });

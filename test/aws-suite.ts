@@ -36,6 +36,20 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.deepEqual(awsChecker(g.result.resources), []);
     });
 
+    test(`${e.stack}: pulumi up waits through the hooks and the whole bake without timing out`, async () => {
+        const g = await graph();
+        const svc = g.one("aws:ecs/service:Service");
+        const bake = Number(g.inputs(svc).deploymentConfiguration.bakeTimeInMinutes);
+        const t = svc.options.customTimeouts;
+        assert.ok(t?.update && t.create, "create and update timeouts are set");
+        const minutes = Number(/^(\d+)m$/.exec(t.update)?.[1]);
+        assert.ok(
+            minutes >= 20 + bake,
+            `update timeout ${t.update} covers 20 min of task start plus the ${bake} min bake`,
+        );
+        assert.equal(t.create, t.update);
+    });
+
     test(`${e.stack}: the database is sized and protected as the environment requires`, async () => {
         const g = await graph();
         const db = g.inputs(g.one("aws:rds/instance:Instance"));

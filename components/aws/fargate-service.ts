@@ -55,6 +55,34 @@ export interface FargateServiceArgs {
     healthCheckGracePeriodSeconds?: number;
     /** @default true */
     waitForSteadyState?: boolean;
+    /** Minutes the lifecycle hooks may take in one deployment (their budget, for the timeouts). @default 0 */
+    hookMinutes?: number;
+}
+
+/**
+ * Minutes a blue-green deployment may take before ECS is done with it: tasks start and pass
+ * their health checks (the provider's own default budget, 20 min), the hooks run, traffic
+ * shifts, the bake runs to its end. Pure.
+ */
+export const ECS_START_MINUTES = 20;
+export function ecsDeploymentMinutes(a: { bakeTimeMinutes: number; hookMinutes: number }): number {
+    return ECS_START_MINUTES + a.hookMinutes + a.bakeTimeMinutes;
+}
+
+/**
+ * `customTimeouts` of the ECS service. With native blue-green and `waitForSteadyState`, the
+ * provider waits through the lifecycle hooks and the whole bake, and fails the update on a
+ * rollback (terraform-provider-aws#43434: "Ensures lifecycle hooks complete during creation,
+ * validates bake time completion during updates, surfaces deployment failures and rollbacks"),
+ * so the default 20-minute create/update timeout would end `pulumi up` mid-bake. Pure.
+ */
+export function ecsServiceTimeouts(a: { bakeTimeMinutes: number; hookMinutes: number }): {
+    create: string;
+    update: string;
+    delete: string;
+} {
+    const m = ecsDeploymentMinutes(a);
+    return { create: `${m}m`, update: `${m}m`, delete: "20m" };
 }
 
 /** ECS `runtimePlatform.cpuArchitecture` for an architecture. Pure. */
@@ -298,7 +326,14 @@ export class FargateService extends pulumi.ComponentResource {
                 enableEcsManagedTags: true,
                 waitForSteadyState: args.waitForSteadyState ?? true,
             },
-            { parent: this, dependsOn: [infraPolicy] },
+            {
+                parent: this,
+                dependsOn: [infraPolicy],
+                customTimeouts: ecsServiceTimeouts({
+                    bakeTimeMinutes: args.bakeTimeMinutes ?? 15,
+                    hookMinutes: args.hookMinutes ?? 0,
+                }),
+            },
         );
         this.registerOutputs({ serviceName: this.service.name });
     }
