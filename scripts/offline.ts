@@ -195,6 +195,14 @@ function mockState(
         case "random:index/randomPassword:RandomPassword":
             Object.assign(s, { result: `offline-random-${name}`.padEnd(inputs.length ?? 16, "x") });
             break;
+        case "random:index/randomId:RandomId": {
+            const hex = Buffer.from(name)
+                .toString("hex")
+                .padEnd(64, "0")
+                .slice(-(inputs.byteLength ?? 8) * 2);
+            Object.assign(s, { hex, b64Url: Buffer.from(hex, "hex").toString("base64url") });
+            break;
+        }
         case "aws:secretsmanager/secret:Secret":
             Object.assign(s, { arn: arnOf("secretsmanager", `secret:${name}-AbCdEf`) });
             break;

@@ -192,6 +192,15 @@ describe("AWS conformance", () => {
         assert.equal(only(awsChecker([alarm])).field, "DatapointsToAlarm");
     });
 
+    it("refuses a final snapshot identifier RDS cannot take at delete", () => {
+        const db = changed(g.one("aws:rds/instance:Instance"), (i) => {
+            i.finalSnapshotIdentifier = "service-deploy--final-";
+        });
+        const f = only(awsChecker([db]));
+        assert.equal(f.operation, "DeleteDBInstance");
+        assert.equal(f.field, "FinalDBSnapshotIdentifier");
+    });
+
     it("never prints a secret value in a finding", () => {
         const sv = changed(g.one("aws:secretsmanager/secretVersion:SecretVersion"), (i) => {
             i.secretString = { ...i.secretString, value: "x".repeat(70000) };

@@ -62,7 +62,16 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.equal(db.storageEncrypted, true);
         assert.equal(db.publiclyAccessible, false);
         assert.equal(db.skipFinalSnapshot, false);
-        assert.match(db.finalSnapshotIdentifier, new RegExp(`^service-deploy-${e.stack}-final$`));
+        // Unique per instance (a random suffix made with it), so a second destroy does not collide.
+        assert.match(db.finalSnapshotIdentifier, new RegExp(`^service-deploy-${e.stack}-final-[0-9a-f]{8}$`));
+        const suffix = g.one("random:index/randomId:RandomId");
+        assert.ok(
+            g
+                .one("aws:rds/instance:Instance")
+                .propertyDependencies.finalSnapshotIdentifier?.includes(suffix.urn),
+        );
+        // Production refuses any plan that would replace (and so empty) its database.
+        assert.equal(g.one("aws:rds/instance:Instance").options.protect ?? false, e.deletionProtection);
         const params = g.inputs(g.one("aws:rds/parameterGroup:ParameterGroup"));
         assert.equal(params.family, "postgres16");
         assert.deepEqual(

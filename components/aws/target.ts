@@ -96,7 +96,8 @@ export class AwsTarget extends pulumi.ComponentResource {
                     ...cfg.database,
                     vpcId: network.vpcId,
                     subnetIds: network.privateSubnetIds,
-                    finalSnapshotIdentifier: `${prefix}-final`,
+                    finalSnapshotPrefix: prefix,
+                    protect: cfg.production,
                 },
                 { parent: this },
             );
