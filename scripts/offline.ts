@@ -195,6 +195,18 @@ function mockState(
         case "random:index/randomPassword:RandomPassword":
             Object.assign(s, { result: `offline-random-${name}`.padEnd(inputs.length ?? 16, "x") });
             break;
+        case "aws:secretsmanager/secretVersion:SecretVersion": {
+            // A new value is a new version: the id follows the content, as a real PutSecretValue's would.
+            const h = require("node:crypto")
+                .createHash("sha256")
+                .update(JSON.stringify(inputs.secretString ?? ""))
+                .digest("hex");
+            Object.assign(s, {
+                versionId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`,
+                arn: inputs.secretId,
+            });
+            break;
+        }
         case "random:index/randomId:RandomId": {
             const hex = Buffer.from(name)
                 .toString("hex")

@@ -162,11 +162,14 @@ export function awsStackSuite(e: StackExpectations): void {
             c.secrets.map((s: any) => s.name),
             secretNames,
         );
+        // Pinned to the version this up wrote, so a changed value rolls a deployment.
+        const versionId = g.one("aws:secretsmanager/secretVersion:SecretVersion").state.versionId;
+        assert.match(String(versionId), /^[0-9a-f-]{36}$/);
         for (const s of c.secrets)
             assert.match(
                 s.valueFrom,
                 new RegExp(
-                    `^arn:aws:secretsmanager:ap-northeast-1:\\d{12}:secret:aws-api-env-\\w+:${s.name}::$`,
+                    `^arn:aws:secretsmanager:ap-northeast-1:\\d{12}:secret:aws-api-env-\\w+:${s.name}::${versionId}$`,
                 ),
             );
         const envNames = c.environment.map((x: any) => x.name);
