@@ -11,6 +11,7 @@ import { z } from "zod";
 import { envEntrySchema } from "./contract";
 import { distance } from "../policies/lib";
 import { rollbackWindowProblem } from "./aws/rollback";
+import { awsPlaceholders, describePlaceholder } from "./aws/placeholders";
 
 export const PROJECT = "service-deploy";
 
@@ -744,13 +745,23 @@ export interface ParseInput {
     isSecret: (fullKey: string) => boolean;
     /** The stack file, for messages. */
     file: string;
+    /**
+     * Accept placeholder values (AWS's example account, documentation networks, example.com):
+     * the offline plan and tests do; a real run does not. @default true
+     */
+    allowPlaceholders?: boolean;
 }
 
 /**
  * Parse and normalize the whole stack config. Throws one `ConfigError` carrying every problem;
  * returns the normalized config otherwise. Pure: no Pulumi calls.
  */
-export function parseStackConfig({ config, isSecret, file }: ParseInput): StackConfig {
+export function parseStackConfig({
+    config,
+    isSecret,
+    file,
+    allowPlaceholders = true,
+}: ParseInput): StackConfig {
     const ours: Record<string, unknown> = {};
     const rawStrings: Record<string, string> = {};
     for (const [fullKey, value] of Object.entries(config)) {
@@ -853,6 +864,9 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
     const production = pieces.production ?? pieces.environment === "production";
     const normalized = services.map(([i, svc]) => normalizeService(svc, i, production, pieces, problems));
     checkCrossField(pieces, services, problems);
+    if (!allowPlaceholders && services.some(([, svc]) => svc.target === "aws"))
+        for (const p of awsPlaceholders({ ...pieces, services: services.map(([, svc]) => svc) }))
+            problems.push({ key: p.key, message: describePlaceholder(p).slice(p.key.length + 2) });
     let gcpLocation: StackConfig["gcpLocation"];
     if (services.some(([, svc]) => svc.target === "gcp")) {
         for (const k of ["gcp:project", "gcp:region"]) {

@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { awsPlaceholders, describePlaceholder } from "../components/aws/placeholders";
 
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { specialSigKey: string; specialSecretSig: string };
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -309,6 +310,25 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     const file = opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
     const { config, secretKeys } = readStackFile(file, notes, secretValues);
     process.env.SERVICE_DEPLOY_STACK_FILE = path.relative(process.cwd(), file) || file;
+    const placeholderNotes: string[] = [];
+    // Placeholders (AWS's example account, documentation networks) pass under mocks; list them.
+    const decoded = (k: string) => {
+        try {
+            return JSON.parse(config[`${project}:${k}`] ?? "null") ?? undefined;
+        } catch {
+            return undefined;
+        }
+    };
+    const usesAws = (decoded("services") ?? []).some?.((x: { target?: string }) => x?.target === "aws");
+    for (const p of !usesAws
+        ? []
+        : awsPlaceholders({
+              aws: decoded("aws"),
+              blueGreen: decoded("blueGreen"),
+              alarms: decoded("alarms"),
+              services: decoded("services"),
+          }))
+        placeholderNotes.push(`${describePlaceholder(p)}; not verified offline`);
     for (const [k, v] of Object.entries(opts.overrides ?? {}))
         config[k] = typeof v === "string" ? v : JSON.stringify(v);
     fillMissingConfigSecrets(project, config, secretKeys, notes, secretValues);
@@ -541,7 +561,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
         file,
         resources,
         outputs,
-        notes: [...new Set(notes)],
+        notes: [...new Set([...notes, ...placeholderNotes])],
         secretValues: [...new Set(secretValues)],
         error: undefined,
     };

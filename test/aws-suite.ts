@@ -31,6 +31,19 @@ export function awsStackSuite(e: StackExpectations): void {
     const testCidr = stackFile["service-deploy:blueGreen"].testCidr;
     const graph = async () => (g ??= await graphOf(e.stack));
 
+    test(`${e.stack}: the plan lists the stack file's placeholders as not verified offline`, async () => {
+        const g = await graph();
+        for (const key of [
+            "service-deploy:aws.certificateArn",
+            "service-deploy:blueGreen.testCidr",
+            "service-deploy:alarms.emails[0]",
+        ])
+            assert.ok(
+                g.result.notes.some((n) => n.startsWith(`${key}: `) && /placeholder/.test(n)),
+                `${key} is listed: ${g.result.notes.join(" | ")}`,
+            );
+    });
+
     test(`${e.stack}: AWS's API models accept every request the stack sends`, async () => {
         const g = await graph();
         assert.deepEqual(awsChecker(g.result.resources), []);
