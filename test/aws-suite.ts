@@ -44,6 +44,46 @@ export function awsStackSuite(e: StackExpectations): void {
             );
     });
 
+    test(`${e.stack}: ${e.deletionProtection ? "the ALB logs every request to an encrypted, private bucket with a lifecycle" : "no access-log bucket outside production"}`, async () => {
+        const g = await graph();
+        const lb = g.inputs(g.one("aws:lb/loadBalancer:LoadBalancer"));
+        const buckets = g.all("aws:s3/bucket:Bucket");
+        if (!e.deletionProtection) {
+            assert.equal(lb.accessLogs, undefined);
+            assert.equal(buckets.length, 0);
+            return;
+        }
+        const bucket = g.one("aws:s3/bucket:Bucket");
+        assert.deepEqual(lb.accessLogs, { bucket: bucket.state.id, prefix: "alb", enabled: true });
+        const of = (type: string) =>
+            g
+                .all(type)
+                .map((r) => g.inputs(r))
+                .find((x: any) => x.bucket === bucket.state.id);
+        assert.deepEqual(of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"), {
+            bucket: bucket.state.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        });
+        assert.equal(
+            of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+                .rules[0].applyServerSideEncryptionByDefault.sseAlgorithm,
+            "AES256",
+        );
+        assert.ok(
+            of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules[0].expiration.days >
+                0,
+        );
+        const policy = JSON.parse(of("aws:s3/bucketPolicy:BucketPolicy").policy);
+        assert.deepEqual(policy.Statement[0].Principal, { AWS: "arn:aws:iam::582318560864:root" });
+        assert.match(policy.Statement[0].Resource, /\/alb\/AWSLogs\/123456789012\/\*$/);
+        // The load balancer waits for the policy: ALB checks it can write when logging is turned on.
+        const policyUrn = g.one("aws:s3/bucketPolicy:BucketPolicy").urn;
+        assert.ok(g.one("aws:lb/loadBalancer:LoadBalancer").dependencies.includes(policyUrn));
+    });
+
     test(`${e.stack}: AWS's API models accept every request the stack sends`, async () => {
         const g = await graph();
         assert.deepEqual(awsChecker(g.result.resources), []);

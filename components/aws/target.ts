@@ -17,6 +17,7 @@ import { AlbBlueGreen } from "./alb-blue-green";
 import { ServiceSecrets, recoveryWindowDays } from "./secrets";
 import { ServiceAlarms } from "./alarms";
 import { FargateService } from "./fargate-service";
+import { AccessLogBucket } from "./access-logs";
 
 export interface AwsTargetArgs {
     config: StackConfig;
@@ -118,6 +119,18 @@ export class AwsTarget extends pulumi.ComponentResource {
             this.databaseEndpoint = db.endpoint;
         }
 
+        // Production's load balancers log every request (who, what, status, timing) to S3.
+        const accessLogs = cfg.production
+            ? new AccessLogBucket(
+                  `${name}-alb-logs`,
+                  {
+                      region: aws.getRegionOutput({}, { parent: this }).region,
+                      accountId: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
+                  },
+                  { parent: this },
+              )
+            : undefined;
+
         for (const svc of args.services) {
             const n = `${name}-${svc.name}`;
             const image = args.images[svc.name];
@@ -138,6 +151,11 @@ export class AwsTarget extends pulumi.ComponentResource {
                     healthyThreshold: svc.health.healthyThreshold,
                     unhealthyThreshold: svc.health.unhealthyThreshold,
                     deletionProtection: cfg.production,
+                    accessLogs: accessLogs && {
+                        bucket: accessLogs.bucket.id,
+                        prefix: `${accessLogs.prefix}`,
+                        dependsOn: [accessLogs.policy],
+                    },
                 },
                 { parent: this },
             );

@@ -927,6 +927,74 @@ const MAPPERS: Record<string, (r: RecordedResource, i: Inputs) => ApiRequest[]> 
             request: clean({ Bucket: i.bucket ?? r.state.bucket ?? nameOf(r, i) }),
         },
     ],
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (_r, i) => [
+        {
+            service: "s3",
+            operation: "PutPublicAccessBlock",
+            request: clean({
+                Bucket: i.bucket,
+                PublicAccessBlockConfiguration: clean({
+                    BlockPublicAcls: i.blockPublicAcls,
+                    BlockPublicPolicy: i.blockPublicPolicy,
+                    IgnorePublicAcls: i.ignorePublicAcls,
+                    RestrictPublicBuckets: i.restrictPublicBuckets,
+                }),
+            }),
+        },
+    ],
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (_r, i) => [
+        {
+            service: "s3",
+            operation: "PutBucketEncryption",
+            request: {
+                Bucket: i.bucket,
+                ServerSideEncryptionConfiguration: {
+                    Rules: (i.rules ?? []).map((x: Inputs) =>
+                        clean({
+                            ApplyServerSideEncryptionByDefault: x.applyServerSideEncryptionByDefault && {
+                                SSEAlgorithm: x.applyServerSideEncryptionByDefault.sseAlgorithm,
+                                ...(x.applyServerSideEncryptionByDefault.kmsMasterKeyId
+                                    ? { KMSMasterKeyID: x.applyServerSideEncryptionByDefault.kmsMasterKeyId }
+                                    : {}),
+                            },
+                            BucketKeyEnabled: x.bucketKeyEnabled,
+                        }),
+                    ),
+                },
+            },
+        },
+    ],
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (_r, i) => [
+        {
+            service: "s3",
+            operation: "PutBucketLifecycleConfiguration",
+            request: {
+                Bucket: i.bucket,
+                LifecycleConfiguration: {
+                    Rules: (i.rules ?? []).map((x: Inputs) =>
+                        clean({
+                            ID: x.id,
+                            Status: x.status,
+                            Filter: x.filter && clean({ Prefix: x.filter.prefix }),
+                            Expiration: x.expiration && clean({ Days: x.expiration.days }),
+                            AbortIncompleteMultipartUpload:
+                                x.abortIncompleteMultipartUpload &&
+                                clean({
+                                    DaysAfterInitiation: x.abortIncompleteMultipartUpload.daysAfterInitiation,
+                                }),
+                        }),
+                    ),
+                },
+            },
+        },
+    ],
+    "aws:s3/bucketPolicy:BucketPolicy": (_r, i) => [
+        {
+            service: "s3",
+            operation: "PutBucketPolicy",
+            request: clean({ Bucket: i.bucket, Policy: i.policy }),
+        },
+    ],
     "aws:s3/bucket:Bucket": (r, i) => [
         {
             service: "s3",
