@@ -208,6 +208,11 @@ function mockState(
             });
             break;
         }
+        case "aws:ec2/eip:Eip": {
+            const n = [...name].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 250, 7);
+            Object.assign(s, { publicIp: `198.51.100.${n + 1}`, arn: arnOf("ec2", `elastic-ip/${name}`) });
+            break;
+        }
         case "random:index/randomId:RandomId": {
             const hex = Buffer.from(name)
                 .toString("hex")
@@ -288,7 +293,11 @@ function mockState(
         default:
             if (type.startsWith("aws:")) {
                 const [, mod, res] = /^aws:([^/]+)\/([^:]+):/.exec(type) ?? [];
-                s.arn = arnOf(mod ?? "x", `${res ?? "r"}/${name}`);
+                // IAM is global: its ARNs carry no region (arn:aws:iam::<account>:role/<name>).
+                s.arn =
+                    mod === "iam"
+                        ? `arn:aws:iam::${ACCOUNT}:${res ?? "r"}/${name}`
+                        : arnOf(mod ?? "x", `${res ?? "r"}/${name}`);
             }
     }
     if ((type.startsWith("aws:") || type.startsWith("gcp:")) && s.name === undefined)

@@ -84,6 +84,50 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.ok(g.one("aws:lb/loadBalancer:LoadBalancer").dependencies.includes(policyUrn));
     });
 
+    test(`${e.stack}: ECS runs the smoke hook on the test listener before production traffic moves`, async () => {
+        const g = await graph();
+        const svc = g.inputs(g.one("aws:ecs/service:Service"));
+        const fn = g.one("aws:lambda/function:Function");
+        const [hook] = svc.deploymentConfiguration.lifecycleHooks;
+        assert.deepEqual(hook.lifecycleStages, ["POST_TEST_TRAFFIC_SHIFT"]);
+        assert.equal(hook.hookTargetArn, fn.state.arn);
+        const role = g.all("aws:iam/role:Role").find((r) => r.state.arn === hook.roleArn)!;
+        assert.deepEqual(JSON.parse(g.inputs(role).assumeRolePolicy).Statement[0].Principal, {
+            Service: "ecs.amazonaws.com",
+        });
+        const invoke = g
+            .all("aws:iam/rolePolicy:RolePolicy")
+            .map((r) => g.inputs(r))
+            .find((p: any) => p.role === role.state.id);
+        assert.deepEqual(JSON.parse(invoke.policy).Statement, [
+            {
+                Effect: "Allow",
+                Action: "lambda:InvokeFunction",
+                Resource: [fn.state.arn, `${fn.state.arn}:*`],
+            },
+        ]);
+        // The function runs in the private subnets and calls the test listener's URL.
+        const f = g.inputs(fn);
+        assert.equal(f.runtime, "nodejs20.x");
+        assert.match(f.vpcConfig.subnetIds[0], /private/);
+        const services = (g.result.outputs.services as any).api;
+        assert.equal(f.environment.variables.SMOKE_BASE_URL, services.testUrl);
+        assert.equal(f.environment.variables.SMOKE_HEALTH_PATH, "/health");
+        // Its requests leave through NAT: the test listener admits every NAT gateway's address.
+        const natIps = g
+            .all("aws:ec2/eip:Eip")
+            .map((r) => `${r.state.publicIp}/32`)
+            .sort();
+        const testPort = stackFile["service-deploy:blueGreen"].testListenerPort;
+        const admitted = g
+            .all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            .map((r) => g.inputs(r))
+            .filter((r: any) => r.fromPort === testPort)
+            .map((r: any) => r.cidrIpv4)
+            .sort();
+        assert.deepEqual(admitted, [...natIps, testCidr].sort());
+    });
+
     test(`${e.stack}: AWS's API models accept every request the stack sends`, async () => {
         const g = await graph();
         assert.deepEqual(awsChecker(g.result.resources), []);
@@ -246,7 +290,9 @@ export function awsStackSuite(e: StackExpectations): void {
         // The secret holds exactly those keys, and the execution role may read that one secret only.
         const version = g.inputs(g.one("aws:secretsmanager/secretVersion:SecretVersion"));
         assert.deepEqual(Object.keys(JSON.parse(version.secretString)).sort(), secretNames);
-        const policy = JSON.parse(g.inputs(g.one("aws:iam/rolePolicy:RolePolicy")).policy);
+        const policy = JSON.parse(
+            g.inputs(g.one("aws:iam/rolePolicy:RolePolicy", "aws-api-execution-secrets")).policy,
+        );
         assert.deepEqual(policy.Statement, [
             {
                 Effect: "Allow",
@@ -275,9 +321,12 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.equal(url.searchParams.get("sslmode"), "require");
     });
 
-    test(`${e.stack}: security groups allow exactly ALB <- world (80/443), test port <- testCidr, tasks <- ALB, database <- tasks`, async () => {
+    test(`${e.stack}: security groups allow exactly ALB <- world (80/443), test port <- testCidr and the NAT gateways, tasks <- ALB, database <- tasks`, async () => {
         const g = await graph();
         const sg = (name: string) => `${name}-id`;
+        const nat = g
+            .all("aws:ec2/eip:Eip")
+            .map((r) => `${sg("aws-api-alb")} <- ${r.state.publicIp}/32 tcp/8443-8443`);
         const ingress = g
             .all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
             .map((r) => {
@@ -291,6 +340,7 @@ export function awsStackSuite(e: StackExpectations): void {
                 `${sg("aws-api-alb")} <- 0.0.0.0/0 tcp/443-443`,
                 `${sg("aws-api-alb")} <- 0.0.0.0/0 tcp/80-80`,
                 `${sg("aws-api-alb")} <- ${testCidr} tcp/8443-8443`,
+                ...nat,
                 `${sg("aws-api-tasks")} <- ${sg("aws-api-alb")} tcp/8080-8080`,
                 `${sg("aws-pg-db")} <- ${sg("aws-api-tasks")} tcp/5432-5432`,
             ].sort(),

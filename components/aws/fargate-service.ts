@@ -55,6 +55,8 @@ export interface FargateServiceArgs {
     healthCheckGracePeriodSeconds?: number;
     /** @default true */
     waitForSteadyState?: boolean;
+    /** ECS lifecycle hooks (e.g. the smoke hook at POST_TEST_TRAFFIC_SHIFT). @default [] */
+    lifecycleHooks?: pulumi.Input<{ hookTargetArn: string; roleArn: string; lifecycleStages: string[] }>[];
     /** Minutes the lifecycle hooks may take in one deployment (their budget, for the timeouts). @default 0 */
     hookMinutes?: number;
 }
@@ -304,6 +306,7 @@ export class FargateService extends pulumi.ComponentResource {
                 deploymentConfiguration: {
                     strategy: "BLUE_GREEN",
                     bakeTimeInMinutes: String(args.bakeTimeMinutes ?? 15),
+                    lifecycleHooks: args.lifecycleHooks ?? [],
                 },
                 deploymentCircuitBreaker: { enable: true, rollback: true },
                 alarms: { alarmNames: args.rollbackAlarmNames, enable: true, rollback: true },

@@ -18,6 +18,7 @@ import { ServiceSecrets, recoveryWindowDays } from "./secrets";
 import { ServiceAlarms } from "./alarms";
 import { FargateService } from "./fargate-service";
 import { AccessLogBucket } from "./access-logs";
+import { SmokeHook } from "./smoke-hook";
 
 export interface AwsTargetArgs {
     config: StackConfig;
@@ -179,6 +180,38 @@ export class AwsTarget extends pulumi.ComponentResource {
                   )
                 : undefined;
 
+            // Green is tested on the test listener before production traffic moves.
+            const hook = new SmokeHook(
+                `${n}-smoke`,
+                {
+                    serviceName: svc.name,
+                    vpcId: network.vpcId,
+                    subnetIds: network.privateSubnetIds,
+                    testUrl: alb.testUrl,
+                    testListenerPort: bg.testListenerPort,
+                    readinessPath: svc.health.readiness,
+                    healthPath: svc.health.health,
+                    checks: svc.smoke.checks,
+                    timeoutSeconds: svc.smoke.timeoutSeconds,
+                },
+                { parent: this },
+            );
+            // The hook reaches the internet-facing ALB through the NAT gateways.
+            network.natPublicIps.forEach((ip, i) => {
+                new aws.vpc.SecurityGroupIngressRule(
+                    `${n}-test-from-nat-${i}`,
+                    {
+                        securityGroupId: alb.securityGroup.id,
+                        cidrIpv4: pulumi.interpolate`${ip}/32`,
+                        ipProtocol: "tcp",
+                        fromPort: bg.testListenerPort,
+                        toPort: bg.testListenerPort,
+                        description: "test listener: the smoke hook, through NAT",
+                    },
+                    { parent: this },
+                );
+            });
+
             const alarms = new ServiceAlarms(
                 `${n}-alarms`,
                 {
@@ -217,6 +250,8 @@ export class AwsTarget extends pulumi.ComponentResource {
                     productionRuleArn: alb.productionRule.arn,
                     testRuleArn: alb.testRule.arn,
                     bakeTimeMinutes: bg.bakeTimeMinutes,
+                    lifecycleHooks: [hook.lifecycleHook],
+                    hookMinutes: hook.minutes,
                     rollbackAlarmNames: alarms.rollbackAlarmNames,
                     logRetentionDays: cfg.logRetentionDays,
                     waitForSteadyState: aws_.waitForSteadyState,
