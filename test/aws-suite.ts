@@ -318,7 +318,9 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.equal(url.pathname, "/app");
         assert.equal(url.username, g.inputs(db).username);
         assert.equal(decodeURIComponent(url.password), g.inputs(db).password);
-        assert.equal(url.searchParams.get("sslmode"), "require");
+        // Verified against RDS's CA bundle, which the app's image carries at this path.
+        assert.equal(url.searchParams.get("sslmode"), "verify-full");
+        assert.equal(url.searchParams.get("sslrootcert"), "/etc/ssl/certs/rds-global-bundle.pem");
     });
 
     test(`${e.stack}: security groups allow exactly ALB <- world (80/443), test port <- testCidr and the NAT gateways, tasks <- ALB, database <- tasks`, async () => {

@@ -26,7 +26,15 @@ export interface PostgresArgs extends DatabaseConfig {
      * @default false
      */
     protect?: boolean;
+    /**
+     * Where the app's image holds AWS's RDS CA bundle (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem);
+     * DATABASE_URL verifies the server against it. @default "/etc/ssl/certs/rds-global-bundle.pem"
+     */
+    caFile?: string;
 }
+
+/** Where the app's image keeps the RDS CA bundle, unless configured. */
+export const RDS_CA_FILE = "/etc/ssl/certs/rds-global-bundle.pem";
 
 /**
  * The final snapshot's identifier: 1-255 letters, digits and hyphens, starting with a letter, no
@@ -167,6 +175,7 @@ export class Postgres extends pulumi.ComponentResource {
             name: args.name,
             user: args.username,
             password,
+            caFile: args.caFile ?? RDS_CA_FILE,
         };
         this.endpoint = this.instance.endpoint;
         this.registerOutputs({ endpoint: this.endpoint });
