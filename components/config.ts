@@ -11,6 +11,8 @@ import { z } from "zod";
 import { envEntrySchema, type EnvEntry } from "./contract";
 import gcpRules from "../scripts/conformance/rules/gcp.json";
 import { distance } from "../policies/lib";
+import { rollbackWindowProblem } from "./aws/rollback";
+import { awsPlaceholders, describePlaceholder } from "./aws/placeholders";
 
 export const PROJECT = "service-deploy";
 
@@ -197,6 +199,28 @@ const cloudRunSchema = strict({
     }).default({ percent: 100, keep: [] }),
 });
 
+const smokeSchema = strict({
+    /**
+     * Extra checks run against a release before it takes production traffic (the ECS lifecycle
+     * hook on AWS, the release run on Cloud Run), after `health.readiness` and `health.health`
+     * (which must answer 2xx). @default []
+     */
+    checks: z
+        .array(
+            strict({
+                /** Absolute URL path, e.g. `/v1/orders?limit=1`. */
+                path: z
+                    .string()
+                    .regex(/^\/[A-Za-z0-9._~\-/?=&%]*$/, "must be an absolute URL path such as /v1/status"),
+                /** Expected HTTP status. @default any 2xx */
+                status: z.number().int().min(100).max(599).optional(),
+            }),
+        )
+        .default([]),
+    /** Seconds each smoke request may take before it fails as timed out. @default 5 */
+    timeoutSeconds: z.number().int().min(1).max(60).default(5),
+});
+
 const serviceSchema = strict({
     /** Logical name; also the canonical image name. */
     name: slug,
@@ -206,6 +230,8 @@ const serviceSchema = strict({
     port: z.number().int().min(1).max(65535).default(8080),
     /** @default { liveness: "/liveness", readiness: "/readiness", health: "/health" } */
     health: healthSchema.default(healthSchema.parse({})),
+    /** Smoke checks before a release takes production traffic. @default { checks: [], timeoutSeconds: 5 } */
+    smoke: smokeSchema.default(smokeSchema.parse({})),
     /** vCPUs per task (Fargate sizes). @default 0.5 in staging, 1 in production */
     vcpu: z
         .union([
@@ -402,12 +428,12 @@ const blueGreenSchema = strict({
     testCidr: z.cidrv4(),
     /** Roll back automatically when 5xx exceed this share... @default 10 */
     rollbackErrorRatePercent: percent.default(10),
-    /** ...for this many minutes. @default 5 */
-    rollbackErrorRateMinutes: positiveInt(60).default(5),
+    /** ...in M of this many minutes (M = 60%, below N; at least 2). @default 5 */
+    rollbackErrorRateMinutes: z.number().int().min(2).max(60).default(5),
     /** Roll back automatically when p95 latency exceeds this... @default 1000 */
     rollbackP95LatencyMs: z.number().int().min(1).default(1000),
-    /** ...for this many minutes. @default 10 */
-    rollbackP95LatencyMinutes: positiveInt(60).default(10),
+    /** ...in M of this many minutes (M = 60%, below N; at least 2). @default 10 */
+    rollbackP95LatencyMinutes: z.number().int().min(2).max(60).default(10),
 });
 
 const networkSchema = z.discriminatedUnion(
@@ -802,13 +828,23 @@ export interface ParseInput {
     isSecret: (fullKey: string) => boolean;
     /** The stack file, for messages. */
     file: string;
+    /**
+     * Accept placeholder values (AWS's example account, documentation networks, example.com):
+     * the offline plan and tests do; a real run does not. @default true
+     */
+    allowPlaceholders?: boolean;
 }
 
 /**
  * Parse and normalize the whole stack config. Throws one `ConfigError` carrying every problem;
  * returns the normalized config otherwise. Pure: no Pulumi calls.
  */
-export function parseStackConfig({ config, isSecret, file }: ParseInput): StackConfig {
+export function parseStackConfig({
+    config,
+    isSecret,
+    file,
+    allowPlaceholders = true,
+}: ParseInput): StackConfig {
     const ours: Record<string, unknown> = {};
     const rawStrings: Record<string, string> = {};
     for (const [fullKey, value] of Object.entries(config)) {
@@ -911,6 +947,9 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
     const production = pieces.production ?? pieces.environment === "production";
     const normalized = services.map(([i, svc]) => normalizeService(svc, i, production, pieces, problems));
     checkCrossField(pieces, services, problems);
+    if (!allowPlaceholders && services.some(([, svc]) => svc.target === "aws"))
+        for (const p of awsPlaceholders({ ...pieces, services: services.map(([, svc]) => svc) }))
+            problems.push({ key: p.key, message: describePlaceholder(p).slice(p.key.length + 2) });
     let gcpLocation: StackConfig["gcpLocation"];
     if (services.some(([, svc]) => svc.target === "gcp")) {
         for (const k of ["gcp:project", "gcp:region"]) {
@@ -1254,6 +1293,8 @@ function checkCrossField(
             webhooks: usesAws || services.some(([, s]) => s.target === "vm"),
         }),
     );
+    const bakeProblem = raw.blueGreen && rollbackWindowProblem(raw.blueGreen);
+    if (bakeProblem) problems.push({ key: `${PROJECT}:blueGreen.bakeTimeMinutes`, message: bakeProblem });
     if (raw.alarms && raw.alarms.errorRatePercent >= (raw.blueGreen?.rollbackErrorRatePercent ?? Infinity)) {
         problems.push({
             key: `${PROJECT}:alarms.errorRatePercent`,

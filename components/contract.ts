@@ -70,6 +70,12 @@ export interface DatabaseConnection {
     name: pulumi.Input<string>;
     user: pulumi.Input<string>;
     password: pulumi.Output<string>;
+    /**
+     * Path, inside the container, of the CA bundle that signed the server's certificate. When set,
+     * the URL asks for `sslmode=verify-full&sslrootcert=<path>`, which libpq, node-postgres and
+     * pgjdbc all read the same way; without it, `sslmode=require`. @default undefined
+     */
+    caFile?: string;
 }
 
 /**
@@ -84,11 +90,18 @@ export function postgresUrl(p: {
     name: string;
     user: string;
     password: string;
+    caFile?: string;
 }): string {
     const auth = `${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}`;
     if (p.host.startsWith("/"))
         return `postgresql://${auth}@${encodeURIComponent(p.host)}/${encodeURIComponent(p.name)}`;
-    return `postgresql://${auth}@${p.host}:${p.port}/${encodeURIComponent(p.name)}?sslmode=require`;
+    // `require` encrypts without checking who answers, and node-postgres reads it as
+    // verify-full against Node's public roots, which RDS's CA is not among: it fails there.
+    // verify-full with the server's CA bundle checks the chain and the host name in every driver.
+    const tls = p.caFile
+        ? `sslmode=verify-full&sslrootcert=${encodeURIComponent(p.caFile)}`
+        : "sslmode=require";
+    return `postgresql://${auth}@${p.host}:${p.port}/${encodeURIComponent(p.name)}?${tls}`;
 }
 
 export interface ResolvedEnv {
@@ -137,7 +150,7 @@ function derived(from: EnvSource, src: EnvSourceValues, name: string): pulumi.In
             return pulumi
                 .all([db.host, db.port, db.name, db.user, db.password])
                 .apply(([host, port, dbName, user, password]) =>
-                    postgresUrl({ host, port, name: dbName, user, password }),
+                    postgresUrl({ host, port, name: dbName, user, password, caFile: db.caFile }),
                 );
     }
 }

@@ -23,12 +23,16 @@ export function digestOf(ref: string | undefined): string {
 }
 
 /**
- * ECS. `waitForSteadyState` makes `pulumi up` wait until the service is stable, but stable is also
- * what a deployment rolled back by the circuit breaker or an alarm ends in, and the provider still
- * reports success (terraform-provider-aws#20858, terraform-aws-modules/terraform-aws-ecs#325). The
- * provider reads the service back after the wait, so the service's `taskDefinition` output is the
- * one ECS settled on: equal to the task definition this up registered means the new one ran
- * healthy; anything else means it was rolled back. Pure.
+ * ECS. With `waitForSteadyState`, the provider waits for the deployment itself, not only for a
+ * stable task count: since terraform-provider-aws#43434 (in the provider pulumi-aws 7.x bridges)
+ * it follows the service deployment (ecs:ListServiceDeployments / DescribeServiceDeployments)
+ * through the lifecycle hooks and the bake and fails `pulumi up` when ECS rolls it back (circuit
+ * breaker, rollback alarm, or a hook answering FAILED). Before that change a rolled-back
+ * deployment ended stable and the up reported success (pulumi-aws#4487, terraform-provider-aws
+ * #20858). The digest check stays as a second, independent proof: the provider reads the service
+ * back after the wait, so the service's `taskDefinition` output is the one ECS settled on; equal
+ * to the task definition this up registered means the new one ran healthy, anything else means
+ * it was rolled back (an up that did not wait, or a provider before that change). Pure.
  */
 export function ecsDeployed(a: {
     waitForSteadyState: boolean;

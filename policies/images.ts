@@ -88,7 +88,8 @@ export function imageDigestPinned(
 /** Platforms a component stamped on a workload: AWS tag, GCP label, or VM flag. */
 export function stampedPlatforms(type: string, props: Record<string, any>): string[] | undefined {
     const tag = props.tags?.["service-deploy:image-platforms"];
-    if (typeof tag === "string") return tag.split(",").filter(Boolean);
+    // Space-separated (ECS tag values allow no comma); a comma-separated stamp from before is read too.
+    if (typeof tag === "string") return tag.split(/[\s,]+/).filter(Boolean);
     const label = props.labels?.["image-platforms"] ?? props.template?.labels?.["image-platforms"];
     if (typeof label === "string")
         return label

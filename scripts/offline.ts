@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { awsPlaceholders, describePlaceholder } from "../components/aws/placeholders";
 
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { specialSigKey: string; specialSecretSig: string };
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -42,6 +43,7 @@ export interface RecordedResource {
         dependsOn?: string[];
         deleteBeforeReplace?: boolean;
         additionalSecretOutputs?: string[];
+        customTimeouts?: { create?: string; update?: string; delete?: string };
     };
 }
 
@@ -199,6 +201,31 @@ function mockState(
         case "random:index/randomPassword:RandomPassword":
             Object.assign(s, { result: `offline-random-${name}`.padEnd(inputs.length ?? 16, "x") });
             break;
+        case "aws:secretsmanager/secretVersion:SecretVersion": {
+            // A new value is a new version: the id follows the content, as a real PutSecretValue's would.
+            const h = require("node:crypto")
+                .createHash("sha256")
+                .update(JSON.stringify(inputs.secretString ?? ""))
+                .digest("hex");
+            Object.assign(s, {
+                versionId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`,
+                arn: inputs.secretId,
+            });
+            break;
+        }
+        case "aws:ec2/eip:Eip": {
+            const n = [...name].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 250, 7);
+            Object.assign(s, { publicIp: `198.51.100.${n + 1}`, arn: arnOf("ec2", `elastic-ip/${name}`) });
+            break;
+        }
+        case "random:index/randomId:RandomId": {
+            const hex = Buffer.from(name)
+                .toString("hex")
+                .padEnd(64, "0")
+                .slice(-(inputs.byteLength ?? 8) * 2);
+            Object.assign(s, { hex, b64Url: Buffer.from(hex, "hex").toString("base64url") });
+            break;
+        }
         case "aws:secretsmanager/secret:Secret":
             Object.assign(s, { arn: arnOf("secretsmanager", `secret:${name}-AbCdEf`) });
             break;
@@ -271,7 +298,11 @@ function mockState(
         default:
             if (type.startsWith("aws:")) {
                 const [, mod, res] = /^aws:([^/]+)\/([^:]+):/.exec(type) ?? [];
-                s.arn = arnOf(mod ?? "x", `${res ?? "r"}/${name}`);
+                // IAM is global: its ARNs carry no region (arn:aws:iam::<account>:role/<name>).
+                s.arn =
+                    mod === "iam"
+                        ? `arn:aws:iam::${ACCOUNT}:${res ?? "r"}/${name}`
+                        : arnOf(mod ?? "x", `${res ?? "r"}/${name}`);
             }
     }
     if ((type.startsWith("aws:") || type.startsWith("gcp:")) && s.name === undefined)
@@ -293,6 +324,25 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     const file = opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
     const { config, secretKeys } = readStackFile(file, notes, secretValues);
     process.env.SERVICE_DEPLOY_STACK_FILE = path.relative(process.cwd(), file) || file;
+    const placeholderNotes: string[] = [];
+    // Placeholders (AWS's example account, documentation networks) pass under mocks; list them.
+    const decoded = (k: string) => {
+        try {
+            return JSON.parse(config[`${project}:${k}`] ?? "null") ?? undefined;
+        } catch {
+            return undefined;
+        }
+    };
+    const usesAws = (decoded("services") ?? []).some?.((x: { target?: string }) => x?.target === "aws");
+    for (const p of !usesAws
+        ? []
+        : awsPlaceholders({
+              aws: decoded("aws"),
+              blueGreen: decoded("blueGreen"),
+              alarms: decoded("alarms"),
+              services: decoded("services"),
+          }))
+        placeholderNotes.push(`${describePlaceholder(p)}; not verified offline`);
     for (const [k, v] of Object.entries(opts.overrides ?? {}))
         config[k] = typeof v === "string" ? v : JSON.stringify(v);
     fillMissingConfigSecrets(project, config, secretKeys, notes, secretValues);
@@ -474,6 +524,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
                         ...(o.additionalSecretOutputs?.length
                             ? { additionalSecretOutputs: [...o.additionalSecretOutputs] }
                             : {}),
+                        ...(o.customTimeouts ? { customTimeouts: { ...o.customTimeouts } } : {}),
                     },
                 };
                 resources.push(rec);
@@ -534,7 +585,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
         file,
         resources,
         outputs,
-        notes: [...new Set(notes)],
+        notes: [...new Set([...notes, ...placeholderNotes])],
         secretValues: [...new Set(secretValues)],
         error: undefined,
     };

@@ -8,6 +8,7 @@ import * as YAML from "yaml";
 import * as fs from "node:fs";
 import { graphOf, type Graph } from "./mocks";
 import { ECS_OWNS_RULE_ACTIONS } from "../components/aws/alb-blue-green";
+import { awsChecker } from "../scripts/conformance/aws";
 
 export interface StackExpectations {
     stack: string;
@@ -30,6 +31,122 @@ export function awsStackSuite(e: StackExpectations): void {
     const testCidr = stackFile["service-deploy:blueGreen"].testCidr;
     const graph = async () => (g ??= await graphOf(e.stack));
 
+    test(`${e.stack}: the plan lists the stack file's placeholders as not verified offline`, async () => {
+        const g = await graph();
+        for (const key of [
+            "service-deploy:aws.certificateArn",
+            "service-deploy:blueGreen.testCidr",
+            "service-deploy:alarms.emails[0]",
+        ])
+            assert.ok(
+                g.result.notes.some((n) => n.startsWith(`${key}: `) && /placeholder/.test(n)),
+                `${key} is listed: ${g.result.notes.join(" | ")}`,
+            );
+    });
+
+    test(`${e.stack}: ${e.deletionProtection ? "the ALB logs every request to an encrypted, private bucket with a lifecycle" : "no access-log bucket outside production"}`, async () => {
+        const g = await graph();
+        const lb = g.inputs(g.one("aws:lb/loadBalancer:LoadBalancer"));
+        const buckets = g.all("aws:s3/bucket:Bucket");
+        if (!e.deletionProtection) {
+            assert.equal(lb.accessLogs, undefined);
+            assert.equal(buckets.length, 0);
+            return;
+        }
+        const bucket = g.one("aws:s3/bucket:Bucket");
+        assert.deepEqual(lb.accessLogs, { bucket: bucket.state.id, prefix: "alb", enabled: true });
+        const of = (type: string) =>
+            g
+                .all(type)
+                .map((r) => g.inputs(r))
+                .find((x: any) => x.bucket === bucket.state.id);
+        assert.deepEqual(of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"), {
+            bucket: bucket.state.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        });
+        assert.equal(
+            of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+                .rules[0].applyServerSideEncryptionByDefault.sseAlgorithm,
+            "AES256",
+        );
+        assert.ok(
+            of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules[0].expiration.days >
+                0,
+        );
+        const policy = JSON.parse(of("aws:s3/bucketPolicy:BucketPolicy").policy);
+        assert.deepEqual(policy.Statement[0].Principal, { AWS: "arn:aws:iam::582318560864:root" });
+        assert.match(policy.Statement[0].Resource, /\/alb\/AWSLogs\/123456789012\/\*$/);
+        // The load balancer waits for the policy: ALB checks it can write when logging is turned on.
+        const policyUrn = g.one("aws:s3/bucketPolicy:BucketPolicy").urn;
+        assert.ok(g.one("aws:lb/loadBalancer:LoadBalancer").dependencies.includes(policyUrn));
+    });
+
+    test(`${e.stack}: ECS runs the smoke hook on the test listener before production traffic moves`, async () => {
+        const g = await graph();
+        const svc = g.inputs(g.one("aws:ecs/service:Service"));
+        const fn = g.one("aws:lambda/function:Function");
+        const [hook] = svc.deploymentConfiguration.lifecycleHooks;
+        assert.deepEqual(hook.lifecycleStages, ["POST_TEST_TRAFFIC_SHIFT"]);
+        assert.equal(hook.hookTargetArn, fn.state.arn);
+        const role = g.all("aws:iam/role:Role").find((r) => r.state.arn === hook.roleArn)!;
+        assert.deepEqual(JSON.parse(g.inputs(role).assumeRolePolicy).Statement[0].Principal, {
+            Service: "ecs.amazonaws.com",
+        });
+        const invoke = g
+            .all("aws:iam/rolePolicy:RolePolicy")
+            .map((r) => g.inputs(r))
+            .find((p: any) => p.role === role.state.id);
+        assert.deepEqual(JSON.parse(invoke.policy).Statement, [
+            {
+                Effect: "Allow",
+                Action: "lambda:InvokeFunction",
+                Resource: [fn.state.arn, `${fn.state.arn}:*`],
+            },
+        ]);
+        // The function runs in the private subnets and calls the test listener's URL.
+        const f = g.inputs(fn);
+        assert.equal(f.runtime, "nodejs20.x");
+        assert.match(f.vpcConfig.subnetIds[0], /private/);
+        const services = (g.result.outputs.services as any).api;
+        assert.equal(f.environment.variables.SMOKE_BASE_URL, services.testUrl);
+        assert.equal(f.environment.variables.SMOKE_HEALTH_PATH, "/health");
+        // Its requests leave through NAT: the test listener admits every NAT gateway's address.
+        const natIps = g
+            .all("aws:ec2/eip:Eip")
+            .map((r) => `${r.state.publicIp}/32`)
+            .sort();
+        const testPort = stackFile["service-deploy:blueGreen"].testListenerPort;
+        const admitted = g
+            .all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            .map((r) => g.inputs(r))
+            .filter((r: any) => r.fromPort === testPort)
+            .map((r: any) => r.cidrIpv4)
+            .sort();
+        assert.deepEqual(admitted, [...natIps, testCidr].sort());
+    });
+
+    test(`${e.stack}: AWS's API models accept every request the stack sends`, async () => {
+        const g = await graph();
+        assert.deepEqual(awsChecker(g.result.resources), []);
+    });
+
+    test(`${e.stack}: pulumi up waits through the hooks and the whole bake without timing out`, async () => {
+        const g = await graph();
+        const svc = g.one("aws:ecs/service:Service");
+        const bake = Number(g.inputs(svc).deploymentConfiguration.bakeTimeInMinutes);
+        const t = svc.options.customTimeouts;
+        assert.ok(t?.update && t.create, "create and update timeouts are set");
+        const minutes = Number(/^(\d+)m$/.exec(t.update)?.[1]);
+        assert.ok(
+            minutes >= 20 + bake,
+            `update timeout ${t.update} covers 20 min of task start plus the ${bake} min bake`,
+        );
+        assert.equal(t.create, t.update);
+    });
+
     test(`${e.stack}: the database is sized and protected as the environment requires`, async () => {
         const g = await graph();
         const db = g.inputs(g.one("aws:rds/instance:Instance"));
@@ -42,7 +159,16 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.equal(db.storageEncrypted, true);
         assert.equal(db.publiclyAccessible, false);
         assert.equal(db.skipFinalSnapshot, false);
-        assert.match(db.finalSnapshotIdentifier, new RegExp(`^service-deploy-${e.stack}-final$`));
+        // Unique per instance (a random suffix made with it), so a second destroy does not collide.
+        assert.match(db.finalSnapshotIdentifier, new RegExp(`^service-deploy-${e.stack}-final-[0-9a-f]{8}$`));
+        const suffix = g.one("random:index/randomId:RandomId");
+        assert.ok(
+            g
+                .one("aws:rds/instance:Instance")
+                .propertyDependencies.finalSnapshotIdentifier?.includes(suffix.urn),
+        );
+        // Production refuses any plan that would replace (and so empty) its database.
+        assert.equal(g.one("aws:rds/instance:Instance").options.protect ?? false, e.deletionProtection);
         const params = g.inputs(g.one("aws:rds/parameterGroup:ParameterGroup"));
         assert.equal(params.family, "postgres16");
         assert.deepEqual(
@@ -85,11 +211,12 @@ export function awsStackSuite(e: StackExpectations): void {
             infra?.policyArn,
             "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
         );
-        // Both rollback alarms, and only they, roll the deployment back.
+        // The rollback alarms, and only they, roll the deployment back.
         assert.deepEqual(svc.alarms, {
             alarmNames: [
                 `service-deploy-${e.stack}-api-rollback-5xx`,
                 `service-deploy-${e.stack}-api-rollback-p95`,
+                `service-deploy-${e.stack}-api-rollback-unhealthy`,
             ],
             enable: true,
             rollback: true,
@@ -132,11 +259,14 @@ export function awsStackSuite(e: StackExpectations): void {
             c.secrets.map((s: any) => s.name),
             secretNames,
         );
+        // Pinned to the version this up wrote, so a changed value rolls a deployment.
+        const versionId = g.one("aws:secretsmanager/secretVersion:SecretVersion").state.versionId;
+        assert.match(String(versionId), /^[0-9a-f-]{36}$/);
         for (const s of c.secrets)
             assert.match(
                 s.valueFrom,
                 new RegExp(
-                    `^arn:aws:secretsmanager:ap-northeast-1:\\d{12}:secret:aws-api-env-\\w+:${s.name}::$`,
+                    `^arn:aws:secretsmanager:ap-northeast-1:\\d{12}:secret:aws-api-env-\\w+:${s.name}::${versionId}$`,
                 ),
             );
         const envNames = c.environment.map((x: any) => x.name);
@@ -188,12 +318,17 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.equal(url.pathname, "/app");
         assert.equal(url.username, g.inputs(db).username);
         assert.equal(decodeURIComponent(url.password), g.inputs(db).password);
-        assert.equal(url.searchParams.get("sslmode"), "require");
+        // Verified against RDS's CA bundle, which the app's image carries at this path.
+        assert.equal(url.searchParams.get("sslmode"), "verify-full");
+        assert.equal(url.searchParams.get("sslrootcert"), "/etc/ssl/certs/rds-global-bundle.pem");
     });
 
-    test(`${e.stack}: security groups allow exactly ALB <- world (80/443), test port <- testCidr, tasks <- ALB, database <- tasks`, async () => {
+    test(`${e.stack}: security groups allow exactly ALB <- world (80/443), test port <- testCidr and the NAT gateways, tasks <- ALB, database <- tasks`, async () => {
         const g = await graph();
         const sg = (name: string) => `${name}-id`;
+        const nat = g
+            .all("aws:ec2/eip:Eip")
+            .map((r) => `${sg("aws-api-alb")} <- ${r.state.publicIp}/32 tcp/8443-8443`);
         const ingress = g
             .all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
             .map((r) => {
@@ -207,6 +342,7 @@ export function awsStackSuite(e: StackExpectations): void {
                 `${sg("aws-api-alb")} <- 0.0.0.0/0 tcp/443-443`,
                 `${sg("aws-api-alb")} <- 0.0.0.0/0 tcp/80-80`,
                 `${sg("aws-api-alb")} <- ${testCidr} tcp/8443-8443`,
+                ...nat,
                 `${sg("aws-api-tasks")} <- ${sg("aws-api-alb")} tcp/8080-8080`,
                 `${sg("aws-pg-db")} <- ${sg("aws-api-tasks")} tcp/5432-5432`,
             ].sort(),
@@ -262,6 +398,7 @@ export function awsStackSuite(e: StackExpectations): void {
                 "api-p95-latency",
                 "api-rollback-5xx",
                 "api-rollback-p95",
+                "api-rollback-unhealthy",
                 "api-unhealthy-blue",
                 "api-unhealthy-green",
                 "db-connections",

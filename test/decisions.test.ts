@@ -254,8 +254,8 @@ test("ECS mappings: architecture, CPU units, sorted environment, JSON-key valueF
         { name: "B", value: "2" },
     ]);
     assert.equal(
-        jsonKeyValueFrom("arn:aws:secretsmanager:r:1:secret:x-AbC", "DATABASE_URL"),
-        "arn:aws:secretsmanager:r:1:secret:x-AbC:DATABASE_URL::",
+        jsonKeyValueFrom("arn:aws:secretsmanager:r:1:secret:x-AbC", "DATABASE_URL", "v-1"),
+        "arn:aws:secretsmanager:r:1:secret:x-AbC:DATABASE_URL::v-1",
     );
     assert.equal(recoveryWindowDays(true), 30);
     assert.equal(recoveryWindowDays(false), 7);

@@ -513,6 +513,23 @@ const cases: Case[] = [
         key: "service-deploy:blueGreen",
         message: /set blueGreen\.testCidr/,
     },
+    {
+        name: "a bake shorter than the longest rollback window plus the metrics' delay",
+        mutate: (c) => {
+            set(c, "blueGreen", { ...obj(c, "blueGreen"), bakeTimeMinutes: 5 });
+        },
+        key: "service-deploy:blueGreen.bakeTimeMinutes",
+        message:
+            /a bake of 5 min ends before the rollback alarms can fire: the longest rollback window is 5 min .* at least 8/,
+    },
+    {
+        name: "a one-minute rollback window (M of N needs M < N)",
+        mutate: (c) => {
+            set(c, "blueGreen", { ...obj(c, "blueGreen"), rollbackErrorRateMinutes: 1 });
+        },
+        key: "service-deploy:blueGreen.rollbackErrorRateMinutes",
+        message: />=2|at least 2|too small/i,
+    },
 ];
 
 // The program runs under mocks that count registrations: a bad config must register none.

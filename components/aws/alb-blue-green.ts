@@ -52,6 +52,8 @@ export interface AlbBlueGreenArgs {
     deregistrationDelaySeconds?: number;
     /** ALB deletion protection (on in production). @default false */
     deletionProtection?: boolean;
+    /** Access logs to this bucket and prefix (the bucket's policy must exist first). @default none */
+    accessLogs?: { bucket: pulumi.Input<string>; prefix: string; dependsOn: pulumi.Resource[] };
 }
 
 export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -140,8 +142,11 @@ export class AlbBlueGreen extends pulumi.ComponentResource {
                 dropInvalidHeaderFields: true,
                 enableDeletionProtection: args.deletionProtection ?? false,
                 idleTimeout: 60,
+                accessLogs: args.accessLogs
+                    ? { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true }
+                    : undefined,
             },
-            { parent: this },
+            { parent: this, dependsOn: args.accessLogs?.dependsOn ?? [] },
         );
 
         const targetGroup = (color: "blue" | "green") =>

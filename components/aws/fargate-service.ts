@@ -55,11 +55,50 @@ export interface FargateServiceArgs {
     healthCheckGracePeriodSeconds?: number;
     /** @default true */
     waitForSteadyState?: boolean;
+    /** ECS lifecycle hooks (e.g. the smoke hook at POST_TEST_TRAFFIC_SHIFT). @default [] */
+    lifecycleHooks?: pulumi.Input<{ hookTargetArn: string; roleArn: string; lifecycleStages: string[] }>[];
+    /** Minutes the lifecycle hooks may take in one deployment (their budget, for the timeouts). @default 0 */
+    hookMinutes?: number;
+}
+
+/**
+ * Minutes a blue-green deployment may take before ECS is done with it: tasks start and pass
+ * their health checks (the provider's own default budget, 20 min), the hooks run, traffic
+ * shifts, the bake runs to its end. Pure.
+ */
+export const ECS_START_MINUTES = 20;
+export function ecsDeploymentMinutes(a: { bakeTimeMinutes: number; hookMinutes: number }): number {
+    return ECS_START_MINUTES + a.hookMinutes + a.bakeTimeMinutes;
+}
+
+/**
+ * `customTimeouts` of the ECS service. With native blue-green and `waitForSteadyState`, the
+ * provider waits through the lifecycle hooks and the whole bake, and fails the update on a
+ * rollback (terraform-provider-aws#43434: "Ensures lifecycle hooks complete during creation,
+ * validates bake time completion during updates, surfaces deployment failures and rollbacks"),
+ * so the default 20-minute create/update timeout would end `pulumi up` mid-bake. Pure.
+ */
+export function ecsServiceTimeouts(a: { bakeTimeMinutes: number; hookMinutes: number }): {
+    create: string;
+    update: string;
+    delete: string;
+} {
+    const m = ecsDeploymentMinutes(a);
+    return { create: `${m}m`, update: `${m}m`, delete: "20m" };
 }
 
 /** ECS `runtimePlatform.cpuArchitecture` for an architecture. Pure. */
 export function ecsCpuArchitecture(arch: Architecture): "ARM64" | "X86_64" {
     return arch === "arm64" ? "ARM64" : "X86_64";
+}
+
+/**
+ * The image's platforms as one ECS tag value: space-separated, `linux/amd64 linux/arm64`. ECS tag
+ * values allow only `[\p{L}\p{Z}\p{N}_.:/=+\-@]*` (botocore ecs TagValue), so no comma; the
+ * policy pack's `stampedPlatforms` reads this encoding. Pure.
+ */
+export function platformsTagValue(platforms: readonly string[]): string {
+    return [...platforms].sort().join(" ");
 }
 
 /** Fargate `cpu` units for vCPUs. Pure. */
@@ -227,7 +266,7 @@ export class FargateService extends pulumi.ComponentResource {
                     "service-deploy:service": args.serviceName,
                     "service-deploy:image-platforms": pulumi
                         .output(args.imagePlatforms)
-                        .apply((p) => [...p].sort().join(",")),
+                        .apply(platformsTagValue),
                 },
             },
             { parent: this },
@@ -267,6 +306,7 @@ export class FargateService extends pulumi.ComponentResource {
                 deploymentConfiguration: {
                     strategy: "BLUE_GREEN",
                     bakeTimeInMinutes: String(args.bakeTimeMinutes ?? 15),
+                    lifecycleHooks: args.lifecycleHooks ?? [],
                 },
                 deploymentCircuitBreaker: { enable: true, rollback: true },
                 alarms: { alarmNames: args.rollbackAlarmNames, enable: true, rollback: true },
@@ -289,7 +329,14 @@ export class FargateService extends pulumi.ComponentResource {
                 enableEcsManagedTags: true,
                 waitForSteadyState: args.waitForSteadyState ?? true,
             },
-            { parent: this, dependsOn: [infraPolicy] },
+            {
+                parent: this,
+                dependsOn: [infraPolicy],
+                customTimeouts: ecsServiceTimeouts({
+                    bakeTimeMinutes: args.bakeTimeMinutes ?? 15,
+                    hookMinutes: args.hookMinutes ?? 0,
+                }),
+            },
         );
         this.registerOutputs({ serviceName: this.service.name });
     }

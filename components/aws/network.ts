@@ -46,6 +46,11 @@ export class Network extends pulumi.ComponentResource {
     public readonly publicSubnetIds: pulumi.Output<string[]>;
     public readonly privateSubnetIds: pulumi.Output<string[]>;
     public readonly vpc?: aws.ec2.Vpc;
+    /**
+     * Public IPs of the NAT gateways this component created: what traffic from the private
+     * subnets to a public address comes from. [] for an existing network.
+     */
+    public readonly natPublicIps: pulumi.Output<string>[] = [];
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("service-deploy:aws:Network", name, {}, opts);
@@ -96,6 +101,7 @@ export class Network extends pulumi.ComponentResource {
             const natCount = Math.min(args.natGateways ?? 1, AZ_COUNT);
             const nats = Array.from({ length: natCount }, (_, i) => {
                 const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc" }, { parent: this });
+                this.natPublicIps.push(eip.publicIp);
                 return new aws.ec2.NatGateway(
                     `${name}-nat-${i}`,
                     { subnetId: publicSubnets[i].id, allocationId: eip.id },

@@ -14,8 +14,39 @@ export interface PostgresArgs extends DatabaseConfig {
     vpcId: pulumi.Input<string>;
     /** Private subnets in at least two AZs. */
     subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** Name of the final snapshot taken on deletion. */
-    finalSnapshotIdentifier: string;
+    /**
+     * Prefix of the final snapshot taken on deletion; a random suffix made with the instance
+     * makes it unique, so destroying a stack a second time (after an up) does not collide with
+     * the snapshot the first destroy left.
+     */
+    finalSnapshotPrefix: string;
+    /**
+     * Refuse, in Pulumi, any plan that deletes or replaces the instance (`protect`): a change that
+     * forces replacement would otherwise create a new, empty database and delete the old one.
+     * @default false
+     */
+    protect?: boolean;
+    /**
+     * Where the app's image holds AWS's RDS CA bundle (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem);
+     * DATABASE_URL verifies the server against it. @default "/etc/ssl/certs/rds-global-bundle.pem"
+     */
+    caFile?: string;
+}
+
+/** Where the app's image keeps the RDS CA bundle, unless configured. */
+export const RDS_CA_FILE = "/etc/ssl/certs/rds-global-bundle.pem";
+
+/**
+ * The final snapshot's identifier: 1-255 letters, digits and hyphens, starting with a letter, no
+ * `--`, not ending with `-` (RDS DeleteDBInstance FinalDBSnapshotIdentifier). Pure.
+ */
+export function finalSnapshotIdentifier(prefix: string, suffix: string): string {
+    const clean = `${prefix}-final-${suffix}`
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .replace(/-+/g, "-")
+        .replace(/^[^a-z]+/, "");
+    return clean.slice(0, 255).replace(/-+$/, "");
 }
 
 /** Parameter group family for an engine version: "16.4" -> "postgres16". Pure. */
@@ -81,6 +112,18 @@ export class Postgres extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // Made with the instance and gone with it: the next stack's instance gets a new one.
+        const snapshotSuffix = new random.RandomId(
+            `${name}-final-snapshot`,
+            { byteLength: 4 },
+            { parent: this },
+        );
+        // Why not an RDS-managed master secret (manageMasterUserPassword): RDS rotates it (every 7
+        // days by default) behind the program's back, while the app reads one DATABASE_URL built
+        // from the password into the service's own secret, which would then go stale. A separate
+        // app role needs SQL run inside the VPC at deploy time, a path the deployer does not have.
+        // The generated password below stays in Pulumi state as a secret and reaches the app only
+        // through Secrets Manager.
         const generated = new random.RandomPassword(
             `${name}-password`,
             { length: 40, special: false },
@@ -113,7 +156,9 @@ export class Postgres extends pulumi.ComponentResource {
                 maintenanceWindow: "sat:18:30-sat:19:30",
                 deletionProtection: args.deletionProtection,
                 skipFinalSnapshot: false,
-                finalSnapshotIdentifier: args.finalSnapshotIdentifier,
+                finalSnapshotIdentifier: snapshotSuffix.hex.apply((hex) =>
+                    finalSnapshotIdentifier(args.finalSnapshotPrefix, hex),
+                ),
                 copyTagsToSnapshot: true,
                 performanceInsightsEnabled: args.performanceInsights,
                 performanceInsightsRetentionPeriod: args.performanceInsights ? 7 : undefined,
@@ -122,7 +167,7 @@ export class Postgres extends pulumi.ComponentResource {
                 // Changes wait for the maintenance window unless someone decides otherwise.
                 applyImmediately: false,
             },
-            { parent: this },
+            { parent: this, protect: args.protect ?? false },
         );
         this.connection = {
             host: this.instance.address,
@@ -130,6 +175,7 @@ export class Postgres extends pulumi.ComponentResource {
             name: args.name,
             user: args.username,
             password,
+            caFile: args.caFile ?? RDS_CA_FILE,
         };
         this.endpoint = this.instance.endpoint;
         this.registerOutputs({ endpoint: this.endpoint });

@@ -1,8 +1,14 @@
 /**
  * One Secrets Manager secret per service, a JSON object keyed by env var name, holding every
  * secret the service's contract reads. The task definition references each key with
- * `valueFrom: <arn>:<ENV_NAME>::` (ECS's JSON-key syntax), so secret values never appear in the
- * task definition, and the execution role can be limited to this one ARN.
+ * `valueFrom: <arn>:<ENV_NAME>::<version id>` (ECS's JSON-key syntax,
+ * `arn:...:secret:<name>:<json-key>:<version-stage>:<version-id>`), so secret values never
+ * appear in the task definition, and the execution role can be limited to this one ARN.
+ *
+ * The version id is pinned: ECS reads a secret only when a task starts, so an unpinned reference
+ * hands a changed value to whichever task happens to start next, at some later deploy or scaling
+ * event. Changing a value writes a new version (the provider replaces the SecretVersion), its id
+ * changes the task definition, and that rolls a blue-green deployment with the new value.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -21,9 +27,9 @@ export function recoveryWindowDays(production: boolean): number {
     return production ? 30 : 7;
 }
 
-/** ECS `valueFrom` for one JSON key of a secret. Pure. */
-export function jsonKeyValueFrom(secretArn: string, key: string): string {
-    return `${secretArn}:${key}::`;
+/** ECS `valueFrom` for one JSON key of one version of a secret. Pure. */
+export function jsonKeyValueFrom(secretArn: string, key: string, versionId: string): string {
+    return `${secretArn}:${key}::${versionId}`;
 }
 
 export class ServiceSecrets extends pulumi.ComponentResource {
@@ -48,15 +54,17 @@ export class ServiceSecrets extends pulumi.ComponentResource {
                 .all(args.values)
                 .apply((v) => JSON.stringify(Object.fromEntries(names.map((n) => [n, v[n]])))),
         );
-        new aws.secretsmanager.SecretVersion(
+        const version = new aws.secretsmanager.SecretVersion(
             `${name}-env`,
             { secretId: this.secret.id, secretString },
             { parent: this },
         );
         this.arn = this.secret.arn;
-        this.ecsSecrets = this.secret.arn.apply((arn) =>
-            names.map((n) => ({ name: n, valueFrom: jsonKeyValueFrom(arn, n) })),
-        );
+        this.ecsSecrets = pulumi
+            .all([this.secret.arn, version.versionId])
+            .apply(([arn, versionId]) =>
+                names.map((n) => ({ name: n, valueFrom: jsonKeyValueFrom(arn, n, versionId) })),
+            );
         this.registerOutputs({ arn: this.arn });
     }
 }

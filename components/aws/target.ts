@@ -18,6 +18,8 @@ import { AlbBlueGreen } from "./alb-blue-green";
 import { ServiceSecrets, recoveryWindowDays } from "./secrets";
 import { ServiceAlarms } from "./alarms";
 import { FargateService } from "./fargate-service";
+import { AccessLogBucket } from "./access-logs";
+import { SmokeHook } from "./smoke-hook";
 
 export interface AwsTargetArgs {
     config: StackConfig;
@@ -108,7 +110,8 @@ export class AwsTarget extends pulumi.ComponentResource {
                     ...cfg.database,
                     vpcId: network.vpcId,
                     subnetIds: network.privateSubnetIds,
-                    finalSnapshotIdentifier: `${prefix}-final`,
+                    finalSnapshotPrefix: prefix,
+                    protect: cfg.production,
                 },
                 { parent: this },
             );
@@ -128,6 +131,18 @@ export class AwsTarget extends pulumi.ComponentResource {
             );
             this.databaseEndpoint = db.endpoint;
         }
+
+        // Production's load balancers log every request (who, what, status, timing) to S3.
+        const accessLogs = cfg.production
+            ? new AccessLogBucket(
+                  `${name}-alb-logs`,
+                  {
+                      region: aws.getRegionOutput({}, { parent: this }).region,
+                      accountId: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
+                  },
+                  { parent: this },
+              )
+            : undefined;
 
         for (const svc of args.services) {
             const n = `${name}-${svc.name}`;
@@ -149,6 +164,11 @@ export class AwsTarget extends pulumi.ComponentResource {
                     healthyThreshold: svc.health.healthyThreshold,
                     unhealthyThreshold: svc.health.unhealthyThreshold,
                     deletionProtection: cfg.production,
+                    accessLogs: accessLogs && {
+                        bucket: accessLogs.bucket.id,
+                        prefix: `${accessLogs.prefix}`,
+                        dependsOn: [accessLogs.policy],
+                    },
                 },
                 { parent: this },
             );
@@ -171,6 +191,38 @@ export class AwsTarget extends pulumi.ComponentResource {
                       { parent: this },
                   )
                 : undefined;
+
+            // Green is tested on the test listener before production traffic moves.
+            const hook = new SmokeHook(
+                `${n}-smoke`,
+                {
+                    serviceName: svc.name,
+                    vpcId: network.vpcId,
+                    subnetIds: network.privateSubnetIds,
+                    testUrl: alb.testUrl,
+                    testListenerPort: bg.testListenerPort,
+                    readinessPath: svc.health.readiness,
+                    healthPath: svc.health.health,
+                    checks: svc.smoke.checks,
+                    timeoutSeconds: svc.smoke.timeoutSeconds,
+                },
+                { parent: this },
+            );
+            // The hook reaches the internet-facing ALB through the NAT gateways.
+            network.natPublicIps.forEach((ip, i) => {
+                new aws.vpc.SecurityGroupIngressRule(
+                    `${n}-test-from-nat-${i}`,
+                    {
+                        securityGroupId: alb.securityGroup.id,
+                        cidrIpv4: pulumi.interpolate`${ip}/32`,
+                        ipProtocol: "tcp",
+                        fromPort: bg.testListenerPort,
+                        toPort: bg.testListenerPort,
+                        description: "test listener: the smoke hook, through NAT",
+                    },
+                    { parent: this },
+                );
+            });
 
             const alarms = new ServiceAlarms(
                 `${n}-alarms`,
@@ -210,6 +262,8 @@ export class AwsTarget extends pulumi.ComponentResource {
                     productionRuleArn: alb.productionRule.arn,
                     testRuleArn: alb.testRule.arn,
                     bakeTimeMinutes: bg.bakeTimeMinutes,
+                    lifecycleHooks: [hook.lifecycleHook],
+                    hookMinutes: hook.minutes,
                     rollbackAlarmNames: alarms.rollbackAlarmNames,
                     logRetentionDays: cfg.logRetentionDays,
                     waitForSteadyState: aws_.waitForSteadyState,

@@ -10,6 +10,7 @@
  */
 import type { RecordedResource } from "../offline";
 import { gcpChecker } from "./gcp";
+import { awsChecker } from "./aws";
 
 export type Cloud = "AWS" | "Google Cloud" | "Oracle Cloud";
 
@@ -34,7 +35,7 @@ export interface Finding {
 export type Checker = (resources: RecordedResource[]) => Finding[];
 
 /** Every cloud's checker. A module adds itself here, one line each. */
-export const CHECKERS: Checker[] = [gcpChecker];
+export const CHECKERS: Checker[] = [awsChecker, gcpChecker];
 
 export function checkConformance(resources: RecordedResource[], checkers: Checker[] = CHECKERS): Finding[] {
     return checkers.flatMap((c) => c(resources));
