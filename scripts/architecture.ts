@@ -178,6 +178,9 @@ export const AWS: Picture = {
                 typeAndName("aws:iam/rolePolicy:RolePolicy", /-(hook|smoke)/),
                 typeAndName("aws:iam/rolePolicyAttachment:RolePolicyAttachment", /-(hook|smoke)/),
                 typeAndName("aws:lambda/permission:Permission", /-(hook|smoke)/),
+                typeAndName("aws:ec2/securityGroup:SecurityGroup", /-smoke-fn$/),
+                // The hook reaches the test listener from the NAT gateways' addresses.
+                (r) => SG_RULES.includes(r.type) && /-(smoke-fn-|test-from-nat-\d+$)/.test(r.name),
             ),
             label: (rs) => `smoke hook<br/>${plural(count(rs, "aws:lambda/function:Function"), "Lambda")}`,
         },
@@ -189,6 +192,7 @@ export const AWS: Picture = {
                 typeAndName("aws:ec2/securityGroup:SecurityGroup", /-db$/),
                 (r) => SG_RULES.includes(r.type) && /-db-from-/.test(r.name),
                 typeAndName("random:index/randomPassword:RandomPassword", /-pg-password$/),
+                typeAndName("random:index/randomId:RandomId", /-final-snapshot$/),
             ),
             label: (rs) => {
                 const db = inputs(find(rs, "aws:rds/instance:Instance"));
@@ -236,6 +240,12 @@ export const AWS: Picture = {
             label: (rs) => `CloudWatch Logs<br/>${inputs(rs[0]).retentionInDays ?? "?"} days`,
         },
         {
+            id: "accessLogs",
+            shape: "store",
+            match: (r) => r.type.startsWith("aws:s3/") && /-alb-logs-/.test(r.name),
+            label: () => "ALB access logs<br/>S3, encrypted, private",
+        },
+        {
             id: "rollbackAlarms",
             match: typeAndName(ALARM, /-rollback-/),
             label: (rs) => `${plural(rs.length, "rollback alarm")}<br/>roll the deployment back`,
@@ -258,6 +268,7 @@ export const AWS: Picture = {
     ],
     links: [
         { from: "user", to: "alb", kind: "request", label: "HTTPS" },
+        { from: "accessLogs", to: "alb", kind: "guard", label: "every request logged" },
         { from: "alb", to: "https", kind: "request" },
         { from: "alb", to: "http", kind: "guard", label: "plain HTTP" },
         { from: "https", to: "prodRule", kind: "request" },

@@ -202,7 +202,7 @@ describe("AWS conformance", () => {
     });
 
     it("never prints a secret value in a finding", () => {
-        const sv = changed(g.one("aws:secretsmanager/secretVersion:SecretVersion"), (i) => {
+        const sv = changed(g.one("aws:secretsmanager/secretVersion:SecretVersion", "aws-api-env"), (i) => {
             i.secretString = { ...i.secretString, value: "x".repeat(70000) };
         });
         const f = only(awsChecker([sv]));

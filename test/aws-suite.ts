@@ -87,7 +87,7 @@ export function awsStackSuite(e: StackExpectations): void {
     test(`${e.stack}: ECS runs the smoke hook on the test listener before production traffic moves`, async () => {
         const g = await graph();
         const svc = g.inputs(g.one("aws:ecs/service:Service"));
-        const fn = g.one("aws:lambda/function:Function");
+        const fn = g.one("aws:lambda/function:Function", "aws-api-smoke-fn");
         const [hook] = svc.deploymentConfiguration.lifecycleHooks;
         assert.deepEqual(hook.lifecycleStages, ["POST_TEST_TRAFFIC_SHIFT"]);
         assert.equal(hook.hookTargetArn, fn.state.arn);
@@ -260,7 +260,7 @@ export function awsStackSuite(e: StackExpectations): void {
             secretNames,
         );
         // Pinned to the version this up wrote, so a changed value rolls a deployment.
-        const versionId = g.one("aws:secretsmanager/secretVersion:SecretVersion").state.versionId;
+        const versionId = g.one("aws:secretsmanager/secretVersion:SecretVersion", "aws-api-env").state.versionId;
         assert.match(String(versionId), /^[0-9a-f-]{36}$/);
         for (const s of c.secrets)
             assert.match(

@@ -95,7 +95,7 @@ export function notifySuite(stack: "staging" | "gcp-staging" | "vm-staging"): vo
 function stagingChecks(): void {
     test("staging: the forwarder is subscribed with protocol lambda, SNS may invoke it, and it reads only its destinations' secrets, by ARN", async () => {
         const g = await load("staging");
-        const fn = g.one("aws:lambda/function:Function");
+        const fn = g.one("aws:lambda/function:Function", "aws-topic-notify-fn");
         const f = g.inputs(fn);
         assert.equal(f.runtime, "nodejs20.x");
         assert.equal(f.handler, "index.handler");
