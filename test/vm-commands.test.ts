@@ -103,15 +103,24 @@ test("other subcommands share the host options", () => {
 test("the installed watchdog and the built check get the same flags, TLS and listen included", () => {
     const h = { ...o, healthPath: "/health" };
     const check = watchdogCheckCommand(p, h).replace(/^.* watchdog-check /, "");
-    const install = watchdogInstallCommand(p, { ...h, intervalSeconds: 60 }).replace(/^.* watchdog-install /, "");
+    const install = watchdogInstallCommand(p, { ...h, intervalSeconds: 60 }).replace(
+        /^.* watchdog-install /,
+        "",
+    );
     assert.equal(install, `${check} --interval='60'`);
-    assert.match(check, /--listen='443' --server-name='api\.example\.com' --tls-cert='\/etc\/tls\/fullchain\.pem' --tls-key=/);
+    assert.match(
+        check,
+        /--listen='443' --server-name='api\.example\.com' --tls-cert='\/etc\/tls\/fullchain\.pem' --tls-key=/,
+    );
 });
 
 test("a non-root SSH user runs every subcommand through the host model's sudo line", () => {
     const h = { ...o, sudo: true };
     const script = "sudo -n /bin/sh '/opt/service-deploy/api/service-deploy.sh'";
-    assert.match(deployCommand(p, h), new RegExp(`^chmod 0600 '[^']+' && ${script.replace(/[.*/]/g, "\\$&")} deploy `));
+    assert.match(
+        deployCommand(p, h),
+        new RegExp(`^chmod 0600 '[^']+' && ${script.replace(/[.*/]/g, "\\$&")} deploy `),
+    );
     for (const line of [
         rollbackCommand(p, h),
         statusCommand(p, h),
@@ -134,9 +143,15 @@ test("the sudoers file: one line for the deploy script of every service, and bad
             "",
         ].join("\n"),
     );
-    assert.match(sudoersFile("ops", "/srv/sd", ["CONTAINERS_CONF"]), /^Defaults:ops env_keep \+= "CONTAINERS_CONF"$/m);
+    assert.match(
+        sudoersFile("ops", "/srv/sd", ["CONTAINERS_CONF"]),
+        /^Defaults:ops env_keep \+= "CONTAINERS_CONF"$/m,
+    );
     assert.throws(() => sudoersFile("root"), /root needs no sudoers file/);
-    assert.throws(() => sudoersFile("Deploy User"), /vm\.hosts\[\]\.user: Deploy User is not a Unix user name/);
+    assert.throws(
+        () => sudoersFile("Deploy User"),
+        /vm\.hosts\[\]\.user: Deploy User is not a Unix user name/,
+    );
     assert.throws(() => sudoersFile("deploy", "/opt/a b"), /not an absolute path/);
 });
 

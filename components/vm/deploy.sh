@@ -661,7 +661,9 @@ watchdog_check() {
         return 0
     fi
     log "3 consecutive failures: restarting $(container "$active")"
-    $RT restart "$(container "$active")" >/dev/null 2>&1 || log "restart of $(container "$active") failed"
+    # 9>&-: the runtime's container monitor (conmon) outlives this check and must not inherit
+    # the watchdog's lock, or every later check would be skipped.
+    $RT restart "$(container "$active")" 9>&- >/dev/null 2>&1 || log "restart of $(container "$active") failed"
     audit "watchdog restart color=$active"
     notify "service-deploy: $SERVICE on $HOSTNAME_ failed $HEALTH 3 times; restarted the $active container"
     echo "WATCHDOG service=$SERVICE restarted=$active"

@@ -28,7 +28,8 @@ import {
 
 const USER = "sd-lab-deploy";
 const SUDOERS = "/etc/sudoers.d/sd-vm-lab";
-const skip = labAvailable() ?? (fs.existsSync("/usr/bin/sudo") ? undefined : "sudo is missing (apt-get install sudo)");
+const skip =
+    labAvailable() ?? (fs.existsSync("/usr/bin/sudo") ? undefined : "sudo is missing (apt-get install sudo)");
 const SCRIPT = fs.readFileSync(path.resolve(__dirname, "..", "..", "components", "vm", "deploy.sh"), "utf8");
 let lab: Lab;
 let root: string;
@@ -41,8 +42,13 @@ before(() => {
     lab.start();
     images.v1 = lab.image("hm", "v1", "ok", "v1");
     images.v2 = lab.image("hm", "v2", "ok", "v2");
-    if (spawnSync("id", [USER]).status !== 0) execFileSync("useradd", ["--create-home", "--shell", "/bin/sh", USER]);
-    const home = execFileSync("sh", ["-c", `getent passwd ${USER} | cut -d: -f6`], { encoding: "utf8" }).trim();
+    if (spawnSync("id", [USER]).status !== 0)
+        execFileSync("useradd", ["--create-home", "--shell", "/bin/sh", USER]);
+    // No password, but not a locked account either: sshd without PAM refuses locked ones.
+    execFileSync("usermod", ["-p", "*", USER]);
+    const home = execFileSync("sh", ["-c", `getent passwd ${USER} | cut -d: -f6`], {
+        encoding: "utf8",
+    }).trim();
     fs.mkdirSync(path.join(home, ".ssh"), { recursive: true, mode: 0o700 });
     fs.copyFileSync(path.join(lab.dir, "client_key.pub"), path.join(home, ".ssh", "authorized_keys"));
     execFileSync("chown", ["-R", `${USER}:${USER}`, path.join(home, ".ssh")]);
@@ -53,7 +59,10 @@ before(() => {
     execFileSync("chown", [`${USER}:${USER}`, path.join(root, "opt")]);
     // The generated file, as is, plus the lab's own container configuration (lab.ts's SetEnv).
     const file = path.join(root, "sudoers");
-    fs.writeFileSync(file, sudoersFile(USER, path.join(root, "opt"), ["CONTAINERS_CONF", "CONTAINERS_REGISTRIES_CONF"]));
+    fs.writeFileSync(
+        file,
+        sudoersFile(USER, path.join(root, "opt"), ["CONTAINERS_CONF", "CONTAINERS_REGISTRIES_CONF"]),
+    );
     execFileSync("visudo", ["-cf", file]);
     execFileSync("install", ["-m", "0440", file, SUDOERS]);
 });
@@ -107,7 +116,12 @@ test("a non-root deploy user deploys, rolls back, runs the watchdog and removes,
     assert.equal(as("id -u").stdout.trim() !== "0", true, "the SSH login is not root");
     assert.equal(as(prepareCommand(p)).code, 0);
     lab.copy(SCRIPT, p.script, "0755", USER);
-    lab.copy(envFileContent({ APP_ENV: "staging", DATABASE_URL: "postgresql://a:pw@db:5432/a" }), p.envFile, "0600", USER);
+    lab.copy(
+        envFileContent({ APP_ENV: "staging", DATABASE_URL: "postgresql://a:pw@db:5432/a" }),
+        p.envFile,
+        "0600",
+        USER,
+    );
     lab.copy("http://127.0.0.1:8099/cgi-bin/hook", p.webhookFile, "0644", USER);
 
     const first = as(deployCommand(p, { ...o, image: images.v1 }));
@@ -125,10 +139,17 @@ test("a non-root deploy user deploys, rolls back, runs the watchdog and removes,
     assert.match(inst.stdout, /via=cron/);
     assert.equal(fs.statSync(p.webhookFile).mode & 0o777, 0o600, "the webhook file is 0600");
     assert.match(lab.ssh("crontab -l").stdout, /# service-deploy-hm$/m, "root's crontab runs the check");
-    assert.match(as(watchdogCheckCommand(p, { ...o, healthPath: "/health" })).stdout, /WATCHDOG service=hm healthy/);
+    assert.match(
+        as(watchdogCheckCommand(p, { ...o, healthPath: "/health" })).stdout,
+        /WATCHDOG service=hm healthy/,
+    );
 
     const audit = fs.readFileSync(path.join(lab.stateDir, "hm", "audit.log"), "utf8");
-    assert.match(audit, new RegExp(`\\t${USER}\\tdeploy ok color=blue`), "the audit log names the deploy user");
+    assert.match(
+        audit,
+        new RegExp(`\\t${USER}\\tdeploy ok color=blue`),
+        "the audit log names the deploy user",
+    );
 
     const rm = as(removeCommand(p, o));
     assert.equal(rm.code, 0, rm.stderr);
@@ -138,22 +159,35 @@ test("a non-root deploy user deploys, rolls back, runs the watchdog and removes,
     assert.doesNotMatch(lab.ssh("podman ps -a --format '{{.Names}}'").stdout, /^hm-/m);
 });
 
-test("the deploy user gets nothing else as root, and the script run without sudo says how to run it", { skip }, () => {
+test("the deploy user gets nothing else as root, and the script run without sudo says how to run it", {
+    skip,
+}, () => {
     const { p, o } = options();
-    for (const cmd of ["sudo -n /usr/bin/podman ps", "sudo -n /bin/sh -c id", "sudo -n /usr/sbin/nginx -s stop"])
+    for (const cmd of [
+        "sudo -n /usr/bin/podman ps",
+        "sudo -n /bin/sh -c id",
+        "sudo -n /usr/sbin/nginx -s stop",
+    ])
         assert.notEqual(as(cmd).code, 0, `${cmd} is refused`);
     assert.equal(as(prepareCommand(p)).code, 0);
     lab.copy(SCRIPT, p.script, "0755", USER);
     const plain = as(statusCommand(p, { ...o, sudo: false }));
     assert.notEqual(plain.code, 0);
-    assert.match(plain.stderr, /service-deploy\.sh runs as root: log in as root, or as the deploy user through sudo/);
+    assert.match(
+        plain.stderr,
+        /service-deploy\.sh runs as root: log in as root, or as the deploy user through sudo/,
+    );
 });
 
 test("a host with neither systemd nor cron: the watchdog install fails naming both", { skip }, () => {
     const { p, o } = options();
-    const r = lab.ssh(watchdogInstallCommand(p, { ...o, sudo: false, healthPath: "/health", intervalSeconds: 60 }), {
-        env: { SERVICE_DEPLOY_CRONTAB: "no-crontab-here", SERVICE_DEPLOY_SYSTEMD_RUN: "/nonexistent" },
-    });
+    lab.copy(SCRIPT, p.script, "0755");
+    const r = lab.ssh(
+        watchdogInstallCommand(p, { ...o, sudo: false, healthPath: "/health", intervalSeconds: 60 }),
+        {
+            env: { SERVICE_DEPLOY_CRONTAB: "no-crontab-here", SERVICE_DEPLOY_SYSTEMD_RUN: "/nonexistent" },
+        },
+    );
     assert.notEqual(r.code, 0);
     assert.match(
         r.stderr,

@@ -229,10 +229,12 @@ export class Lab {
     /** The same, in the background (for concurrent and interrupted deploys). */
     sshAsync(
         command: string,
-        opts: { input?: string } = {},
+        opts: { input?: string; sshOptions?: string[] } = {},
     ): { proc: ChildProcess; done: Promise<RunResult> } {
         const started = Date.now();
-        const proc = spawn("ssh", this.sshArgs(command), { stdio: ["pipe", "pipe", "pipe"] });
+        const proc = spawn("ssh", [...(opts.sshOptions ?? []), ...this.sshArgs(command)], {
+            stdio: ["pipe", "pipe", "pipe"],
+        });
         let stdout = "",
             stderr = "";
         proc.stdout!.on("data", (x) => (stdout += x));
@@ -309,7 +311,9 @@ export class Lab {
                 `echo "app ${version} starting on :8080"`,
                 // hang: port 8080 accepts connections (the kernel completes the handshake) and
                 // never answers, like an app stuck in its startup; every probe waits its timeout.
-                variant === "hang" ? "while :; do sleep 100000 | nc -l -p 8080 >/dev/null; done &" : "serve 8080 /www &",
+                variant === "hang"
+                    ? "while :; do sleep 100000 | nc -l -p 8080 >/dev/null; done &"
+                    : "serve 8080 /www &",
                 "pid=$!",
                 "trap 'kill \"$pid\"; exit 0' TERM INT",
                 'wait "$pid"',

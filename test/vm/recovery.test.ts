@@ -37,7 +37,12 @@ interface Svc {
 }
 
 /** A service of its own on the lab: script, env file, options. */
-function install(service: string, subnetIndex: number, port: number, extra: Partial<DeployOptions> = {}): Svc {
+function install(
+    service: string,
+    subnetIndex: number,
+    port: number,
+    extra: Partial<DeployOptions> = {},
+): Svc {
     const p = hostPaths(service, lab.hostRoot);
     assert.equal(lab.ssh(prepareCommand(p)).code, 0);
     lab.copy(SCRIPT, p.script, "0755");
@@ -76,8 +81,12 @@ function install(service: string, subnetIndex: number, port: number, extra: Part
     return { p, o, url: `http://127.0.0.1:${port}` };
 }
 
-const deploy = (s: Svc, image: string, extra: Partial<DeployOptions> = {}, env: Record<string, string> = {}) =>
-    lab.ssh(deployCommand(s.p, { ...s.o, image, ...extra }), { env });
+const deploy = (
+    s: Svc,
+    image: string,
+    extra: Partial<DeployOptions> = {},
+    env: Record<string, string> = {},
+) => lab.ssh(deployCommand(s.p, { ...s.o, image, ...extra }), { env });
 const stateOf = (name: string) =>
     lab.ssh(`podman inspect -f '{{.State.Status}}' ${name} 2>/dev/null || echo missing`).stdout.trim();
 /** One GET through the front door: status, body and how long it took. */
@@ -176,7 +185,10 @@ test("the installed watchdog probes the TLS site as the built check line does, a
         const r = lab.ssh(installed);
         assert.match(r.stdout, /WATCHDOG service=tls healthy/, `check ${i + 1}: ${r.stdout}${r.stderr}`);
     }
-    assert.doesNotMatch(fs.readFileSync(path.join(lab.stateDir, "tls", "audit.log"), "utf8"), /watchdog restart/);
+    assert.doesNotMatch(
+        fs.readFileSync(path.join(lab.stateDir, "tls", "audit.log"), "utf8"),
+        /watchdog restart/,
+    );
 });
 
 test("the watchdog's check is bounded when nginx answers slowly, and two checks never overlap", {
@@ -196,7 +208,10 @@ test("the watchdog's check is bounded when nginx answers slowly, and two checks 
         assert.ok(one.ms < 15_000, `the first check took ${one.ms} ms`);
         assert.match(one.stdout, /WATCHDOG service=slow failures=1/);
         assert.match(second.stdout, /WATCHDOG service=slow skipped: another check is running/);
-        assert.equal(fs.readFileSync(path.join(lab.stateDir, "slow", "watchdog-failures"), "utf8").trim(), "1");
+        assert.equal(
+            fs.readFileSync(path.join(lab.stateDir, "slow", "watchdog-failures"), "utf8").trim(),
+            "1",
+        );
     } finally {
         lab.ssh("pkill -f 'watchdog-check --service=slow' ; podman unpause slow-blue");
     }
