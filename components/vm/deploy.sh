@@ -27,7 +27,8 @@
 # registry password, when needed, arrives on stdin.
 # Tests only: SERVICE_DEPLOY_HOST_ARCH overrides the host architecture (uname -m);
 # SERVICE_DEPLOY_SYSTEMD_RUN (/run/systemd/system) and SERVICE_DEPLOY_CRONTAB (crontab) what the
-# watchdog's scheduler detection looks for.
+# watchdog's scheduler detection looks for; SERVICE_DEPLOY_UNIT_DIR (/etc/systemd/system) and
+# SERVICE_DEPLOY_SYSTEMCTL (systemctl) where its units go and what loads them.
 set -eu
 
 log() { printf '%s service-deploy[%s]: %s\n' "$(date -u +%H:%M:%S)" "${SERVICE:-?}" "$*" >&2; }
@@ -671,11 +672,12 @@ watchdog_check() {
 
 # systemd (a timer) when the host runs it, else cron; neither: a clear error.
 scheduler() {
-    if [ -d "${SERVICE_DEPLOY_SYSTEMD_RUN:-/run/systemd/system}" ] && command -v systemctl >/dev/null 2>&1; then echo systemd
+    if [ -d "${SERVICE_DEPLOY_SYSTEMD_RUN:-/run/systemd/system}" ] && command -v "$SYSTEMCTL" >/dev/null 2>&1; then echo systemd
     elif command -v "${SERVICE_DEPLOY_CRONTAB:-crontab}" >/dev/null 2>&1; then echo cron
     else echo none; fi
 }
-UNIT_DIR=/etc/systemd/system
+UNIT_DIR=${SERVICE_DEPLOY_UNIT_DIR:-/etc/systemd/system}
+SYSTEMCTL=${SERVICE_DEPLOY_SYSTEMCTL:-systemctl}
 unit_name() { echo "service-deploy-$SERVICE-watchdog"; }
 
 # The installed check is a file holding this very call's flags (one source of truth: the flags
@@ -694,7 +696,7 @@ watchdog_install() {
     if [ "$how" = systemd ]; then
         printf '[Unit]\nDescription=service-deploy watchdog of %s\n\n[Service]\nType=oneshot\nExecStart=/bin/sh %s\n' "$SERVICE" "$wrapper" > "$UNIT_DIR/$unit.service"
         printf '[Unit]\nDescription=service-deploy watchdog of %s\n\n[Timer]\nOnBootSec=%ss\nOnUnitActiveSec=%ss\n\n[Install]\nWantedBy=timers.target\n' "$SERVICE" "$INTERVAL" "$INTERVAL" > "$UNIT_DIR/$unit.timer"
-        systemctl daemon-reload && systemctl enable --now "$unit.timer" >/dev/null
+        $SYSTEMCTL daemon-reload && $SYSTEMCTL enable --now "$unit.timer" >/dev/null
         echo "WATCHDOG_INSTALLED service=$SERVICE via=systemd"
     else
         minutes=$(( (INTERVAL + 59) / 60 )) every="*"
@@ -708,9 +710,9 @@ watchdog_install() {
 watchdog_uninstall() {
     unit=$(unit_name)
     if [ -f "$UNIT_DIR/$unit.timer" ]; then
-        systemctl disable --now "$unit.timer" >/dev/null 2>&1 || true
+        $SYSTEMCTL disable --now "$unit.timer" >/dev/null 2>&1 || true
         rm -f "$UNIT_DIR/$unit.timer" "$UNIT_DIR/$unit.service"
-        systemctl daemon-reload >/dev/null 2>&1 || true
+        $SYSTEMCTL daemon-reload >/dev/null 2>&1 || true
         log "removed the watchdog timer $unit"
     fi
     if command -v crontab >/dev/null 2>&1 && crontab -l 2>/dev/null | grep -q "# service-deploy-$SERVICE\$"; then

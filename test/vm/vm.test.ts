@@ -202,7 +202,11 @@ test("an architecture mismatch is refused before anything changes (seed 1: no ma
     assert.equal(containers(), before);
     assert.match(serving(), /ok v2/);
     const declared = deploy(images.v1, { listen: NGINX_LISTEN, arch: "arm64" });
-    assert.match(declared.stderr, /this host is amd64 but the service is declared arm64/);
+    assert.match(
+        declared.stderr,
+        /this host is amd64 but the service is declared arm64: set services\[\]\.architecture of app to amd64 in the stack config/,
+    );
+    assert.doesNotMatch(declared.stderr, /vm\.architecture/, "no key that does not exist");
 });
 
 test("a denied registry login says it is an authentication problem and which registry refused", {
