@@ -200,7 +200,9 @@ export type HostOptions = Parameters<typeof common>[0];
 
 export const rollbackCommand = (p: HostPaths, o: HostOptions) =>
     `${invoke(p, o)} rollback ${flags(common(o))}`;
-export const statusCommand = (p: HostPaths, o: HostOptions) => `${invoke(p, o)} status ${flags(common(o))}`;
+/** What serves: the active color's readiness and the front door's health path. Pure. */
+export const statusCommand = (p: HostPaths, o: HostOptions & { healthPath?: string }) =>
+    `${invoke(p, o)} status ${flags({ ...common(o), "health-path": o.healthPath })}`;
 /** Removes the containers, the site, the network, the watchdog, the images and the secrets directory. Pure. */
 export const removeCommand = (p: HostPaths, o: HostOptions) =>
     `${invoke(p, o)} remove ${flags({ ...common(o), "secrets-dir": p.secretsDir })}`;
