@@ -464,6 +464,11 @@ write_site() {
         echo "        proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
         echo "        proxy_set_header X-Forwarded-Proto \$scheme;"
         echo "        proxy_next_upstream error timeout http_502 http_503;"
+        # A color's address on the host's own bridge connects in well under a millisecond. A dead
+        # one keeps its fixed MAC in the neighbour cache, so the SYN goes nowhere and nginx would
+        # wait its default 60 s before trying the backup; 5 s still covers two SYN retransmits of
+        # a live but saturated container.
+        echo "        proxy_connect_timeout 5s;"
         echo "    }"
         echo "}"
     } > "$tmp"
