@@ -9,8 +9,10 @@ import {
     prepareCommand,
     removeCommand,
     rollbackCommand,
+    sudoersFile,
     sq,
     statusCommand,
+    watchdogCheckCommand,
     watchdogInstallCommand,
     type DeployOptions,
 } from "../components/vm/commands";
@@ -93,8 +95,64 @@ test("other subcommands share the host options", () => {
     assert.match(removeCommand(p, h), / remove --service='api'/);
     assert.match(
         watchdogInstallCommand(p, { ...h, healthPath: "/health", intervalSeconds: 60 }),
-        / watchdog-install .* --health-path='\/health' --interval='60' --webhook-file='\/opt\/service-deploy\/api\/secrets\/webhook'$/,
+        / watchdog-install .* --health-path='\/health' --webhook-file='\/opt\/service-deploy\/api\/secrets\/webhook' --interval='60'$/,
     );
+    assert.match(removeCommand(p, h), / --secrets-dir='\/opt\/service-deploy\/api\/secrets'$/);
+});
+
+test("the installed watchdog and the built check get the same flags, TLS and listen included", () => {
+    const h = { ...o, healthPath: "/health" };
+    const check = watchdogCheckCommand(p, h).replace(/^.* watchdog-check /, "");
+    const install = watchdogInstallCommand(p, { ...h, intervalSeconds: 60 }).replace(
+        /^.* watchdog-install /,
+        "",
+    );
+    assert.equal(install, `${check} --interval='60'`);
+    assert.match(
+        check,
+        /--listen='443' --server-name='api\.example\.com' --tls-cert='\/etc\/tls\/fullchain\.pem' --tls-key=/,
+    );
+});
+
+test("a non-root SSH user runs every subcommand through the host model's sudo line", () => {
+    const h = { ...o, sudo: true };
+    const script = "sudo -n /bin/sh '/opt/service-deploy/api/service-deploy.sh'";
+    assert.match(
+        deployCommand(p, h),
+        new RegExp(`^chmod 0600 '[^']+' && ${script.replace(/[.*/]/g, "\\$&")} deploy `),
+    );
+    for (const line of [
+        rollbackCommand(p, h),
+        statusCommand(p, h),
+        removeCommand(p, h),
+        watchdogCheckCommand(p, { ...h, healthPath: "/health" }),
+        watchdogInstallCommand(p, { ...h, healthPath: "/health", intervalSeconds: 60 }),
+    ])
+        assert.ok(line.startsWith(`${script} `), line);
+    assert.ok(rollbackCommand(p, o).startsWith("sh '/opt/service-deploy/api/service-deploy.sh' rollback "));
+});
+
+test("the sudoers file: one line for the deploy script of every service, and bad names refused", () => {
+    assert.equal(
+        sudoersFile("deploy"),
+        [
+            "# /etc/sudoers.d/service-deploy: written from service-deploy's host model (docs/vm.md#host-model).",
+            "# deploy runs the service-deploy script of each service as root, and nothing else.",
+            "Defaults:deploy !requiretty",
+            "deploy ALL=(root) NOPASSWD: /bin/sh /opt/service-deploy/*/service-deploy.sh *",
+            "",
+        ].join("\n"),
+    );
+    assert.match(
+        sudoersFile("ops", "/srv/sd", ["CONTAINERS_CONF"]),
+        /^Defaults:ops env_keep \+= "CONTAINERS_CONF"$/m,
+    );
+    assert.throws(() => sudoersFile("root"), /root needs no sudoers file/);
+    assert.throws(
+        () => sudoersFile("Deploy User"),
+        /vm\.hosts\[\]\.user: Deploy User is not a Unix user name/,
+    );
+    assert.throws(() => sudoersFile("deploy", "/opt/a b"), /not an absolute path/);
 });
 
 test("quoting survives quotes, and env files refuse line breaks", () => {

@@ -103,6 +103,11 @@ export interface DeployOptions {
      * to it directly, with no published port. @default undefined (publish 127.0.0.1:<color port>)
      */
     subnet?: string;
+    /**
+     * The SSH user is not root: the script runs through `sudo -n /bin/sh <script>`, which the one
+     * line of `sudoersFile` allows (docs/vm.md#host-model). @default false (logged in as root)
+     */
+    sudo?: boolean;
     /** Host-side directories (tests point them at a sandbox). @default the script's defaults */
     stateDir?: string;
     nginxConf?: string;
@@ -136,6 +141,7 @@ function common(
         | "tlsCert"
         | "tlsKey"
         | "subnet"
+        | "sudo"
     >,
 ) {
     return {
@@ -156,6 +162,11 @@ function common(
         "tls-key": o.tlsKey,
         subnet: o.subnet,
     };
+}
+
+/** How the script is called: as root, or through the host model's sudo line. Pure. */
+export function invoke(p: HostPaths, o: { sudo?: boolean }): string {
+    return o.sudo ? `sudo -n /bin/sh ${sq(p.script)}` : `sh ${sq(p.script)}`;
 }
 
 /** The deploy: env file locked down, then the script with every fact as a flag. Pure. */
@@ -182,28 +193,41 @@ export function deployCommand(p: HostPaths, o: DeployOptions): string {
         ...o.envPlain.map((n) => `--env-plain=${n}`),
         ...o.envSecret.map((n) => `--env-secret=${n}`),
     ].join(" ");
-    return `chmod 0600 ${sq(p.envFile)} && sh ${sq(p.script)} deploy ${f}${env ? ` ${env}` : ""}`;
+    return `chmod 0600 ${sq(p.envFile)} && ${invoke(p, o)} deploy ${f}${env ? ` ${env}` : ""}`;
 }
 
 export type HostOptions = Parameters<typeof common>[0];
 
 export const rollbackCommand = (p: HostPaths, o: HostOptions) =>
-    `sh ${sq(p.script)} rollback ${flags(common(o))}`;
-export const statusCommand = (p: HostPaths, o: HostOptions) =>
-    `sh ${sq(p.script)} status ${flags(common(o))}`;
+    `${invoke(p, o)} rollback ${flags(common(o))}`;
+/** What serves: the active color's readiness and the front door's health path. Pure. */
+export const statusCommand = (p: HostPaths, o: HostOptions & { healthPath?: string }) =>
+    `${invoke(p, o)} status ${flags({ ...common(o), "health-path": o.healthPath })}`;
+/** Removes the containers, the site, the network, the watchdog, the images and the secrets directory. Pure. */
 export const removeCommand = (p: HostPaths, o: HostOptions) =>
-    `sh ${sq(p.script)} remove ${flags(common(o))}`;
+    `${invoke(p, o)} remove ${flags({ ...common(o), "secrets-dir": p.secretsDir })}`;
 
-/** The watchdog: a systemd timer (or cron) running watchdog-check every interval. Pure. */
+/**
+ * The watchdog check's flags, the one source of truth for its probe (TLS, listen, server name,
+ * health path): watchdog-install writes exactly these into the check it schedules. Pure.
+ */
+function watchdogFlags(p: HostPaths, o: HostOptions & { healthPath: string }) {
+    return { ...common(o), "health-path": o.healthPath, "webhook-file": p.webhookFile };
+}
+
+/**
+ * The watchdog: a systemd timer (or cron) running watchdog-check every interval, with the flags
+ * watchdogCheckCommand uses; the webhook file is made 0600 first. Pure.
+ */
 export function watchdogInstallCommand(
     p: HostPaths,
     o: HostOptions & { healthPath: string; intervalSeconds: number },
 ): string {
-    return `sh ${sq(p.script)} watchdog-install ${flags({ ...common(o), "health-path": o.healthPath, interval: o.intervalSeconds, "webhook-file": p.webhookFile })}`;
+    return `${invoke(p, o)} watchdog-install ${flags({ ...watchdogFlags(p, o), interval: o.intervalSeconds })}`;
 }
 
 export function watchdogCheckCommand(p: HostPaths, o: HostOptions & { healthPath: string }): string {
-    return `sh ${sq(p.script)} watchdog-check ${flags({ ...common(o), "health-path": o.healthPath, "webhook-file": p.webhookFile })}`;
+    return `${invoke(p, o)} watchdog-check ${flags(watchdogFlags(p, o))}`;
 }
 
 /** The deploy's last line: `ACTIVE service=api color=green digest=sha256:... changed=true`. Pure. */
@@ -246,4 +270,32 @@ export function watchdogNotifyFile(
         lines.push(fields.join("\t"));
     });
     return `${lines.join("\n")}\n`;
+}
+
+/** The SSH user every host's script runs as root for, when it is not root itself. */
+export const SUDOERS_PATH = "/etc/sudoers.d/service-deploy";
+
+/**
+ * The host model for a non-root deploy user (docs/vm.md#host-model): the user owns the service
+ * directories under `root` and runs each service's deploy script as root through sudo, and
+ * nothing else. Rootful podman (or docker), host nginx, root's crontab or systemd all stay as a
+ * root login would have them; only the SSH login is unprivileged. `envKeep` lets a test keep its
+ * own container configuration variables (the loopback lab); a host needs none. Pure.
+ */
+export function sudoersFile(user: string, root = "/opt/service-deploy", envKeep: string[] = []): string {
+    if (!/^[a-z_][a-z0-9_-]*$/.test(user))
+        throw new Error(`vm.hosts[].user: ${user} is not a Unix user name`);
+    if (user === "root") throw new Error("vm.hosts[].user: root needs no sudoers file");
+    if (!/^\/[A-Za-z0-9/_.-]+$/.test(root))
+        throw new Error(`${root}: not an absolute path sudoers can match`);
+    for (const v of envKeep)
+        if (!/^[A-Z_][A-Z0-9_]*$/.test(v)) throw new Error(`${v}: not an environment variable name`);
+    return [
+        `# ${SUDOERS_PATH}: written from service-deploy's host model (docs/vm.md#host-model).`,
+        `# ${user} runs the service-deploy script of each service as root, and nothing else.`,
+        `Defaults:${user} !requiretty`,
+        ...(envKeep.length ? [`Defaults:${user} env_keep += "${envKeep.join(" ")}"`] : []),
+        `${user} ALL=(root) NOPASSWD: /bin/sh ${root}/*/service-deploy.sh *`,
+        "",
+    ].join("\n");
 }

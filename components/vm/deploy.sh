@@ -12,6 +12,10 @@
 #                                                        the active container and post to the webhook;
 #                                                        also stops a previous color whose bake ended
 #   service-deploy.sh watchdog-install --service=api ... a systemd timer (or cron) running the check
+#                                                        with exactly the flags it was given
+#
+# Runs as root: logged in as root, or as the deploy user through sudo with the one sudoers line of
+# docs/vm.md#host-model (rootful podman or docker, the host's nginx, root's crontab or systemd).
 #
 # Bake (--bake=SECONDS, > 0): after a switch the previous color keeps running that long, as ECS keeps
 # the blue task set through its bake time, so a rollback in that window is an nginx switch, with no
@@ -21,7 +25,10 @@
 #
 # Secrets never appear on the command line: the env file (0600) is copied beforehand, and the
 # registry password, when needed, arrives on stdin.
-# Tests only: SERVICE_DEPLOY_HOST_ARCH overrides the host architecture (uname -m).
+# Tests only: SERVICE_DEPLOY_HOST_ARCH overrides the host architecture (uname -m);
+# SERVICE_DEPLOY_SYSTEMD_RUN (/run/systemd/system) and SERVICE_DEPLOY_CRONTAB (crontab) what the
+# watchdog's scheduler detection looks for; SERVICE_DEPLOY_UNIT_DIR (/etc/systemd/system) and
+# SERVICE_DEPLOY_SYSTEMCTL (systemctl) where its units go and what loads them.
 set -eu
 
 log() { printf '%s service-deploy[%s]: %s\n' "$(date -u +%H:%M:%S)" "${SERVICE:-?}" "$*" >&2; }
@@ -38,8 +45,13 @@ SERVICE="" IMAGE="" ARCH="arm64" RUNTIME="docker" PORT="8080" BLUE_PORT="" GREEN
 READINESS="/readiness" HEALTH="/health" MEMORY="" CPUS="" RESTART="unless-stopped"
 DRAIN=10 BAKE=0 HEALTH_TIMEOUT=30 KEEP=2 LOCK_TIMEOUT=60 ENV_FILE="" STATE_ROOT="/var/lib/service-deploy"
 NGINX_CONF="" NGINX_DIR="/etc/nginx/conf.d" LISTEN="80" SERVER_NAME="_" TLS_CERT="" TLS_KEY=""
-REGISTRY="" REGISTRY_USER="" WEBHOOK_FILE="" INTERVAL=60 SUBNET=""
+REGISTRY="" REGISTRY_USER="" WEBHOOK_FILE="" INTERVAL=60 SUBNET="" SECRETS_DIR=""
+# sq VALUE: VALUE single-quoted for sh.
+sq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+# The arguments as given, quoted, less --interval: the installed watchdog runs with exactly these.
+ARGS_Q=""
 for arg in "$@"; do
+    case "$arg" in --interval=*) ;; *) ARGS_Q="$ARGS_Q $(sq "$arg")" ;; esac
     case "$arg" in
         --service=*) SERVICE=${arg#*=} ;;
         --image=*) IMAGE=${arg#*=} ;;
@@ -71,6 +83,7 @@ for arg in "$@"; do
         --webhook-file=*) WEBHOOK_FILE=${arg#*=} ;;
         --interval=*) INTERVAL=${arg#*=} ;;
         --subnet=*) SUBNET=${arg#*=} ;;
+        --secrets-dir=*) SECRETS_DIR=${arg#*=} ;;
         --image-platforms=*|--env-plain=*|--env-secret=*|--liveness-path=*|--env-version=*) ;; # facts for the policy pack and Pulumi
         *) die "unknown argument $arg" ;;
     esac
@@ -86,9 +99,11 @@ STATE_FILE="$STATE_DIR/state"
 AUDIT_LOG="$STATE_DIR/audit.log"
 UPSTREAM_FILE="$NGINX_DIR/$SERVICE-upstream.conf"
 SITE_FILE="$NGINX_DIR/$SERVICE-site.conf"
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+[ "$(id -u)" -eq 0 ] || die "service-deploy.sh runs as root: log in as root, or as the deploy user through sudo (sudo -n /bin/sh $0 $SUBCOMMAND ...; the sudoers line is in docs/vm.md#host-model)"
+# Who asked, for the audit log and the lock: the deploy user behind sudo, or root.
+WHO=${SUDO_USER:-$(id -un 2>/dev/null || echo "?")}
 
-nginx_cmd() { if [ -n "$NGINX_CONF" ]; then $SUDO nginx -c "$NGINX_CONF" "$@"; else $SUDO nginx "$@"; fi; }
+nginx_cmd() { if [ -n "$NGINX_CONF" ]; then nginx -c "$NGINX_CONF" "$@"; else nginx "$@"; fi; }
 listen_url() {
     scheme=http; [ -n "$TLS_CERT" ] && scheme=https
     case "$LISTEN" in *:*) echo "$scheme://$LISTEN" ;; *) echo "$scheme://127.0.0.1:$LISTEN" ;; esac
@@ -115,13 +130,14 @@ ensure_network() {
 }
 other() { if [ "$1" = blue ]; then echo green; else echo blue; fi; }
 container() { echo "$SERVICE-$1"; }
-audit() { printf '%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(id -un 2>/dev/null || echo "?")" "$*" >> "$AUDIT_LOG"; }
+audit() { printf '%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$WHO" "$*" >> "$AUDIT_LOG"; }
 
 # ---------------------------------------------------------------------------------------------
 # Lock: one deploy per service at a time
 # ---------------------------------------------------------------------------------------------
 # Who holds the lock, for whoever waits on it: lock_owner ACTION
-lock_owner() { echo "pid=$$ host=$(hostname) user=$(id -un 2>/dev/null || echo "?") since=$(date -u +%Y-%m-%dT%H:%M:%SZ) action=$1" > "$LOCK_DIR/owner"; }
+lock_owner() { echo "pid=$$ host=$HOSTNAME_ user=$WHO since=$(date -u +%Y-%m-%dT%H:%M:%SZ) action=$1" > "$LOCK_DIR/owner"; }
+HOSTNAME_=$(hostname)
 
 lock() {
     mkdir -p "$STATE_DIR"
@@ -130,7 +146,7 @@ lock() {
         owner=$(cat "$LOCK_DIR/owner" 2>/dev/null || echo "unknown")
         pid=$(echo "$owner" | sed -n 's/.*pid=\([0-9]*\).*/\1/p')
         host=$(echo "$owner" | sed -n 's/.*host=\([^ ]*\).*/\1/p')
-        if [ -n "$pid" ] && [ "$host" = "$(hostname)" ] && ! kill -0 "$pid" 2>/dev/null; then
+        if [ -n "$pid" ] && [ "$host" = "$HOSTNAME_" ] && ! kill -0 "$pid" 2>/dev/null; then
             log "taking over a stale lock ($owner): that process is gone"
             rm -rf "$LOCK_DIR"
             continue
@@ -151,8 +167,20 @@ lock() {
 # State: what serves. nginx's upstream file is the truth; the state file is rebuilt from it when an
 # interrupted deploy left them apart.
 # ---------------------------------------------------------------------------------------------
-state_get() { [ -f "$STATE_FILE" ] && sed -n "s/^$1=//p" "$STATE_FILE" | tail -n 1 || true; }
-upstream_get() { [ -f "$UPSTREAM_FILE" ] && sed -n "s/^# service-deploy: .*$1=\([^ ]*\).*/\1/p" "$UPSTREAM_FILE" | head -n 1 || true; }
+# Both read with the shell's own read (no sed, no fork): the rollback inside the bake reads them
+# a dozen times.
+state_get() {
+    [ -f "$STATE_FILE" ] || return 0
+    sg_v=""
+    while IFS= read -r sg_l; do case "$sg_l" in "$1="*) sg_v=${sg_l#*=} ;; esac; done < "$STATE_FILE"
+    echo "$sg_v"
+}
+upstream_get() {
+    [ -f "$UPSTREAM_FILE" ] || return 0
+    IFS= read -r ug_l < "$UPSTREAM_FILE" || true
+    case "$ug_l" in "# service-deploy: "*) ;; *) return 0 ;; esac
+    for ug_w in $ug_l; do case "$ug_w" in "$1="*) echo "${ug_w#*=}"; return 0 ;; esac; done
+}
 # state_write COLOR DIGEST IMAGE PREVIOUS_COLOR PREVIOUS_DIGEST PREVIOUS_IMAGE [RETIRE_AT]
 # RETIRE_AT: epoch seconds after which the previous color, still running, is stopped; empty when
 # it is already stopped.
@@ -162,13 +190,22 @@ state_write() {
     mv "$tmp" "$STATE_FILE"
 }
 
-# Stops the previous color once its bake has ended (it stays, stopped, for rollback). Caller holds
-# the lock.
+# Stops the previous color once its bake has ended (it stays, stopped, for rollback), unless it is
+# what serves: nginx's upstream names it, or the active color does not answer (nginx's backup
+# server, the previous color, is then what answers). Caller holds the lock.
 retire_if_due() {
     at=$(state_get retire_at)
     [ -n "$at" ] && [ "$(date +%s)" -ge "$at" ] || return 0
-    prev=$(state_get previous_color)
-    if [ -n "$prev" ] && [ "$prev" != "$(state_get color)" ]; then
+    prev=$(state_get previous_color) act=$(state_get color)
+    if [ -n "$prev" ] && [ "$prev" != "$act" ]; then
+        if [ "$prev" = "$(upstream_get color)" ]; then
+            log "the bake of $(container "$prev") ended, but nginx's upstream names it: not stopping it"
+            return 0
+        fi
+        if ! probe "$(addr_of "$act")" "$READINESS"; then
+            log "the bake of $(container "$prev") ended, but $(container "$act") does not answer $READINESS: $(container "$prev") keeps running (nginx's backup answers for it)"
+            return 0
+        fi
         log "the bake of $(container "$prev") ended: stopping it (kept for rollback)"
         $RT stop -t 10 "$(container "$prev")" >/dev/null 2>&1 || true
         audit "retire color=$prev"
@@ -197,15 +234,39 @@ prune_images() {
     tail -n "+$((excess + 1))" "$f" > "$f.tmp.$$" && mv "$f.tmp.$$" "$f"
 }
 
+# An interrupted switch leaves the upstream file and the state apart, and nginx may or may not
+# have loaded the file (the cut can come between the write and the reload). The truth is made,
+# not guessed: when the color the file names answers, nginx is reloaded so it serves exactly that;
+# when it does not and the recorded color does, the file goes back to the recorded color. Nothing
+# is stopped here; the color no longer served retires after the bake (or the drain), through
+# retire_if_due, which never stops what serves. Caller holds the lock.
+# The image of a failed deploy goes, unless a deployed version or a container uses it.
+prune_failed() {
+    grep -qxF "$IMAGE" "$STATE_DIR/images" 2>/dev/null && return 0
+    for c in blue green blue-kept green-kept; do
+        [ "$($RT inspect -f '{{index .Config.Labels "service-deploy.image"}}' "$(container "$c")" 2>/dev/null || true)" = "$IMAGE" ] && return 0
+    done
+    if $RT rmi "$IMAGE" >/dev/null 2>&1; then log "removed the image of the failed deploy, $IMAGE"; fi
+}
+
 recover() {
     serving=$(upstream_get color)
     recorded=$(state_get color)
-    if [ -n "$serving" ] && [ "$serving" != "$recorded" ]; then
-        log "recovering: nginx serves $serving but the state says ${recorded:-nothing} (an interrupted deploy); the state follows nginx"
-        # The previous color may still run; it retires at the next chance (its bake is unknown).
-        state_write "$serving" "$(upstream_get digest)" "$(upstream_get image)" "${recorded:-}" "$(state_get digest)" "$(state_get image)" "$(date +%s)"
-        audit "recover color=$serving digest=$(upstream_get digest)"
+    [ -n "$serving" ] && [ "$serving" != "$recorded" ] || return 0
+    log "recovering: nginx's upstream file names $serving but the state says ${recorded:-nothing} (an interrupted deploy)"
+    if [ -n "$recorded" ] && ! probe "$(addr_of "$serving")" "$READINESS" && probe "$(addr_of "$recorded")" "$READINESS"; then
+        log "$(container "$serving") does not answer $READINESS and $(container "$recorded") does: nginx goes back to $recorded"
+        keep_image=$IMAGE; IMAGE=$(state_get image)
+        switch_to "$recorded"
+        IMAGE=$keep_image
+        audit "recover color=$recorded (back)"
+        return 0
     fi
+    nginx_reload
+    log "nginx reloaded: it serves $serving, as the upstream file says; the state follows"
+    linger=$BAKE; [ "$DRAIN" -gt "$linger" ] && linger=$DRAIN
+    state_write "$serving" "$(upstream_get digest)" "$(upstream_get image)" "${recorded:-}" "$(state_get digest)" "$(state_get image)" "$(( $(date +%s) + linger ))"
+    audit "recover color=$serving digest=$(upstream_get digest)"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -244,7 +305,7 @@ is_auth_error() { echo "$1" | grep -Eiq 'unauthorized|denied|authentication requ
 
 check_arch() {
     have=$(host_arch)
-    [ "$have" = "$ARCH" ] || die "this host is $have but the service is declared $ARCH; fix vm.architecture in the stack config. Nothing was changed"
+    [ "$have" = "$ARCH" ] || die "this host is $have but the service is declared $ARCH: set services[].architecture of $SERVICE to $have in the stack config, or deploy it to a $ARCH host. Nothing was changed"
     platforms=$(image_platforms)
     case "$platforms" in
         ERROR*)
@@ -252,7 +313,7 @@ check_arch() {
             die "cannot read the manifest of $IMAGE: $(echo "$platforms" | tail -n 1). Nothing was changed" ;;
     esac
     for p in $platforms; do [ "$p" = "$have" ] && { log "image holds linux/$have (platforms: $platforms)"; return 0; }; done
-    die "image $IMAGE has no linux/$have manifest (it holds: ${platforms:-no platform list}); this host is $have. Rebuild with --platform linux/amd64,linux/arm64 (seed: no matching manifest for linux/arm64/v8). Nothing was changed"
+    die "image $IMAGE has no linux/$have manifest (it holds: ${platforms:-no platform list}); this host is $have. Rebuild with --platform linux/amd64,linux/arm64 (a runtime pulling it says: no matching manifest for linux/$have). Nothing was changed"
 }
 
 pull() {
@@ -267,12 +328,73 @@ pull() {
 # Containers and health
 # ---------------------------------------------------------------------------------------------
 is_running() { [ "$($RT inspect -f '{{.State.Running}}' "$1" 2>/dev/null || echo false)" = true ]; }
-probe() { wget -q -T 2 -O /dev/null "http://$1$2" 2>/dev/null; }
+
+# http_ok URL SECONDS [INSECURE] [HOST]: one GET answered 2xx within SECONDS (a decimal), tried
+# once. Never GNU wget's defaults: 20 tries with backoff made one failed check last ~4 minutes.
+if command -v curl >/dev/null 2>&1; then HTTP=curl
+elif wget --version 2>/dev/null | grep -q GNU; then HTTP=gnu-wget
+else HTTP=wget; fi
+http_ok() {
+    h_url=$1 h_t=$2 h_k=${3:-} h_host=${4:-}
+    case "$HTTP" in
+        curl)
+            set -- -fsS -o /dev/null --max-time "$h_t" --connect-timeout "$h_t"
+            [ -n "$h_k" ] && set -- "$@" --insecure
+            [ -n "$h_host" ] && set -- "$@" -H "Host: $h_host"
+            curl "$@" "$h_url" 2>/dev/null ;;
+        *)
+            h_t=${h_t%%.*}; [ "${h_t:-0}" -ge 1 ] 2>/dev/null || h_t=1
+            set -- -q -O /dev/null -T "$h_t"
+            [ "$HTTP" = gnu-wget ] && set -- "$@" --tries=1
+            [ -n "$h_k" ] && set -- "$@" --no-check-certificate
+            [ -n "$h_host" ] && set -- "$@" --header "Host: $h_host"
+            wget "$@" "$h_url" 2>/dev/null ;;
+    esac
+}
+# probe ADDR PATH [SECONDS]: the container itself, on its own address (2 s unless told).
+probe() { http_ok "http://$1$2" "${3:-2}"; }
+# front_door PATH [SECONDS]: through nginx, as a client would (TLS without verification: the
+# certificate names the public host, not 127.0.0.1).
+front_door() {
+    fd_k=""; [ -n "$TLS_CERT" ] && fd_k=1
+    fd_h=$SERVER_NAME; [ "$fd_h" = _ ] && fd_h=""
+    http_ok "$(listen_url)$1" "${2:-5}" "$fd_k" "$fd_h"
+}
+# Seconds with milliseconds, from milliseconds: 1234 -> 1.234.
+secs() { printf '%d.%03d' "$(($1 / 1000))" "$(($1 % 1000))"; }
+
+# The container of this color is the kept previous version (the rollback target, maybe baking):
+# it is set aside as <name>-kept, not removed, until the new version is ready; a failed start puts
+# it back as it was (fail_new).
+KEPT="" KEPT_RUNNING=false
+set_aside() {
+    name=$1
+    $RT inspect "$name" >/dev/null 2>&1 || return 0
+    is_running "$name" && KEPT_RUNNING=true
+    $RT rm -f "$name-kept" >/dev/null 2>&1 || true
+    $RT stop -t 10 "$name" >/dev/null 2>&1 || true
+    if $RT rename "$name" "$name-kept" >/dev/null 2>&1; then
+        KEPT=$name-kept
+        log "keeping the previous $name aside as $KEPT until the new version is ready"
+    else
+        log "could not set $name aside ($RT rename); removing it"
+        $RT rm -f "$name" >/dev/null 2>&1 || true
+    fi
+}
+# After a failed start: the kept container back under its name, running if it ran.
+restore_kept() {
+    [ -n "$KEPT" ] || return 0
+    orig=${KEPT%-kept}
+    $RT rename "$KEPT" "$orig" >/dev/null 2>&1 || { log "could not rename $KEPT back to $orig"; return 0; }
+    if [ "$KEPT_RUNNING" = true ]; then $RT start "$orig" >/dev/null 2>&1 || log "could not start $orig again"; fi
+    log "the previous $orig is back$([ "$KEPT_RUNNING" = true ] && echo ", running") for rollback"
+    KEPT=""
+}
 
 start_color() {
     color=$1 port=$(port_of "$1") name=$(container "$1")
     [ -n "$SUBNET" ] || [ -n "$port" ] || die "--$color-port (or --subnet) is required"
-    $RT rm -f "$name" >/dev/null 2>&1 || true
+    set_aside "$name"
     ensure_network
     log "starting $name from $IMAGE on $(addr_of "$color")"
     set -- run -d --name "$name" --label "service-deploy.service=$SERVICE" --label "service-deploy.image=$IMAGE" --restart "$RESTART"
@@ -289,23 +411,30 @@ fail_new() {
     log "last 50 lines of $name:"
     $RT logs --tail 50 "$name" 2>&1 | sed 's/^/    | /' >&2 || true
     $RT rm -f "$name" >/dev/null 2>&1 || true
+    restore_kept
+    prune_failed
     audit "deploy failed image=$IMAGE reason=$*"
     die "the new version did not become ready; it was removed and the previous version keeps serving. Fix the app (see the log above) and deploy again"
 }
 
 # Polls readiness every $2 tenths of a second (10: each second, as a deploy does; a rollback,
-# whose container already ran this version, polls every 0.2 s) up to the health timeout.
+# whose container already ran this version, polls every 0.2 s) until a wall-clock deadline: the
+# probes, the runtime calls and the sleeps all count, and no probe outlasts the deadline.
 wait_ready() {
     color=$1 addr=$(addr_of "$1") name=$(container "$1") tenths=${2:-10}
     log "waiting for $READINESS on $addr (up to ${HEALTH_TIMEOUT}s)"
-    waited=0 limit=$((HEALTH_TIMEOUT * 10))
-    while [ "$waited" -lt "$limit" ]; do
-        if probe "$addr" "$READINESS"; then HEALTHY_AT=$(now_ms); log "$name is ready after $((waited / 10)).$((waited % 10))s"; return 0; fi
+    begun=$(now_ms)
+    deadline=$((begun + HEALTH_TIMEOUT * 1000))
+    while left=$((deadline - $(now_ms))) && [ "$left" -gt 0 ]; do
+        t=2000; [ "$left" -lt "$t" ] && t=$left
+        if probe "$addr" "$READINESS" "$(secs "$t")"; then HEALTHY_AT=$(now_ms); log "$name is ready after $(secs $((HEALTHY_AT - begun)))s"; return 0; fi
         restarts=$($RT inspect -f '{{.RestartCount}}' "$name" 2>/dev/null || echo 0)
         if [ "${restarts:-0}" -ge 3 ] 2>/dev/null; then fail_new "$name" "$name is crash-looping (restarted $restarts times)"; fi
         if ! is_running "$name" && [ "$RESTART" = "no" ]; then fail_new "$name" "$name exited"; fi
-        sleep "$((tenths / 10)).$((tenths % 10))"
-        waited=$((waited + tenths))
+        left=$((deadline - $(now_ms)))
+        [ "$left" -gt 0 ] || break
+        t=$((tenths * 100)); [ "$left" -lt "$t" ] && t=$left
+        sleep "$(secs "$t")"
     done
     fail_new "$name" "$name was not ready on $READINESS within ${HEALTH_TIMEOUT}s"
 }
@@ -335,10 +464,20 @@ write_site() {
         echo "        proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
         echo "        proxy_set_header X-Forwarded-Proto \$scheme;"
         echo "        proxy_next_upstream error timeout http_502 http_503;"
+        # A color's address on the host's own bridge connects in well under a millisecond. A dead
+        # one keeps its fixed MAC in the neighbour cache, so the SYN goes nowhere and nginx would
+        # wait its default 60 s before trying the backup; 5 s still covers two SYN retransmits of
+        # a live but saturated container.
+        echo "        proxy_connect_timeout 5s;"
         echo "    }"
         echo "}"
     } > "$tmp"
-    if [ -f "$SITE_FILE" ] && cmp -s "$tmp" "$SITE_FILE"; then rm -f "$tmp"; else mv "$tmp" "$SITE_FILE"; fi
+    if [ -f "$SITE_FILE" ] && cmp -s "$tmp" "$SITE_FILE"; then rm -f "$tmp"; SITE_CHANGED=false; else mv "$tmp" "$SITE_FILE"; SITE_CHANGED=true; fi
+}
+
+nginx_reload() {
+    out=$(nginx_cmd -t 2>&1) || die "nginx -t rejects the configuration ($(echo "$out" | tail -n 1)); fix $UPSTREAM_FILE or $SITE_FILE, then deploy again"
+    nginx_cmd -s reload || die "nginx reload failed; run nginx -t and check $UPSTREAM_FILE"
 }
 
 switch_to() {
@@ -357,6 +496,7 @@ switch_to() {
     fi
     nginx_cmd -s reload || die "nginx reload failed; run nginx -t and check $UPSTREAM_FILE"
     SWITCHED_AT=$(now_ms)
+    if [ -n "$KEPT" ]; then $RT rm -f "$KEPT" >/dev/null 2>&1 || true; KEPT=""; fi
     log "nginx now sends $SERVICE to $color ($addr)"
 }
 
@@ -372,6 +512,7 @@ deploy() {
     active=$(state_get color)
     if [ -n "$active" ] && [ "$(state_get image)" = "$IMAGE" ] && is_running "$(container "$active")" && probe "$(addr_of "$active")" "$READINESS"; then
         write_site
+        if [ "$SITE_CHANGED" = true ]; then nginx_reload; log "the site of $SERVICE changed (listen, name or TLS): nginx reloaded"; fi
         log "$IMAGE is already active on $active and healthy; nothing to do"
         echo "ACTIVE service=$SERVICE color=$active digest=${IMAGE##*@} changed=false"
         return 0
@@ -410,18 +551,19 @@ rollback() {
     [ -n "$back" ] && [ -n "$IMAGE" ] || die "no previous version is recorded for $SERVICE; deploy the digest you want instead"
     name=$(container "$back")
     # Baking (retire_at set) and ready on its address: no runtime call on this path (each costs
-    # ~0.5 s on a busy host), so a rollback inside the bake is the nginx switch and little else.
-    # Past the bake the probe is skipped: a stopped color's address can take the probe's whole
-    # timeout to refuse.
+    # ~0.5 s on a busy host), and that one probe is its readiness, so a rollback inside the bake
+    # is the nginx switch and little else. Past the bake the probe is skipped: a stopped color's
+    # address can take the probe's whole timeout to refuse.
     if [ -n "$(state_get retire_at)" ] && probe "$(addr_of "$back")" "$READINESS"; then
         log "rolling back to $name ($IMAGE): still running from its bake, switching only"
+        STARTED_CONTAINER_AT=$(now_ms) HEALTHY_AT=$STARTED_CONTAINER_AT
     else
         $RT inspect "$name" >/dev/null 2>&1 || die "the previous container $name is gone; deploy $IMAGE instead"
         log "rolling back to $name ($IMAGE) without pulling: starting it"
         $RT start "$name" >/dev/null || die "could not start $name"
+        STARTED_CONTAINER_AT=$(now_ms)
+        wait_ready "$back" 2
     fi
-    STARTED_CONTAINER_AT=$(now_ms)
-    wait_ready "$back" 2
     switch_to "$back"
     state_write "$back" "${IMAGE##*@}" "$IMAGE" "$active" "$(state_get digest)" "$(state_get image)"
     audit "rollback ok color=$back image=$IMAGE"
@@ -433,25 +575,44 @@ rollback() {
     echo "ACTIVE service=$SERVICE color=$back digest=${IMAGE##*@} changed=true"
 }
 
+# What serves, read and probed, never changed: the color nginx's upstream names (the state's when
+# there is no upstream file), its own readiness, and the front door as a client sees it.
 status() {
-    recover
-    active=$(state_get color)
+    active=$(upstream_get color)
+    digest=$(upstream_get digest)
+    [ -n "$active" ] || { active=$(state_get color); digest=$(state_get digest); }
     [ -n "$active" ] || { echo "STATUS service=$SERVICE active=none"; exit 1; }
     health=unhealthy
     probe "$(addr_of "$active")" "$READINESS" && health=healthy
+    door=unhealthy
+    front_door "$HEALTH" && door=healthy
     previous=none
     prev=$(state_get previous_color)
+    [ "$prev" = "$active" ] && prev=$(other "$active")
     if [ -n "$prev" ]; then previous="$prev:stopped"; is_running "$(container "$prev")" && previous="$prev:running"; fi
-    echo "STATUS service=$SERVICE color=$active digest=$(state_get digest) health=$health since=$(state_get time) previous=$previous retire_at=$(state_get retire_at)"
-    [ "$health" = healthy ]
+    [ "$active" = "$(state_get color)" ] || log "the state says $(state_get color) but nginx's upstream names $active (an interrupted deploy; the next deploy or rollback recovers)"
+    echo "STATUS service=$SERVICE color=$active digest=$digest health=$health front_door=$door since=$(state_get time) previous=$previous retire_at=$(state_get retire_at)"
+    [ "$health" = healthy ] && [ "$door" = healthy ]
 }
 
 remove() {
     lock
-    for c in blue green; do $RT rm -f "$(container "$c")" >/dev/null 2>&1 || true; done
+    for c in blue green blue-kept green-kept; do $RT rm -f "$(container "$c")" >/dev/null 2>&1 || true; done
     rm -f "$UPSTREAM_FILE" "$SITE_FILE"
     nginx_cmd -t >/dev/null 2>&1 && nginx_cmd -s reload || log "nginx was not reloaded; check its configuration"
-    rm -f "$STATE_FILE"
+    if [ -n "$SUBNET" ] && $RT network inspect "$NET" >/dev/null 2>&1; then
+        $RT network rm "$NET" >/dev/null 2>&1 && log "removed the network $NET" || log "could not remove the network $NET"
+    fi
+    watchdog_uninstall
+    if [ -f "$STATE_DIR/images" ]; then
+        while IFS= read -r img; do $RT rmi "$img" >/dev/null 2>&1 || true; done < "$STATE_DIR/images"
+    fi
+    case "$SECRETS_DIR" in
+        "") ;;
+        */secrets) rm -rf "$SECRETS_DIR" && log "removed $SECRETS_DIR (env file, webhook)" ;;
+        *) log "not removing $SECRETS_DIR: a service's secrets directory ends in /secrets" ;;
+    esac
+    rm -f "$STATE_FILE" "$STATE_DIR/images" "$STATE_DIR/watchdog-failures" "$STATE_DIR/watchdog.sh" "$STATE_DIR/watchdog.lock"
     audit "remove ok"
     echo "REMOVED service=$SERVICE"
 }
@@ -467,9 +628,13 @@ notify_env() { e=""; [ -r "$WEBHOOK_FILE" ] && e=$(sed -n 's/^#environment //p' 
 version_of() { case "$1" in "") echo none ;; *@*) v=${1%@*}; case "${v##*/}" in *:*) echo "${v##*:}" ;; *) d=${1##*@}; echo "${d%"${d#sha256:????????????}"}" ;; esac ;; *) echo "${1##*:}" ;; esac; }
 json_str() { printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g'; }
 notify_post() {
-    tries=""; wget --help 2>&1 | grep -q -- '--tries' && tries="--tries=1"
+    tries=""; [ "$HTTP" = curl ] || { wget --help 2>&1 | grep -q -- '--tries' && tries="--tries=1"; }
     for attempt in 1 2; do
-        timeout 8 wget -q -T 5 $tries -O /dev/null --header "Content-Type: application/json" --post-data "$2" "$1" 2>/dev/null && return 0
+        if [ "$HTTP" = curl ]; then
+            timeout 8 curl -fsS -o /dev/null --max-time 5 -H "Content-Type: application/json" --data "$2" "$1" 2>/dev/null && return 0
+        else
+            timeout 8 wget -q -T 5 $tries -O /dev/null --header "Content-Type: application/json" --post-data "$2" "$1" 2>/dev/null && return 0
+        fi
         [ "$attempt" = 2 ] || sleep 2
     done
     return 1
@@ -504,7 +669,13 @@ notify() {
     rmdir "$nlock" 2>/dev/null || true
 }
 
+# One check: the active container on its own address (nginx's backup server would hide a dead
+# one), then the front door. Three failures in a row restart the container (when it is the one
+# failing) and notify. Checks never overlap: one still waiting on a timeout makes the next skip.
 watchdog_check() {
+    command -v flock >/dev/null 2>&1 || die "flock (util-linux) is missing: the watchdog needs it so that two checks never overlap"
+    exec 9> "$STATE_DIR/watchdog.lock"
+    flock -n 9 || { echo "WATCHDOG service=$SERVICE skipped: another check is running"; return 0; }
     counter="$STATE_DIR/watchdog-failures"
     # A bake that ended: retire the previous color, unless a deploy holds the lock (it retires it).
     if [ -n "$(state_get retire_at)" ] && mkdir "$LOCK_DIR" 2>/dev/null; then
@@ -515,8 +686,13 @@ watchdog_check() {
     fi
     active=$(state_get color)
     [ -n "$active" ] || exit 0
-    insecure=""; [ -n "$TLS_CERT" ] && insecure="--no-check-certificate" # the certificate names the public host, not 127.0.0.1
-    if wget -q -T 5 -O /dev/null $insecure --header "Host: $SERVER_NAME" "$(listen_url)$HEALTH" 2>/dev/null; then
+    why="" container_failed=false
+    if ! probe "$(addr_of "$active")" "$HEALTH" 5; then
+        why="$(container "$active") did not answer $HEALTH on $(addr_of "$active") within 5s" container_failed=true
+    elif ! front_door "$HEALTH" 5; then
+        why="the front door $(listen_url)$HEALTH did not answer 2xx within 5s"
+    fi
+    if [ -z "$why" ]; then
         echo 0 > "$counter"
         if [ -f "$STATE_DIR/watchdog-restarted" ]; then
             rm -f "$STATE_DIR/watchdog-restarted"
@@ -526,13 +702,23 @@ watchdog_check() {
     fi
     n=$(( $(cat "$counter" 2>/dev/null || echo 0) + 1 ))
     echo "$n" > "$counter"
-    log "health check $n/3 failed on $HEALTH"
+    log "health check $n/3 failed: $why"
     [ "$n" -ge 3 ] || { echo "WATCHDOG service=$SERVICE failures=$n"; return 0; }
+    echo 0 > "$counter"
+    if [ "$container_failed" = false ]; then
+        log "3 consecutive failures at the front door while $(container "$active") answers: not restarting it; check nginx"
+        audit "watchdog front door failing color=$active"
+        notify alerts critical "FRONT DOOR FAILING $SERVICE ($(notify_env), vm) on $(hostname): 3 failed $HEALTH checks at $(date -u +%H:%M) UTC through nginx while $(container "$active") answers on its own address, so it was not restarted: check nginx"
+        echo "WATCHDOG service=$SERVICE front_door_failing"
+        return 0
+    fi
     log "3 consecutive failures: restarting $(container "$active")"
     at=$(date -u +%H:%M)
     prev="previous version $(version_of "$(state_get previous_image)"), kept for rollback: npm run rollback"
     [ -n "$(state_get previous_image)" ] || prev="no previous version on this host"
-    if $RT restart "$(container "$active")" >/dev/null 2>&1; then
+    # 9>&-: the runtime's container monitor (conmon) outlives this check and must not inherit
+    # the watchdog's lock, or every later check would be skipped.
+    if $RT restart "$(container "$active")" 9>&- >/dev/null 2>&1; then
         audit "watchdog restart color=$active"
         : > "$STATE_DIR/watchdog-restarted"
         notify rollbacks critical "RESTARTED $(container "$active") ($(notify_env), vm) on $(hostname) after 3 failed $HEALTH checks at $at UTC; running $(version_of "$(state_get image)"), $prev"
@@ -541,22 +727,57 @@ watchdog_check() {
         audit "watchdog restart failed color=$active"
         notify alerts critical "DOWN $SERVICE ($(notify_env), vm) on $(hostname): 3 failed $HEALTH checks at $at UTC and the restart of $(container "$active") failed; $prev"
     fi
-    echo 0 > "$counter"
     echo "WATCHDOG service=$SERVICE restarted=$active"
 }
 
+# systemd (a timer) when the host runs it, else cron; neither: a clear error.
+scheduler() {
+    if [ -d "${SERVICE_DEPLOY_SYSTEMD_RUN:-/run/systemd/system}" ] && command -v "$SYSTEMCTL" >/dev/null 2>&1; then echo systemd
+    elif command -v "${SERVICE_DEPLOY_CRONTAB:-crontab}" >/dev/null 2>&1; then echo cron
+    else echo none; fi
+}
+UNIT_DIR=${SERVICE_DEPLOY_UNIT_DIR:-/etc/systemd/system}
+SYSTEMCTL=${SERVICE_DEPLOY_SYSTEMCTL:-systemctl}
+unit_name() { echo "service-deploy-$SERVICE-watchdog"; }
+
+# The installed check is a file holding this very call's flags (one source of truth: the flags
+# commands.ts builds for watchdog-install are the ones watchdog-check gets), run by a systemd
+# timer or cron every --interval seconds (cron: every whole minute).
 watchdog_install() {
     self=$(readlink -f "$0")
-    args="watchdog-check --service=$SERVICE --runtime=$RT --state-dir=$STATE_ROOT --listen=$LISTEN --server-name=$SERVER_NAME --health-path=$HEALTH --webhook-file=$WEBHOOK_FILE"
-    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-        printf '[Unit]\nDescription=service-deploy watchdog of %s\n\n[Service]\nType=oneshot\nExecStart=/bin/sh %s %s\n' "$SERVICE" "$self" "$args" | $SUDO tee "/etc/systemd/system/service-deploy-$SERVICE-watchdog.service" >/dev/null
-        printf '[Unit]\nDescription=service-deploy watchdog of %s\n\n[Timer]\nOnBootSec=%ss\nOnUnitActiveSec=%ss\n\n[Install]\nWantedBy=timers.target\n' "$SERVICE" "$INTERVAL" "$INTERVAL" | $SUDO tee "/etc/systemd/system/service-deploy-$SERVICE-watchdog.timer" >/dev/null
-        $SUDO systemctl daemon-reload && $SUDO systemctl enable --now "service-deploy-$SERVICE-watchdog.timer" >/dev/null
+    wrapper="$STATE_DIR/watchdog.sh"
+    case "$wrapper" in *[!A-Za-z0-9/_.-]*) die "--state-dir must be a plain path (letters, digits, / _ . -) for the watchdog's schedule, not $STATE_ROOT" ;; esac
+    [ -z "$WEBHOOK_FILE" ] || [ ! -e "$WEBHOOK_FILE" ] || chmod 0600 "$WEBHOOK_FILE"
+    how=$(scheduler)
+    [ "$how" != none ] || die "neither systemd (no ${SERVICE_DEPLOY_SYSTEMD_RUN:-/run/systemd/system}) nor cron (no ${SERVICE_DEPLOY_CRONTAB:-crontab} command) is on this host, so the watchdog cannot be scheduled: install cron (Debian/Ubuntu: apt-get install cron; Oracle Linux: dnf install cronie) and deploy again"
+    printf '#!/bin/sh\n# The watchdog check of %s, written by service-deploy.sh watchdog-install with the flags it was given.\nexec /bin/sh %s watchdog-check%s\n' "$SERVICE" "$(sq "$self")" "$ARGS_Q" > "$wrapper.tmp.$$"
+    chmod 0700 "$wrapper.tmp.$$" && mv "$wrapper.tmp.$$" "$wrapper"
+    unit=$(unit_name)
+    if [ "$how" = systemd ]; then
+        printf '[Unit]\nDescription=service-deploy watchdog of %s\n\n[Service]\nType=oneshot\nExecStart=/bin/sh %s\n' "$SERVICE" "$wrapper" > "$UNIT_DIR/$unit.service"
+        printf '[Unit]\nDescription=service-deploy watchdog of %s\n\n[Timer]\nOnBootSec=%ss\nOnUnitActiveSec=%ss\n\n[Install]\nWantedBy=timers.target\n' "$SERVICE" "$INTERVAL" "$INTERVAL" > "$UNIT_DIR/$unit.timer"
+        $SYSTEMCTL daemon-reload && $SYSTEMCTL enable --now "$unit.timer" >/dev/null
         echo "WATCHDOG_INSTALLED service=$SERVICE via=systemd"
     else
-        line="* * * * * /bin/sh $self $args >/dev/null 2>&1 # service-deploy-$SERVICE"
+        minutes=$(( (INTERVAL + 59) / 60 )) every="*"
+        [ "$minutes" -gt 1 ] && every="*/$minutes"
+        line="$every * * * * /bin/sh $wrapper >/dev/null 2>&1 # service-deploy-$SERVICE"
         { crontab -l 2>/dev/null | grep -v "# service-deploy-$SERVICE\$" || true; echo "$line"; } | crontab -
         echo "WATCHDOG_INSTALLED service=$SERVICE via=cron"
+    fi
+}
+
+watchdog_uninstall() {
+    unit=$(unit_name)
+    if [ -f "$UNIT_DIR/$unit.timer" ]; then
+        $SYSTEMCTL disable --now "$unit.timer" >/dev/null 2>&1 || true
+        rm -f "$UNIT_DIR/$unit.timer" "$UNIT_DIR/$unit.service"
+        $SYSTEMCTL daemon-reload >/dev/null 2>&1 || true
+        log "removed the watchdog timer $unit"
+    fi
+    if command -v crontab >/dev/null 2>&1 && crontab -l 2>/dev/null | grep -q "# service-deploy-$SERVICE\$"; then
+        { crontab -l 2>/dev/null | grep -v "# service-deploy-$SERVICE\$" || true; } | crontab -
+        log "removed the watchdog's cron entry"
     fi
 }
 

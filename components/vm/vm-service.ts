@@ -140,6 +140,8 @@ export class VmService extends pulumi.ComponentResource {
             const thisBatch: pulumi.Resource[] = [];
             for (const host of batch) {
                 const n = `${name}-${host.name}`;
+                // A non-root user reaches root through the host model's one sudo line (docs/vm.md).
+                const onHost = { ...base, sudo: host.user !== "root" };
                 const connection: command.types.input.remote.ConnectionArgs = {
                     host: host.address,
                     port: host.port,
@@ -201,7 +203,7 @@ export class VmService extends pulumi.ComponentResource {
                     .all([args.imageRef, args.imagePlatforms, version])
                     .apply(([image, platforms, v]) =>
                         deployCommand(paths, {
-                            ...base,
+                            ...onHost,
                             image,
                             imagePlatforms: platforms,
                             envVersion: v,
@@ -214,7 +216,7 @@ export class VmService extends pulumi.ComponentResource {
                     {
                         connection,
                         create,
-                        delete: removeCommand(paths, base),
+                        delete: removeCommand(paths, onHost),
                         stdin: args.registryPassword,
                         ...quiet,
                     },
@@ -230,7 +232,7 @@ export class VmService extends pulumi.ComponentResource {
                     {
                         connection,
                         create: watchdogInstallCommand(paths, {
-                            ...base,
+                            ...onHost,
                             healthPath: svc.health.health,
                             intervalSeconds: vm.watchdog.intervalSeconds,
                         }),

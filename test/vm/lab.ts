@@ -99,7 +99,8 @@ export class Lab {
                 "ListenAddress 127.0.0.1",
                 `HostKey ${d}/host_key`,
                 `PidFile ${d}/sshd.pid`,
-                `AuthorizedKeysFile ${d}/authorized_keys`,
+                // The lab's root key, and a user's own (the host model's non-root deploy user).
+                `AuthorizedKeysFile ${d}/authorized_keys .ssh/authorized_keys`,
                 "PermitRootLogin prohibit-password",
                 "PasswordAuthentication no",
                 "KbdInteractiveAuthentication no",
@@ -209,15 +210,18 @@ export class Lab {
     }
 
     /** Run a command on the "host" over SSH, as the component does (key auth, pinned host key). */
-    ssh(command: string, opts: { input?: string; env?: Record<string, string> } = {}): RunResult {
+    ssh(
+        command: string,
+        opts: { input?: string; env?: Record<string, string>; timeoutMs?: number; user?: string } = {},
+    ): RunResult {
         const prefix = Object.entries(opts.env ?? {})
             .map(([k, v]) => `export ${k}=${v}; `)
             .join("");
         const started = Date.now();
-        const r = spawnSync("ssh", this.sshArgs(prefix + command), {
+        const r = spawnSync("ssh", this.sshArgs(prefix + command, opts.user), {
             encoding: "utf8",
             input: opts.input ?? "",
-            timeout: 180_000,
+            timeout: opts.timeoutMs ?? 180_000,
         });
         return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
     }
@@ -225,10 +229,12 @@ export class Lab {
     /** The same, in the background (for concurrent and interrupted deploys). */
     sshAsync(
         command: string,
-        opts: { input?: string } = {},
+        opts: { input?: string; sshOptions?: string[] } = {},
     ): { proc: ChildProcess; done: Promise<RunResult> } {
         const started = Date.now();
-        const proc = spawn("ssh", this.sshArgs(command), { stdio: ["pipe", "pipe", "pipe"] });
+        const proc = spawn("ssh", [...(opts.sshOptions ?? []), ...this.sshArgs(command)], {
+            stdio: ["pipe", "pipe", "pipe"],
+        });
         let stdout = "",
             stderr = "";
         proc.stdout!.on("data", (x) => (stdout += x));
@@ -240,7 +246,8 @@ export class Lab {
         return { proc, done };
     }
 
-    sshArgs(command: string): string[] {
+    /** ssh's arguments for one command as `user` (root unless told). */
+    sshArgs(command: string, user = "root"): string[] {
         return [
             "-p",
             String(SSH_PORT),
@@ -254,17 +261,18 @@ export class Lab {
             `UserKnownHostsFile=${path.join(this.dir, "known_hosts")}`,
             "-o",
             "LogLevel=ERROR",
-            "root@127.0.0.1",
+            `${user}@127.0.0.1`,
             command,
         ];
     }
 
     /** Copy a file to the host with the given mode (what remote.CopyToRemote does, over ssh here). */
-    copy(content: string, remotePath: string, mode = "0644"): void {
+    copy(content: string, remotePath: string, mode = "0644", user = "root"): void {
         const r = spawnSync(
             "ssh",
             this.sshArgs(
                 `umask 077 && mkdir -p "$(dirname '${remotePath}')" && cat > '${remotePath}' && chmod ${mode} '${remotePath}'`,
+                user,
             ),
             { input: content, encoding: "utf8" },
         );
@@ -278,7 +286,7 @@ export class Lab {
     image(
         name: string,
         tag: string,
-        variant: "ok" | "no-readiness" | "crash",
+        variant: "ok" | "no-readiness" | "crash" | "hang",
         version: string,
         archs: string[] = ["amd64", "arm64"],
     ): string {
@@ -286,7 +294,7 @@ export class Lab {
         fs.mkdirSync(path.join(root, "bin"), { recursive: true });
         fs.mkdirSync(path.join(root, "www"), { recursive: true });
         fs.copyFileSync("/bin/busybox", path.join(root, "bin", "busybox"));
-        for (const a of ["sh", "sleep", "cat", "wget", "kill", "rm"])
+        for (const a of ["sh", "sleep", "cat", "wget", "kill", "rm", "nc"])
             fs.symlinkSync("busybox", path.join(root, "bin", a));
         fs.copyFileSync(this.serveBinary, path.join(root, "bin", "serve")); // keeps gcc's 0755
         for (const p of ["liveness", "health", "version"])
@@ -301,7 +309,11 @@ export class Lab {
                 variant === "crash" ? 'echo "boom: the app crashed on start" >&2; exit 1' : "",
                 '[ -n "${DATABASE_URL:-}" ] || { echo "DATABASE_URL is not set: refusing to start" >&2; exit 1; }',
                 `echo "app ${version} starting on :8080"`,
-                "serve 8080 /www &",
+                // hang: port 8080 accepts connections (the kernel completes the handshake) and
+                // never answers, like an app stuck in its startup; every probe waits its timeout.
+                variant === "hang"
+                    ? "while :; do sleep 100000 | nc -l -p 8080 >/dev/null; done &"
+                    : "serve 8080 /www &",
                 "pid=$!",
                 "trap 'kill \"$pid\"; exit 0' TERM INT",
                 'wait "$pid"',

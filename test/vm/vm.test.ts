@@ -166,7 +166,14 @@ test("failing readiness: the deploy fails with the log tail, the old version ser
     assert.match(r.stderr, /the previous version keeps serving/);
     assert.match(serving(), /ok v2/);
     assert.equal(l.failed, 0, l.raw);
-    assert.doesNotMatch(containers(), /app-blue/, "the failed container was removed");
+    // The failed container is gone; app-blue is the kept previous version again (v1), for rollback.
+    assert.doesNotMatch(containers(), /app-blue-kept/);
+    assert.equal(
+        lab.ssh(`podman inspect -f '{{index .Config.Labels "service-deploy.image"}}' app-blue`).stdout.trim(),
+        images.v1,
+        "the rollback target survived the failed deploy",
+    );
+    assert.match(r.stderr, /the previous app-blue is back for rollback/);
 });
 
 test("a crash-looping container is refused and removed; the old version serves", { skip }, () => {
@@ -195,7 +202,11 @@ test("an architecture mismatch is refused before anything changes (seed 1: no ma
     assert.equal(containers(), before);
     assert.match(serving(), /ok v2/);
     const declared = deploy(images.v1, { listen: NGINX_LISTEN, arch: "arm64" });
-    assert.match(declared.stderr, /this host is amd64 but the service is declared arm64/);
+    assert.match(
+        declared.stderr,
+        /this host is amd64 but the service is declared arm64: set services\[\]\.architecture of app to amd64 in the stack config/,
+    );
+    assert.doesNotMatch(declared.stderr, /vm\.architecture/, "no key that does not exist");
 });
 
 test("a denied registry login says it is an authentication problem and which registry refused", {
