@@ -147,9 +147,16 @@ export function vmFlags(create: string): Record<string, string[]> {
     return out;
 }
 
+/**
+ * The host script's deploy call as the program writes it (components/vm/commands.ts quotes every
+ * path: `sh '/opt/service-deploy/api/service-deploy.sh' deploy --service='api' ...`), and as a
+ * hand-written command may (unquoted, double-quoted, run directly). Pure.
+ */
+export const VM_DEPLOY_CALL = /service-deploy\.sh['"]?\s+deploy(\s|$)/;
+
 export function vmWorkloads(props: Record<string, any>): Workload[] {
     const create = typeof props.create === "string" ? props.create : "";
-    if (!/service-deploy\.sh deploy\b/.test(create)) return [];
+    if (!VM_DEPLOY_CALL.test(create)) return [];
     const f = vmFlags(create);
     return [
         {

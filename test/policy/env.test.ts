@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { envContractComplete, noPlaintextSecrets } from "../../policies/env";
-import { nearMiss, credentialLike } from "../../policies/lib";
+import { nearMiss, credentialLike, vmWorkloads } from "../../policies/lib";
 import { messages } from "./harness";
 import {
     CONFIG,
@@ -10,10 +10,13 @@ import {
     ecsContainer,
     taskDefinition,
     vmDeploy,
+    vmCreate,
     VM_CREATE,
 } from "../../scripts/policy-fixtures";
 
-const withoutEnv = (names: string[]) => ecsContainer().environment.filter((e) => !names.includes(e.name));
+const withoutSecrets = (names: string[]) =>
+    ecsContainer().secrets.filter((s: { name: string }) => !names.includes(s.name));
+const withoutEnv = (names: string[]) => ecsContainer().environment.filter((e: { name: string }) => !names.includes(e.name));
 
 test("env-contract-complete: every contract variable set passes on ECS, Cloud Run and the VM", async () => {
     assert.deepEqual(await messages(envContractComplete(), [taskDefinition(), cloudRun(), vmDeploy()]), []);
@@ -28,12 +31,12 @@ test("env-contract-complete: DATABASE_URL missing while its parts are set names 
             { name: "DATABASE_USER", value: "app" },
         ],
         secrets: [
+            ...withoutSecrets(["DATABASE_URL"]),
             { name: "DATABASE_PASSWORD", valueFrom: "arn:x:DATABASE_PASSWORD::" },
-            { name: "STRIPE_API_KEY", valueFrom: "arn:x:STRIPE_API_KEY::" },
         ],
     });
     assert.deepEqual(await messages(envContractComplete(), [td]), [
-        'ECS task definition "api-task": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
+        'ECS task definition "aws-api-task": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
     ]);
 });
 
@@ -49,7 +52,7 @@ test("env-contract-complete: the same failure on Cloud Run, the way seed 3 hit i
         ],
     });
     assert.deepEqual(await messages(envContractComplete(), [run]), [
-        'Cloud Run service "api-run": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
+        'Cloud Run service "gcp-api-service": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
     ]);
 });
 
@@ -64,19 +67,16 @@ test("env-contract-complete: parts read while only the URL is set is the mirror 
         secrets: [{ name: "DATABASE_URL", valueFrom: "arn:x:DATABASE_URL::" }],
     });
     assert.deepEqual(await messages(envContractComplete(), [td], config), [
-        'ECS task definition "api-task": service "api" reads DATABASE_HOST, which this target does not set; DATABASE_URL is set instead: the app reads the part DATABASE_HOST, not the URL.',
+        'ECS task definition "aws-api-task": service "api" reads DATABASE_HOST, which this target does not set; DATABASE_URL is set instead: the app reads the part DATABASE_HOST, not the URL.',
     ]);
 });
 
 test("env-contract-complete: a variable set under another name is named (DB_URL for DATABASE_URL)", async () => {
     const td = taskDefinition({
-        secrets: [
-            { name: "DB_URL", valueFrom: "arn:x:DB_URL::" },
-            { name: "STRIPE_API_KEY", valueFrom: "arn:x:STRIPE_API_KEY::" },
-        ],
+        secrets: [...withoutSecrets(["DATABASE_URL"]), { name: "DB_URL", valueFrom: "arn:x:DB_URL::" }],
     });
     assert.deepEqual(await messages(envContractComplete(), [td]), [
-        'ECS task definition "api-task": service "api" reads DATABASE_URL, which this target does not set; DB_URL is set; did you mean DATABASE_URL?',
+        'ECS task definition "aws-api-task": service "api" reads DATABASE_URL, which this target does not set; DB_URL is set; did you mean DATABASE_URL?',
     ]);
 });
 
@@ -85,15 +85,15 @@ test("env-contract-complete: a missing variable with no near miss, and an empty 
         environment: [...withoutEnv(["PORT", "LOG_LEVEL"]), { name: "LOG_LEVEL", value: "" }],
     });
     assert.deepEqual(await messages(envContractComplete(), [td]), [
-        'ECS task definition "api-task": service "api" reads LOG_LEVEL, which is set to an empty value.',
-        'ECS task definition "api-task": service "api" reads PORT, which this target does not set.',
+        'ECS task definition "aws-api-task": service "api" reads LOG_LEVEL, which is set to an empty value.',
+        'ECS task definition "aws-api-task": service "api" reads PORT, which this target does not set.',
     ]);
 });
 
 test("env-contract-complete: the VM deploy must list every variable", async () => {
-    const vm = vmDeploy({ create: VM_CREATE.replace(" --env-secret=STRIPE_API_KEY", "") });
+    const vm = vmDeploy({ create: vmCreate(" --env-secret=STRIPE_API_KEY", "") });
     assert.deepEqual(await messages(envContractComplete(), [vm]), [
-        'VM deploy "api-deploy": service "api" reads STRIPE_API_KEY, which this target does not set.',
+        'VM deploy "vm-api-oci-arm-1-deploy": service "api" reads STRIPE_API_KEY, which this target does not set.',
     ]);
 });
 
@@ -114,7 +114,7 @@ test("no-plaintext-secrets: a contract secret in plain ECS environment is refuse
         secrets: [{ name: "STRIPE_API_KEY", valueFrom: "arn:x:STRIPE_API_KEY::" }],
     });
     assert.deepEqual(await messages(noPlaintextSecrets(), [td]), [
-        'ECS task definition "api-task": DATABASE_URL is a secret in the contract of "api" but is set in plain environment; deliver it through secrets[].valueFrom (Secrets Manager).',
+        'ECS task definition "aws-api-task": DATABASE_URL is a secret in the contract of "api" but is set in plain environment; deliver it through secrets[].valueFrom (Secrets Manager).',
     ]);
 });
 
@@ -131,43 +131,43 @@ test("no-plaintext-secrets: values that look like credentials are refused even w
         ],
     });
     assert.deepEqual(await messages(noPlaintextSecrets(), [td]), [
-        'ECS task definition "api-task": plain env CACHE_URL of "api" looks like a credential (a URL with user:password@); deliver it through secrets[].valueFrom (Secrets Manager).',
-        'ECS task definition "api-task": plain env GITHUB_TOKEN of "api" looks like a credential (a name ending in _TOKEN); deliver it through secrets[].valueFrom (Secrets Manager).',
-        'ECS task definition "api-task": plain env SIGNING_KEY of "api" looks like a credential (a private key); deliver it through secrets[].valueFrom (Secrets Manager).',
+        'ECS task definition "aws-api-task": plain env CACHE_URL of "api" looks like a credential (a URL with user:password@); deliver it through secrets[].valueFrom (Secrets Manager).',
+        'ECS task definition "aws-api-task": plain env GITHUB_TOKEN of "api" looks like a credential (a name ending in _TOKEN); deliver it through secrets[].valueFrom (Secrets Manager).',
+        'ECS task definition "aws-api-task": plain env SIGNING_KEY of "api" looks like a credential (a private key); deliver it through secrets[].valueFrom (Secrets Manager).',
     ]);
 });
 
 test("no-plaintext-secrets: Cloud Run envs[].value holding a password is refused", async () => {
     const run = cloudRun({ envs: [...cloudRunContainer().envs, { name: "DB_PASSWORD", value: "hunter2" }] });
     assert.deepEqual(await messages(noPlaintextSecrets(), [run]), [
-        'Cloud Run service "api-run": plain env DB_PASSWORD of "api" looks like a credential (a name ending in _PASSWORD); deliver it through envs[].valueSource.secretKeyRef (Secret Manager).',
+        'Cloud Run service "gcp-api-service": plain env DB_PASSWORD of "api" looks like a credential (a name ending in _PASSWORD); deliver it through envs[].valueSource.secretKeyRef (Secret Manager).',
     ]);
 });
 
 test("no-plaintext-secrets: the VM deploy must not pass a secret as plain env or a credential on the command line", async () => {
     const vm = vmDeploy({
-        create: `${VM_CREATE.replace("--env-secret=DATABASE_URL", "--env-plain=DATABASE_URL")} DATABASE_URL=postgresql://app:hunter2@db/app`,
+        create: `${vmCreate("--env-secret=DATABASE_URL", "--env-plain=DATABASE_URL")} DATABASE_URL=postgresql://app:hunter2@db/app`,
     });
     assert.deepEqual(await messages(noPlaintextSecrets(), [vm]), [
-        'VM deploy "api-deploy": DATABASE_URL is a secret in the contract of "api" but is passed as plain env; list it with --env-secret so it travels only in the 0600 env file.',
-        'remote.Command "api-deploy": DATABASE_URL on the command line looks like a credential (a URL with user:password@); put it in a 0600 env file copied with remote.CopyToRemote.',
-        'remote.Command "api-deploy": the command line holds a URL with user:password@ (postgresql://app:***@db/app); pass it through the env file.',
+        'VM deploy "vm-api-oci-arm-1-deploy": DATABASE_URL is a secret in the contract of "api" but is passed as plain env; list it with --env-secret so it travels only in the 0600 env file.',
+        'remote.Command "vm-api-oci-arm-1-deploy": DATABASE_URL on the command line looks like a credential (a URL with user:password@); put it in a 0600 env file copied with remote.CopyToRemote.',
+        'remote.Command "vm-api-oci-arm-1-deploy": the command line holds a URL with user:password@ (postgresql://app:***@db/app); pass it through the env file.',
     ]);
 });
 
 test("no-plaintext-secrets: a remote command that handles secrets must not log them, in output or state", async () => {
     const loud = vmDeploy({ logging: undefined }, {});
     assert.deepEqual(await messages(noPlaintextSecrets(), [loud]), [
-        'remote.Command "api-deploy" handles secrets but logs its output (logging: stdoutAndStderr); set logging: "stderr" or "none".',
-        'remote.Command "api-deploy" handles secrets but keeps stdout and stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
+        'remote.Command "vm-api-oci-arm-1-deploy" handles secrets but logs its output (logging: stdoutAndStderr); set logging: "stderr" or "none".',
+        'remote.Command "vm-api-oci-arm-1-deploy" handles secrets but keeps stdout and stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
     ]);
     const stdin = vmDeploy(
         { create: "docker login --password-stdin registry", stdin: "token", logging: "stdout" },
         { additionalSecretOutputs: ["stdout"] },
     );
     assert.deepEqual(await messages(noPlaintextSecrets(), [stdin]), [
-        'remote.Command "api-deploy" handles secrets but logs its output (logging: stdout); set logging: "stderr" or "none".',
-        'remote.Command "api-deploy" handles secrets but keeps stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
+        'remote.Command "vm-api-oci-arm-1-deploy" handles secrets but logs its output (logging: stdout); set logging: "stderr" or "none".',
+        'remote.Command "vm-api-oci-arm-1-deploy" handles secrets but keeps stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
     ]);
 });
 
@@ -199,4 +199,18 @@ test("near misses and credential shapes", () => {
     assert.equal(credentialLike("API_KEY", ""), undefined);
     assert.equal(credentialLike("AMQP", "amqps://u:p@mq/vh"), "a URL with user:password@");
     assert.ok(CONFIG);
+});
+
+test("the pack recognizes the VM deploy call as the program writes it, and hand-written forms", () => {
+    const table: [string, boolean][] = [
+        [VM_CREATE, true],
+        ["sh '/opt/service-deploy/api/service-deploy.sh' deploy --service='api'", true],
+        ['sh "/opt/service-deploy/api/service-deploy.sh" deploy --service=api', true],
+        ["sh /opt/service-deploy/service-deploy.sh deploy --service=api", true],
+        ["/opt/service-deploy/service-deploy.sh deploy", true],
+        ["sh '/opt/service-deploy/api/service-deploy.sh' remove --service='api'", false],
+        ["sh '/opt/service-deploy/api/service-deploy.sh' deployed", false],
+    ];
+    for (const [create, deploys] of table)
+        assert.equal(vmWorkloads({ create }).length === 1, deploys, create);
 });

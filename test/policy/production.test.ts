@@ -12,24 +12,27 @@ test("production-database: a Multi-AZ, backed-up, protected, encrypted, private 
 
 test("production-database: every unsafe RDS field is named", async () => {
     const cases: [Record<string, unknown>, string][] = [
-        [{ multiAz: false }, 'RDS instance "db": multiAz is not true: one AZ outage takes production down.'],
+        [
+            { multiAz: false },
+            'RDS instance "aws-pg-db": multiAz is not true: one AZ outage takes production down.',
+        ],
         [
             { backupRetentionPeriod: 1 },
-            'RDS instance "db": backupRetentionPeriod is 1; keep at least 7 days.',
+            'RDS instance "aws-pg-db": backupRetentionPeriod is 1; keep at least 7 days.',
         ],
         [
             { backupRetentionPeriod: undefined },
-            'RDS instance "db": backupRetentionPeriod is 1 (the default); keep at least 7 days.',
+            'RDS instance "aws-pg-db": backupRetentionPeriod is 1 (the default); keep at least 7 days.',
         ],
-        [{ deletionProtection: false }, 'RDS instance "db": deletionProtection is not true.'],
-        [{ storageEncrypted: undefined }, 'RDS instance "db": storageEncrypted is not true.'],
+        [{ deletionProtection: false }, 'RDS instance "aws-pg-db": deletionProtection is not true.'],
+        [{ storageEncrypted: undefined }, 'RDS instance "aws-pg-db": storageEncrypted is not true.'],
         [
             { publiclyAccessible: true },
-            'RDS instance "db": publiclyAccessible is true: the database must be reachable only from the VPC.',
+            'RDS instance "aws-pg-db": publiclyAccessible is true: the database must be reachable only from the VPC.',
         ],
         [
             { skipFinalSnapshot: true },
-            'RDS instance "db": no final snapshot is kept on deletion (skipFinalSnapshot false and a finalSnapshotIdentifier).',
+            'RDS instance "aws-pg-db": no final snapshot is kept on deletion (skipFinalSnapshot false and a finalSnapshotIdentifier).',
         ],
     ];
     for (const [change, message] of cases)
@@ -39,7 +42,7 @@ test("production-database: every unsafe RDS field is named", async () => {
 test("production-database: the retention floor is policy config", async () => {
     const config = { "production-database": { production: true, minBackupRetentionDays: 30 } };
     assert.deepEqual(await messages(P, [rds()], config), [
-        'RDS instance "db": backupRetentionPeriod is 14; keep at least 30 days.',
+        'RDS instance "aws-pg-db": backupRetentionPeriod is 14; keep at least 30 days.',
     ]);
 });
 
@@ -50,7 +53,7 @@ test("production-database: staging is not production, by config or stack tag, wh
     );
     assert.deepEqual(await messages(P, [rds({ multiAz: false })], {}, { environment: "staging" }), []);
     assert.deepEqual(await messages(P, [rds({ multiAz: false })], {}, { environment: "production" }), [
-        'RDS instance "db": multiAz is not true: one AZ outage takes production down.',
+        'RDS instance "aws-pg-db": multiAz is not true: one AZ outage takes production down.',
     ]);
     assert.deepEqual(
         await messages(
@@ -59,7 +62,7 @@ test("production-database: staging is not production, by config or stack tag, wh
             { "production-database": { productionEnvironments: ["prod"] } },
             { environment: "prod" },
         ),
-        ['RDS instance "db": multiAz is not true: one AZ outage takes production down.'],
+        ['RDS instance "aws-pg-db": multiAz is not true: one AZ outage takes production down.'],
     );
 });
 
@@ -72,14 +75,18 @@ test("production-database: every unsafe Cloud SQL field is named", async () => {
         [
             { availabilityType: "ZONAL" },
             {},
-            'Cloud SQL instance "sql": settings.availabilityType is ZONAL; production needs REGIONAL (high availability).',
+            'Cloud SQL instance "gcp-sql-instance": settings.availabilityType is ZONAL; production needs REGIONAL (high availability).',
         ],
         [
             { backupConfiguration: { enabled: true } },
             {},
-            'Cloud SQL instance "sql": settings.backupConfiguration.pointInTimeRecoveryEnabled is not true.',
+            'Cloud SQL instance "gcp-sql-instance": settings.backupConfiguration.pointInTimeRecoveryEnabled is not true.',
         ],
-        [{}, { deletionProtection: false }, 'Cloud SQL instance "sql": deletionProtection is false.'],
+        [
+            {},
+            { deletionProtection: false },
+            'Cloud SQL instance "gcp-sql-instance": deletionProtection is false.',
+        ],
         [
             {
                 ipConfiguration: {
@@ -89,7 +96,7 @@ test("production-database: every unsafe Cloud SQL field is named", async () => {
                 },
             },
             {},
-            'Cloud SQL instance "sql": settings.ipConfiguration.sslMode is ALLOW_UNENCRYPTED_AND_ENCRYPTED; require ENCRYPTED_ONLY or stricter.',
+            'Cloud SQL instance "gcp-sql-instance": settings.ipConfiguration.sslMode is ALLOW_UNENCRYPTED_AND_ENCRYPTED; require ENCRYPTED_ONLY or stricter.',
         ],
     ];
     for (const [settings, props, message] of cases)
@@ -105,8 +112,8 @@ test("production-database: every unsafe Cloud SQL field is named", async () => {
             }),
         ]),
         [
-            'Cloud SQL instance "sql": a public IPv4 address with authorized networks: use private IP only (ipv4Enabled: false).',
-            'Cloud SQL instance "sql": a public IPv4 address is enabled (ipv4Enabled is not false) and no private network is set.',
+            'Cloud SQL instance "gcp-sql-instance": a public IPv4 address with authorized networks: use private IP only (ipv4Enabled: false).',
+            'Cloud SQL instance "gcp-sql-instance": a public IPv4 address is enabled (ipv4Enabled is not false) and no private network is set.',
         ],
     );
 });
