@@ -16,7 +16,8 @@ import {
 
 const withoutSecrets = (names: string[]) =>
     ecsContainer().secrets.filter((s: { name: string }) => !names.includes(s.name));
-const withoutEnv = (names: string[]) => ecsContainer().environment.filter((e: { name: string }) => !names.includes(e.name));
+const withoutEnv = (names: string[]) =>
+    ecsContainer().environment.filter((e: { name: string }) => !names.includes(e.name));
 
 test("env-contract-complete: every contract variable set passes on ECS, Cloud Run and the VM", async () => {
     assert.deepEqual(await messages(envContractComplete(), [taskDefinition(), cloudRun(), vmDeploy()]), []);
