@@ -14,6 +14,7 @@ import { GcpTarget } from "./components/gcp/target";
 import { VmTarget } from "./components/vm/target";
 
 const config = loadStackConfig();
+for (const w of config.warnings) pulumi.log.warn(w);
 const stack = pulumi.getStack();
 
 const secrets = new StackSecrets("secrets", { declared: config.secrets, configValues: config.secretValues });

@@ -8,7 +8,14 @@
  * serves `pulumi up`, the offline plan and the tests.
  */
 import { z } from "zod";
-import { envEntrySchema } from "./contract";
+import {
+    DeclarationError,
+    envAgainstDeclaration,
+    envEntrySchema,
+    literalCredentials,
+    readContextDeclaration,
+    type KnownDeclaration,
+} from "./contract";
 import { distance } from "../policies/lib";
 
 export const PROJECT = "service-deploy";
@@ -663,6 +670,8 @@ export interface StackConfig extends Omit<RawStackConfig, "services" | "database
     logRetentionDays: number;
     /** Project and region from the gcp provider's config (`gcp:project`, `gcp:region`), when a service targets gcp. */
     gcpLocation?: { project: string; region: string };
+    /** Things worth a look that deploy anyway: env set that the app's declaration never reads. */
+    warnings: string[];
 }
 
 export interface ConfigProblem {
@@ -719,13 +728,28 @@ export interface ParseInput {
     isSecret: (fullKey: string) => boolean;
     /** The stack file, for messages. */
     file: string;
+    /**
+     * The app's env declaration of a service, when known before deploying.
+     * @default a build's context `.env.example`; undefined for a prebuilt `ref` (its image label is read later)
+     */
+    declarationOf?: (service: ServiceConfig) => KnownDeclaration | undefined;
+}
+
+/** The default declaration lookup: a build context's `.env.example`. */
+export function contextDeclarationOf(service: ServiceConfig): KnownDeclaration | undefined {
+    return "build" in service.image ? readContextDeclaration(service.image.build.context) : undefined;
 }
 
 /**
  * Parse and normalize the whole stack config. Throws one `ConfigError` carrying every problem;
  * returns the normalized config otherwise. Pure: no Pulumi calls.
  */
-export function parseStackConfig({ config, isSecret, file }: ParseInput): StackConfig {
+export function parseStackConfig({
+    config,
+    isSecret,
+    file,
+    declarationOf = contextDeclarationOf,
+}: ParseInput): StackConfig {
     const ours: Record<string, unknown> = {};
     const rawStrings: Record<string, string> = {};
     for (const [fullKey, value] of Object.entries(config)) {
@@ -828,6 +852,28 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
     const production = pieces.production ?? pieces.environment === "production";
     const normalized = services.map(([i, svc]) => normalizeService(svc, i, production, pieces, problems));
     checkCrossField(pieces, services, problems);
+    // The env map against the app's own declaration, and no literal credentials (docs/env-contract.md).
+    const warnings: string[] = [];
+    for (const [i, svc] of services) {
+        for (const p of literalCredentials(svc.env))
+            problems.push({ key: keyOf(["services", i, "env", p.variable]), message: p.message });
+        let known: KnownDeclaration | undefined;
+        try {
+            known = declarationOf(svc);
+        } catch (e) {
+            if (!(e instanceof DeclarationError)) throw e;
+            problems.push({
+                key: keyOf(["services", i, "image"]),
+                message: `the app's env declaration is invalid:\n      ${e.message.split("\n").join("\n      ")}`,
+            });
+        }
+        if (!known) continue;
+        const r = envAgainstDeclaration(svc.name, svc.target, svc.env, known);
+        for (const p of r.errors)
+            problems.push({ key: keyOf(["services", i, "env", p.variable]), message: p.message });
+        for (const w of r.warnings)
+            warnings.push(`${file}: ${keyOf(["services", i, "env", w.variable])}: ${w.message}`);
+    }
     let gcpLocation: StackConfig["gcpLocation"];
     if (services.some(([, svc]) => svc.target === "gcp")) {
         for (const k of ["gcp:project", "gcp:region"]) {
@@ -861,6 +907,7 @@ export function parseStackConfig({ config, isSecret, file }: ParseInput): StackC
         secretValues,
         logRetentionDays: raw.aws?.logRetentionDays ?? (production ? 365 : 30),
         gcpLocation,
+        warnings,
     };
 }
 
