@@ -215,3 +215,63 @@ test("the pack recognizes the VM deploy call as the program writes it, and hand-
     for (const [create, deploys] of table)
         assert.equal(vmWorkloads({ create }).length === 1, deploys, create);
 });
+
+/** The production stacks' config with the app's declaration given to env-contract-complete. */
+const withReads = (reads: Record<string, { secret?: boolean; optional?: boolean }>) => {
+    const c = structuredClone(CONFIG) as Record<string, any>;
+    for (const policy of Object.values(c)) if (policy?.contracts) policy.contracts.api.reads = reads;
+    return c;
+};
+
+test("env-contract-complete holds each target to the app's declaration, not to the stack's own env map", async () => {
+    const reads = { DATABASE_URL: { secret: true }, REDIS_URL: {}, PORT: {}, K_SERVICE: {} };
+    assert.deepEqual(
+        await messages(envContractComplete(), [taskDefinition(), cloudRun(), vmDeploy()], withReads(reads)),
+        [
+            'ECS task definition "aws-api-task": service "api" reads K_SERVICE (the app\'s env declaration), which this target does not set.',
+            'ECS task definition "aws-api-task": service "api" reads REDIS_URL (the app\'s env declaration), which this target does not set.',
+            // Cloud Run sets PORT and K_SERVICE itself.
+            'Cloud Run service "gcp-api-service": service "api" reads REDIS_URL (the app\'s env declaration), which this target does not set.',
+            'VM deploy "vm-api-oci-arm-1-deploy": service "api" reads K_SERVICE (the app\'s env declaration), which this target does not set.',
+            'VM deploy "vm-api-oci-arm-1-deploy": service "api" reads REDIS_URL (the app\'s env declaration), which this target does not set.',
+        ],
+    );
+});
+
+test("env-contract-complete with the declaration: the URL read while the parts are set names the parts, on every target", async () => {
+    const reads = { DATABASE_URL: { secret: true } };
+    const parts = ["DATABASE_HOST", "DATABASE_NAME", "DATABASE_USER", "DATABASE_PASSWORD"];
+    const td = taskDefinition({
+        environment: [...ecsContainer().environment, ...parts.map((name) => ({ name, value: "x" }))],
+        secrets: withoutSecrets(["DATABASE_URL"]),
+    });
+    const c = cloudRunContainer();
+    const run = cloudRun({
+        envs: [
+            ...c.envs.filter((e: any) => e.name !== "DATABASE_URL"),
+            ...parts.map((name) => ({ name, value: "x" })),
+        ],
+    });
+    const vm = vmDeploy({
+        create: vmCreate(" --env-secret=DATABASE_URL", parts.map((p) => ` --env-plain=${p}`).join("")),
+    });
+    const hint =
+        "which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.";
+    assert.deepEqual(await messages(envContractComplete(), [td, run, vm], withReads(reads)), [
+        `ECS task definition "aws-api-task": service "api" reads DATABASE_URL (the app's env declaration), ${hint}`,
+        `Cloud Run service "gcp-api-service": service "api" reads DATABASE_URL (the app's env declaration), ${hint}`,
+        `VM deploy "vm-api-oci-arm-1-deploy": service "api" reads DATABASE_URL (the app's env declaration), ${hint}`,
+    ]);
+});
+
+test("no-plaintext-secrets: a variable the app declares secret is refused in plain env even if the stack called it plain", async () => {
+    const td = taskDefinition({
+        environment: [...ecsContainer().environment, { name: "SIGNING_SEED", value: "abc" }],
+    });
+    assert.deepEqual(
+        await messages(noPlaintextSecrets(), [td], withReads({ SIGNING_SEED: { secret: true } })),
+        [
+            'ECS task definition "aws-api-task": SIGNING_SEED is a secret in the contract of "api" but is set in plain environment; deliver it through secrets[].valueFrom (Secrets Manager).',
+        ],
+    );
+});
