@@ -19,6 +19,7 @@ import {
 import { fillMissingConfigSecrets, readStackFile } from "../scripts/offline";
 import { policyConfigFor } from "../scripts/policy-config";
 import { runPlan } from "../scripts/plan-process";
+import { imageBuild } from "../scripts/policy-fixtures";
 
 const ROOT = path.resolve(__dirname, "..");
 const APP_FILE = path.join(ROOT, "app", ".env.example");
@@ -329,8 +330,7 @@ test("without the app's declaration the pack's env check is advisory for the sta
     });
 });
 
-test("a build stamps the app's declaration into the image as the one label", async () => {
-    const { imageBuild } = await import("../scripts/policy-fixtures");
+test("a build stamps the app's declaration into the image as the one label", () => {
     assert.deepEqual(imageBuild().props.labels, { [ENV_LABEL]: declarationLabel(app()) });
 });
 
