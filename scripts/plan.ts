@@ -8,7 +8,9 @@
  * sets stack tags the policies see. Mandatory violations exit 1. `--program <file.ts>` runs another
  * program instead of index.ts (the pack guarding another project; test fixtures use it).
  * `--registry <file.json>` says what the registry would answer for image references, offline:
- * `{ "<repository or full ref>": ["linux/amd64", ...] }` (default: amd64 + arm64 for every ref).
+ * `{ "<repository or full ref>": ["linux/amd64", ...] }` (default: amd64 + arm64 for every ref), or per
+ * full ref `{ "platforms": [...], "labels": { "dev.service-deploy.env": "..." } }`: the image's env
+ * declaration label, which holds the stack to what the app reads (docs/env-contract.md).
  * `--mermaid` prints only the resource graph as a Mermaid flowchart (scripts/mermaid.ts), no fence.
  * Exit codes: 0 fine; 1 the program failed (e.g. an image lacks a platform); 2 invalid config or
  * arguments.
