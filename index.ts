@@ -15,6 +15,7 @@ import { ProjectApis, requiredApis } from "./components/gcp/apis";
 import { VmTarget } from "./components/vm/target";
 
 const config = loadStackConfig();
+for (const w of config.warnings) pulumi.log.warn(w);
 const stack = pulumi.getStack();
 
 const secrets = new StackSecrets("secrets", { declared: config.secrets, configValues: config.secretValues });

@@ -8,7 +8,15 @@
  * serves `pulumi up`, the offline plan and the tests.
  */
 import { z } from "zod";
-import { envEntrySchema, type EnvEntry } from "./contract";
+import {
+    DeclarationError,
+    envAgainstDeclaration,
+    envEntrySchema,
+    literalCredentials,
+    readContextDeclaration,
+    type EnvEntry,
+    type KnownDeclaration,
+} from "./contract";
 import gcpRules from "../scripts/conformance/rules/gcp.json";
 import { distance } from "../policies/lib";
 import { rollbackWindowProblem } from "./aws/rollback";
@@ -772,6 +780,8 @@ export interface StackConfig extends Omit<RawStackConfig, "services" | "database
     logRetentionDays: number;
     /** Project and region from the gcp provider's config (`gcp:project`, `gcp:region`), when a service targets gcp. */
     gcpLocation?: { project: string; region: string };
+    /** Things worth a look that deploy anyway: env set that the app's declaration never reads. */
+    warnings: string[];
 }
 
 export interface ConfigProblem {
@@ -833,6 +843,16 @@ export interface ParseInput {
      * the offline plan and tests do; a real run does not. @default true
      */
     allowPlaceholders?: boolean;
+    /**
+     * The app's env declaration of a service, when known before deploying.
+     * @default a build's context `.env.example`; undefined for a prebuilt `ref` (its image label is read later)
+     */
+    declarationOf?: (service: ServiceConfig) => KnownDeclaration | undefined;
+}
+
+/** The default declaration lookup: a build context's `.env.example`. */
+export function contextDeclarationOf(service: ServiceConfig): KnownDeclaration | undefined {
+    return "build" in service.image ? readContextDeclaration(service.image.build.context) : undefined;
 }
 
 /**
@@ -844,6 +864,7 @@ export function parseStackConfig({
     isSecret,
     file,
     allowPlaceholders = true,
+    declarationOf = contextDeclarationOf,
 }: ParseInput): StackConfig {
     const ours: Record<string, unknown> = {};
     const rawStrings: Record<string, string> = {};
@@ -950,6 +971,28 @@ export function parseStackConfig({
     if (!allowPlaceholders && services.some(([, svc]) => svc.target === "aws"))
         for (const p of awsPlaceholders({ ...pieces, services: services.map(([, svc]) => svc) }))
             problems.push({ key: p.key, message: describePlaceholder(p).slice(p.key.length + 2) });
+    // The env map against the app's own declaration, and no literal credentials (docs/env-contract.md).
+    const warnings: string[] = [];
+    for (const [i, svc] of services) {
+        for (const p of literalCredentials(svc.env))
+            problems.push({ key: keyOf(["services", i, "env", p.variable]), message: p.message });
+        let known: KnownDeclaration | undefined;
+        try {
+            known = declarationOf(svc);
+        } catch (e) {
+            if (!(e instanceof DeclarationError)) throw e;
+            problems.push({
+                key: keyOf(["services", i, "image"]),
+                message: `the app's env declaration is invalid:\n      ${e.message.split("\n").join("\n      ")}`,
+            });
+        }
+        if (!known) continue;
+        const r = envAgainstDeclaration(svc.name, svc.target, svc.env, known);
+        for (const p of r.errors)
+            problems.push({ key: keyOf(["services", i, "env", p.variable]), message: p.message });
+        for (const w of r.warnings)
+            warnings.push(`${file}: ${keyOf(["services", i, "env", w.variable])}: ${w.message}`);
+    }
     let gcpLocation: StackConfig["gcpLocation"];
     if (services.some(([, svc]) => svc.target === "gcp")) {
         for (const k of ["gcp:project", "gcp:region"]) {
@@ -983,6 +1026,7 @@ export function parseStackConfig({
         secretValues,
         logRetentionDays: raw.aws?.logRetentionDays ?? (production ? 365 : 30),
         gcpLocation,
+        warnings,
     };
 }
 

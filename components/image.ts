@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
 import { DIGEST_REF } from "./config";
+import { ENV_LABEL, declarationLabel, readContextDeclaration } from "./contract";
 
 /** A platform some workload needs, and who needs it (for the error message). */
 export interface RequiredPlatform {
@@ -140,6 +141,9 @@ export class ServiceImage extends pulumi.ComponentResource {
             if (!args.push) throw new Error(`image ${name}: a build needs a registry to push to`);
             const problems = missingPlatforms(`build ${name}`, b.platforms, args.required);
             if (problems.length > 0) throw new Error(problems.join("\n"));
+            // The app's env declaration travels with the image as one OCI label, so a prebuilt
+            // ref can be held to it later (docs/env-contract.md).
+            const declared = readContextDeclaration(b.context);
             const auth = pulumi.output(args.push.auth);
             const repositoryUrl = pulumi.output(args.push.repositoryUrl);
             this.build = new dockerBuild.Image(
@@ -148,6 +152,7 @@ export class ServiceImage extends pulumi.ComponentResource {
                     context: { location: b.context },
                     dockerfile: { location: path.join(b.context, b.dockerfile ?? "Dockerfile") },
                     platforms: b.platforms as dockerBuild.Platform[],
+                    ...(declared ? { labels: { [ENV_LABEL]: declarationLabel(declared.declaration) } } : {}),
                     push: true,
                     tags: [pulumi.interpolate`${repositoryUrl}:${b.tag ?? contextTag(b.context)}`],
                     registries: [

@@ -7,7 +7,9 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { cite } from "../components/failures";
 import { ofType, ofTypes, type PolicyOptions } from "./common";
 import {
+    CLOUD_RUN_PROVIDED,
     WORKLOAD_TYPES,
+    declarationFindings,
     contractsSchema,
     credentialLike,
     nearMiss,
@@ -15,6 +17,7 @@ import {
     vmWorkloads,
     workloadsOf,
     contractsOf,
+    type ServiceContract,
 } from "./lib";
 
 export function envContractComplete(
@@ -35,6 +38,28 @@ export function envContractComplete(
                 const contract = contracts[w.service];
                 if (!contract) continue;
                 const present = [...Object.keys(w.plain), ...w.secretRefs];
+                if (contract.reads) {
+                    // The app's own declaration: what it reads, not what the stack happens to set.
+                    const provided = args.type === WORKLOAD_TYPES.cloudRun ? CLOUD_RUN_PROVIDED : [];
+                    for (const v of Object.keys(contract.reads).sort()) {
+                        if (contract.reads[v].optional || provided.includes(v as never)) continue;
+                        if (w.plain[v] === "")
+                            report(
+                                `${w.target} "${args.name}": service "${w.service}" reads ${v}, which is set to an empty value.`,
+                            );
+                    }
+                    for (const f of declarationFindings(
+                        contract.reads,
+                        { plain: Object.keys(w.plain), secret: w.secretRefs },
+                        provided,
+                    )) {
+                        if (f.kind !== "missing") continue;
+                        report(
+                            `${w.target} "${args.name}": service "${w.service}" reads ${f.variable} (the app's env declaration), which this target does not set${f.hint ? `; ${f.hint}` : ""}${f.hint?.endsWith("?") ? "" : "."}`,
+                        );
+                    }
+                    continue;
+                }
                 for (const v of Object.keys(contract.env).sort()) {
                     if (w.secretRefs.includes(v)) continue;
                     if (v in w.plain) {
@@ -62,6 +87,10 @@ export function envContractComplete(
 
 const SECRET_CARRIERS = ["stdin", "environment"];
 
+/** A variable is secret when the stack delivers it as one or the app declares it one. */
+const isSecretIn = (c: ServiceContract | undefined, v: string) =>
+    c?.env[v] === "secret" || c?.reads?.[v]?.secret === true;
+
 export function noPlaintextSecrets(
     name = "no-plaintext-secrets",
     opts: PolicyOptions = {},
@@ -82,7 +111,7 @@ export function noPlaintextSecrets(
                             ? "secrets[].valueFrom (Secrets Manager)"
                             : "envs[].valueSource.secretKeyRef (Secret Manager)";
                     for (const [v, value] of Object.entries(w.plain).sort()) {
-                        if (contracts[w.service]?.env[v] === "secret") {
+                        if (isSecretIn(contracts[w.service], v)) {
                             report(
                                 cite(
                                     "SD-007",
@@ -114,7 +143,7 @@ export function noPlaintextSecrets(
                     .join("\n");
                 for (const w of vmWorkloads(props)) {
                     for (const v of Object.keys(w.plain)) {
-                        if (contracts[w.service]?.env[v] === "secret")
+                        if (isSecretIn(contracts[w.service], v))
                             report(
                                 cite(
                                     "SD-007",

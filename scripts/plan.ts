@@ -8,7 +8,9 @@
  * sets stack tags the policies see. Mandatory violations exit 1. `--program <file.ts>` runs another
  * program instead of index.ts (the pack guarding another project; test fixtures use it).
  * `--registry <file.json>` says what the registry would answer for image references, offline:
- * `{ "<repository or full ref>": ["linux/amd64", ...] }` (default: amd64 + arm64 for every ref).
+ * `{ "<repository or full ref>": ["linux/amd64", ...] }` (default: amd64 + arm64 for every ref), or per
+ * full ref `{ "platforms": [...], "labels": { "dev.service-deploy.env": "..." } }`: the image's env
+ * declaration label, which holds the stack to what the app reads (docs/env-contract.md).
  * `--mermaid` prints only the resource graph as a Mermaid flowchart (scripts/mermaid.ts), no fence.
  * Exit codes: 0 fine; 1 the program failed (e.g. an image lacks a platform); 2 invalid config or
  * arguments.
@@ -27,7 +29,8 @@ import {
     type RecordedResource,
 } from "./offline";
 import { checkPackConfig, evaluatePack, type Evaluation } from "./policy-engine";
-import { policyConfigFor, stackConfigOf } from "./policy-config";
+import { contextOnly, policyConfigFor, stackConfigOf, type DeclarationLookup } from "./policy-config";
+import { ENV_LABEL, declarationFromLabel, envAgainstDeclaration } from "../components/contract";
 import { policies } from "../policies/policies";
 import { renderMermaid } from "./mermaid";
 import { knownStacks } from "./plan-process";
@@ -173,7 +176,12 @@ export function renderEvaluation(e: Evaluation): string {
     return lines.join("\n");
 }
 
-export function toJson(result: OfflineResult, e: Evaluation, conformance: Finding[] = []) {
+export function toJson(
+    result: OfflineResult,
+    e: Evaluation,
+    conformance: Finding[] = [],
+    warnings: string[] = [],
+) {
     return {
         stack: result.stack,
         resources: result.resources.map((r) => ({
@@ -192,6 +200,7 @@ export function toJson(result: OfflineResult, e: Evaluation, conformance: Findin
         policies: e.policies,
         outputs: result.outputs,
         notes: result.notes,
+        warnings,
         conformance: conformance.map((f) => ({ ...f, value: redact(f.value) })),
     };
 }
@@ -205,28 +214,70 @@ function readPolicyConfig(file: string): PolicyPackConfig {
     }
 }
 
-/** A registry answer fixture: repository or full reference -> platforms. */
-export function registryFixture(file: string): (ref: string) => Manifest[] {
+/**
+ * A registry answer fixture, keyed by repository or full reference. Each value is either the
+ * platforms (`["linux/amd64", "linux/arm64"]`, the original format) or
+ * `{ "platforms": [...], "labels": { "<label>": "<value>" } }`: the image config's labels, of which
+ * the plan reads `dev.service-deploy.env` (the app's env declaration, docs/env-contract.md).
+ */
+export interface RegistryFixture {
+    manifests(ref: string): Manifest[];
+    /** The image config's labels, or undefined when the file does not give them. */
+    labels(ref: string): Record<string, string> | undefined;
+}
+
+const PLATFORM = /^[a-z]+\/[a-z0-9]+$/;
+const isPlatforms = (v: unknown): v is string[] =>
+    Array.isArray(v) && v.every((p) => typeof p === "string" && PLATFORM.test(p));
+
+export function registryFixture(file: string): RegistryFixture {
     let doc: unknown;
     try {
         doc = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (e) {
         throw new UsageError(`--registry ${file}: not JSON (${(e as Error).message})`);
     }
-    if (
-        !doc ||
-        typeof doc !== "object" ||
-        Object.values(doc).some(
-            (v) =>
-                !Array.isArray(v) || v.some((p) => typeof p !== "string" || !/^[a-z]+\/[a-z0-9]+$/.test(p)),
+    const usage = `--registry ${file}: expected { "<repository or ref>": ["linux/amd64", ...] or { "platforms": [...], "labels": { "<label>": "<value>" } } }`;
+    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new UsageError(usage);
+    const map: Record<string, { platforms?: string[]; labels?: Record<string, string> }> = {};
+    for (const [k, v] of Object.entries(doc)) {
+        if (isPlatforms(v)) map[k] = { platforms: v };
+        else if (
+            v &&
+            typeof v === "object" &&
+            !Array.isArray(v) &&
+            Object.keys(v).every((x) => x === "platforms" || x === "labels") &&
+            (v.platforms === undefined || isPlatforms(v.platforms)) &&
+            (v.labels === undefined ||
+                (typeof v.labels === "object" &&
+                    !Array.isArray(v.labels) &&
+                    Object.values(v.labels).every((l) => typeof l === "string")))
         )
-    ) {
-        throw new UsageError(`--registry ${file}: expected { "<repository or ref>": ["linux/amd64", ...] }`);
+            map[k] = v;
+        else throw new UsageError(`${usage}; "${k}" is neither`);
     }
-    const map = doc as Record<string, string[]>;
-    return (ref) => {
-        const platforms = map[ref] ?? map[ref.split("@")[0]] ?? ["linux/amd64", "linux/arm64"];
-        return platforms.map((p) => ({ os: p.split("/")[0], architecture: p.split("/")[1] }));
+    const entry = (ref: string) => map[ref] ?? map[ref.split("@")[0]];
+    return {
+        manifests: (ref) =>
+            (entry(ref)?.platforms ?? ["linux/amd64", "linux/arm64"]).map((p) => ({
+                os: p.split("/")[0],
+                architecture: p.split("/")[1],
+            })),
+        labels: (ref) => map[ref]?.labels,
+    };
+}
+
+/**
+ * How the plan finds each service's app declaration: a build's context file, or a prebuilt ref's
+ * image label from the --registry file (only under the full reference: a label belongs to one digest).
+ */
+export function planDeclarationLookup(registry?: RegistryFixture): DeclarationLookup {
+    return (s) => {
+        if ("build" in s.image) return contextOnly(s);
+        const label = registry?.labels(s.image.ref)?.[ENV_LABEL];
+        if (label === undefined) return undefined;
+        const where = `label ${ENV_LABEL} of ${s.image.ref}`;
+        return { declaration: declarationFromLabel(label, where), source: where };
     };
 }
 
@@ -257,12 +308,19 @@ async function main(): Promise<number> {
         return 2;
     }
     let result: OfflineResult;
+    let registry: RegistryFixture | undefined;
+    try {
+        registry = args.registry ? registryFixture(args.registry) : undefined;
+    } catch (e) {
+        process.stderr.write(`plan: ${(e as Error).message}\n`);
+        return 2;
+    }
     try {
         result = await runOffline({
             stack: args.stack,
             configFile: args.config && path.resolve(args.config),
             program: args.program,
-            registry: args.registry ? registryFixture(args.registry) : undefined,
+            registry: registry?.manifests,
             lastOutputs: args.lastOutputs
                 ? JSON.parse(fs.readFileSync(path.resolve(args.lastOutputs), "utf8"))
                 : undefined,
@@ -276,10 +334,25 @@ async function main(): Promise<number> {
         return result.error instanceof ConfigError ? 2 : 1;
     }
     let packConfig: PolicyPackConfig;
+    const warnings: string[] = [];
     try {
-        packConfig = args.policyConfig
-            ? readPolicyConfig(args.policyConfig)
-            : policyConfigFor(stackConfigOf(result.file));
+        // Another program (--program) brings its own policy config; its config is not ours to parse.
+        const cfg = args.policyConfig ? undefined : stackConfigOf(result.file);
+        const lookup = planDeclarationLookup(registry);
+        warnings.push(...(cfg?.warnings ?? []));
+        for (const s of cfg?.services ?? []) {
+            const known = lookup(s);
+            if (!known) {
+                result.notes.push(
+                    `env declaration of service "${s.name}" (${"ref" in s.image ? s.image.ref : "build"}): the image label ${ENV_LABEL} cannot be read offline (give it in the --registry file, docs/env-contract.md); env-contract-complete is advisory for this stack`,
+                );
+            } else if ("ref" in s.image) {
+                // A build's context was checked at config parse; a ref's label is checked here.
+                for (const w of envAgainstDeclaration(s.name, s.target, s.env, known).warnings)
+                    warnings.push(`${path.relative(ROOT, result.file)}: service "${s.name}": ${w.message}`);
+            }
+        }
+        packConfig = cfg ? policyConfigFor(cfg, lookup) : readPolicyConfig(args.policyConfig!);
         const problems = checkPackConfig(policies, packConfig);
         if (problems.length > 0) throw new UsageError(problems.join("\n"));
     } catch (e) {
@@ -294,10 +367,10 @@ async function main(): Promise<number> {
     const conformance = renderFindings(findings);
     process.stdout.write(
         args.json
-            ? `${JSON.stringify(toJson(result, evaluation, findings))}\n`
+            ? `${JSON.stringify(toJson(result, evaluation, findings, warnings))}\n`
             : args.mermaid
               ? renderMermaid(result)
-              : `${renderTree(result)}\n${conformance ? `${conformance}\n` : ""}${renderEvaluation(evaluation)}\n`,
+              : `${renderTree(result)}\n${warnings.length ? `\nWarnings:\n${warnings.map((w) => `  - ${w}`).join("\n")}\n` : ""}${conformance ? `${conformance}\n` : ""}${renderEvaluation(evaluation)}\n`,
     );
     // stdout holds only the diagram; what the exit code stands for goes to stderr.
     if (args.mermaid && evaluation.violations.length > 0)

@@ -10,14 +10,27 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { PROJECT, parseStackConfig, type StackConfig } from "../components/config";
-import { envKind } from "../components/contract";
+import { envKind, readContextDeclaration, type KnownDeclaration } from "../components/contract";
 import { ROOT, fillMissingConfigSecrets, readStackFile } from "./offline";
 
-export function policyConfigFor(cfg: StackConfig): PolicyPackConfig {
+/** How a service's app declaration is found: its build context, or a label the caller read. */
+export type DeclarationLookup = (service: StackConfig["services"][number]) => KnownDeclaration | undefined;
+
+export const contextOnly: DeclarationLookup = (s) =>
+    "build" in s.image ? readContextDeclaration(s.image.build.context) : undefined;
+
+/** Services whose app declaration could not be read: env-contract-complete is advisory for them. */
+export function unverifiedServices(cfg: StackConfig, lookup: DeclarationLookup = contextOnly): string[] {
+    return cfg.services.filter((s) => !lookup(s)).map((s) => s.name);
+}
+
+export function policyConfigFor(cfg: StackConfig, lookup: DeclarationLookup = contextOnly): PolicyPackConfig {
+    const unverified = unverifiedServices(cfg, lookup);
     const contracts = Object.fromEntries(
         cfg.services.map((s) => [
             s.name,
             {
+                ...readsOf(lookup(s)),
                 env: Object.fromEntries(
                     Object.keys(s.env)
                         .sort()
@@ -34,12 +47,33 @@ export function policyConfigFor(cfg: StackConfig): PolicyPackConfig {
     );
     return {
         "image-platform-matches-target": { contracts },
-        "env-contract-complete": { contracts },
+        // Without the app's declaration the check compares the stack with itself: advisory, and
+        // the plan lists the service under "Not verified offline" (docs/env-contract.md).
+        "env-contract-complete":
+            unverified.length > 0 ? { enforcementLevel: "advisory", contracts } : { contracts },
         "no-plaintext-secrets": { contracts },
         "health-checks-consistent": { contracts },
         "production-database": { production: cfg.production },
         "production-builds-nothing": { production: cfg.production },
         "edge-security": { production: cfg.production },
+    };
+}
+
+function readsOf(known: KnownDeclaration | undefined) {
+    if (!known) return {};
+    const d = known.declaration;
+    return {
+        reads: Object.fromEntries(
+            Object.keys(d)
+                .sort()
+                .map((k) => [
+                    k,
+                    {
+                        ...(d[k].secret ? { secret: true } : {}),
+                        ...(d[k].optional ? { optional: true } : {}),
+                    },
+                ]),
+        ),
     };
 }
 

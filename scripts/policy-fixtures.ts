@@ -1,38 +1,146 @@
 /**
  * (Shared by the policy tests and `npm run bench:policies`.)
- * Happy-path resources for policy tests: each passes every policy. A test changes one field and
- * expects that exact violation.
+ * Policy fixtures are the program's real output: each committed stack is run under mocks
+ * (scripts/offline.ts `runOffline`, in a child process, because the Pulumi runtime is
+ * process-global) and a fixture is one resource of that graph, deep-copied, with the one field a
+ * test changes laid over it. A fixture can therefore never differ from what the program writes.
+ *
+ * The graphs come from scripts/policy-graph.ts.
  */
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import type { PolicyPackConfig } from "@pulumi/policy";
 import type { GraphResource } from "./policy-engine";
+import { ROOT } from "./offline";
+import { policyConfigFor, stackConfigOf } from "./policy-config";
 
-export const DIGEST = `sha256:${"ab".repeat(32)}`;
-export const IMAGE = `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api@${DIGEST}`;
-
-export const CONTRACTS = {
-    api: {
-        env: {
-            APP_ENV: "plain",
-            LOG_LEVEL: "plain",
-            PORT: "plain",
-            DATABASE_URL: "secret",
-            STRIPE_API_KEY: "secret",
-        },
-        health: { liveness: "/liveness", readiness: "/readiness", health: "/health" },
-        architecture: "arm64",
-    },
+/** The stack each target's fixtures come from: its staging and production stacks. */
+export const FIXTURE_STACKS = {
+    aws: "staging",
+    awsProduction: "production",
+    gcp: "gcp-staging",
+    gcpProduction: "gcp-production",
+    vm: "vm-staging",
 } as const;
 
-export const CONFIG = {
-    "image-platform-matches-target": { contracts: CONTRACTS },
-    "env-contract-complete": { contracts: CONTRACTS },
-    "no-plaintext-secrets": { contracts: CONTRACTS },
-    "health-checks-consistent": { contracts: CONTRACTS },
-    "production-database": { production: true },
-    "production-builds-nothing": { production: true },
-    "edge-security": { production: true },
+const graphs = new Map<string, GraphResource[]>();
+
+/** The policy graph of a committed stack, as the offline plan evaluates it. Cached per process. */
+export function realGraph(stack: string): GraphResource[] {
+    let g = graphs.get(stack);
+    if (!g) {
+        const out = execFileSync(
+            process.execPath,
+            [
+                "--require",
+                path.join(ROOT, "scripts", "register.js"),
+                path.join(ROOT, "scripts", "policy-graph.ts"),
+                stack,
+            ],
+            { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
+        );
+        g = JSON.parse(out) as GraphResource[];
+        graphs.set(stack, g);
+    }
+    return structuredClone(g);
+}
+
+/** The policy config the offline plan generates for a committed stack. */
+export function realPolicyConfig(stack: string): PolicyPackConfig {
+    return policyConfigFor(stackConfigOf(path.join(ROOT, `Pulumi.${stack}.yaml`)));
+}
+
+/** One resource of a stack's real graph (a deep copy), by type and optionally a name test. */
+export function realResource(stack: string, type: string, name?: (n: string) => boolean): GraphResource {
+    const r = realGraph(stack).find((x) => x.type === type && (!name || name(x.name)));
+    if (!r) throw new Error(`stack ${stack} has no ${type}${name ? ` matching ${name}` : ""}`);
+    return r;
+}
+
+/** A copy of a real resource with `props` laid over its inputs (undefined deletes a field). */
+export function withProps(r: GraphResource, props: Record<string, any>): GraphResource {
+    const next = { ...r.props };
+    for (const [k, v] of Object.entries(props)) {
+        if (v === undefined) delete next[k];
+        else next[k] = v;
+    }
+    return { ...r, props: next, state: { ...r.state, ...next } };
+}
+
+/** The policy config of the production stacks: contracts, and production: true. */
+export const CONFIG: PolicyPackConfig = realPolicyConfig(FIXTURE_STACKS.awsProduction);
+/** The contracts the committed stacks' policy config carries. */
+export const CONTRACTS = (CONFIG["env-contract-complete"] as { contracts: Record<string, any> }).contracts;
+
+/** Override the first container of an ECS task definition from the AWS staging stack. */
+export interface Container {
+    name?: string;
+    image?: string;
+    environment?: { name: string; value: string }[];
+    secrets?: { name: string; valueFrom: string }[];
+}
+
+const realTaskDefinition = () =>
+    realResource(FIXTURE_STACKS.aws, "aws:ecs/taskDefinition:TaskDefinition", (n) => n.endsWith("-task"));
+
+/** The real task definition's first container. */
+export const ecsContainer = (c: Container = {}) => ({
+    ...JSON.parse(realTaskDefinition().props.containerDefinitions)[0],
+    ...c,
+});
+
+export const taskDefinition = (c: Container = {}, props: Record<string, any> = {}) =>
+    withProps(realTaskDefinition(), { containerDefinitions: JSON.stringify([ecsContainer(c)]), ...props });
+
+const realCloudRun = () => realResource(FIXTURE_STACKS.gcp, "gcp:cloudrunv2/service:Service");
+
+/** The real Cloud Run service's first container. */
+export const cloudRunContainer = (c: Record<string, any> = {}) => ({
+    ...realCloudRun().props.template.containers[0],
+    ...c,
+});
+
+export const cloudRun = (c: Record<string, any> = {}, props: Record<string, any> = {}) => {
+    const r = realCloudRun();
+    return withProps(r, {
+        template: { ...r.props.template, containers: [cloudRunContainer(c)] },
+        ...props,
+    });
+};
+
+const realVmDeploy = () =>
+    realResource(FIXTURE_STACKS.vm, "command:remote:Command", (n) => n.endsWith("-deploy"));
+
+/** The VM deploy command exactly as the program writes it. */
+export const VM_CREATE: string = realVmDeploy().props.create;
+
+export const vmDeploy = (props: Record<string, any> = {}, options?: GraphResource["options"]) => {
+    const r = withProps(realVmDeploy(), props);
+    return options ? { ...r, options } : r;
+};
+
+/** Images each target's real workload runs. */
+export const IMAGE: string = JSON.parse(realTaskDefinition().props.containerDefinitions)[0].image;
+export const VM_IMAGE: string = /--image='([^']+)'/.exec(VM_CREATE)?.[1] ?? "";
+export const CLOUD_RUN_IMAGE: string = realCloudRun().props.template.containers[0].image;
+
+/** The AWS staging stack's image build. */
+export const imageBuild = (props: Record<string, any> = {}) =>
+    withProps(realResource(FIXTURE_STACKS.aws, "docker-build:index:Image"), props);
+
+export const rds = (props: Record<string, any> = {}) =>
+    withProps(realResource(FIXTURE_STACKS.awsProduction, "aws:rds/instance:Instance"), props);
+
+export const cloudSql = (settings: Record<string, any> = {}, props: Record<string, any> = {}) => {
+    const r = realResource(FIXTURE_STACKS.gcpProduction, "gcp:sql/databaseInstance:DatabaseInstance");
+    return withProps(r, { settings: { ...r.props.settings, ...settings }, ...props });
 };
 
 let n = 0;
+/**
+ * A resource of a shape the program does not write (another program's listener, a rule this
+ * project never creates): only for policies that must also guard other programs.
+ */
 export function resource(
     type: string,
     name: string,
@@ -53,122 +161,13 @@ export function resource(
     };
 }
 
-export interface Container {
-    name?: string;
-    image?: string;
-    environment?: { name: string; value: string }[];
-    secrets?: { name: string; valueFrom: string }[];
+/** `s` with `from` replaced by `to`; throws when `from` is absent (a no-op edit would test nothing). */
+export function replaced(s: string, from: string | RegExp, to: string): string {
+    const found = typeof from === "string" ? s.includes(from) : from.test(s);
+    if (!found)
+        throw new Error(`fixture edit: ${String(from)} is not in ${JSON.stringify(s.slice(0, 120))}...`);
+    return s.replace(from, to);
 }
 
-export const ecsContainer = (c: Container = {}) => ({
-    name: "api",
-    image: IMAGE,
-    environment: [
-        { name: "APP_ENV", value: "production" },
-        { name: "LOG_LEVEL", value: "info" },
-        { name: "PORT", value: "8080" },
-    ],
-    secrets: ["DATABASE_URL", "STRIPE_API_KEY"].map((s) => ({
-        name: s,
-        valueFrom: `arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:api-AbC:${s}::`,
-    })),
-    ...c,
-});
-
-export const taskDefinition = (c: Container = {}, props: Record<string, any> = {}) =>
-    resource("aws:ecs/taskDefinition:TaskDefinition", "api-task", {
-        family: "api",
-        containerDefinitions: JSON.stringify([ecsContainer(c)]),
-        runtimePlatform: { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" },
-        tags: {
-            "service-deploy:service": "api",
-            "service-deploy:image-platforms": "linux/amd64,linux/arm64",
-        },
-        ...props,
-    });
-
-export const cloudRunContainer = (c: Record<string, any> = {}) => ({
-    name: "api",
-    image: IMAGE,
-    envs: [
-        { name: "APP_ENV", value: "production" },
-        { name: "LOG_LEVEL", value: "info" },
-        { name: "PORT", value: "8080" },
-        { name: "DATABASE_URL", valueSource: { secretKeyRef: { secret: "api-database-url", version: "3" } } },
-        { name: "STRIPE_API_KEY", valueSource: { secretKeyRef: { secret: "api-stripe", version: "1" } } },
-    ],
-    startupProbe: {
-        httpGet: { path: "/readiness" },
-        periodSeconds: 5,
-        timeoutSeconds: 3,
-        failureThreshold: 24,
-    },
-    livenessProbe: {
-        httpGet: { path: "/liveness" },
-        periodSeconds: 15,
-        timeoutSeconds: 3,
-        failureThreshold: 3,
-    },
-    ...c,
-});
-
-export const cloudRun = (c: Record<string, any> = {}, props: Record<string, any> = {}) =>
-    resource("gcp:cloudrunv2/service:Service", "api-run", {
-        name: "api",
-        labels: { "image-platforms": "linux-amd64_linux-arm64" },
-        template: { containers: [cloudRunContainer(c)] },
-        ...props,
-    });
-
-export const VM_CREATE =
-    "sh /opt/service-deploy/service-deploy.sh deploy --service=api --image=" +
-    IMAGE +
-    " --arch=arm64 --image-platforms=linux/amd64,linux/arm64 --readiness-path=/readiness" +
-    " --env-plain=APP_ENV --env-plain=LOG_LEVEL --env-plain=PORT --env-secret=DATABASE_URL --env-secret=STRIPE_API_KEY";
-
-export const vmDeploy = (
-    props: Record<string, any> = {},
-    options: GraphResource["options"] = { additionalSecretOutputs: ["stdout", "stderr"] },
-) =>
-    resource(
-        "command:remote:Command",
-        "api-deploy",
-        {
-            create: VM_CREATE,
-            logging: "stderr",
-            connection: { host: "203.0.113.10", user: "deploy" },
-            ...props,
-        },
-        { options },
-    );
-
-export const rds = (props: Record<string, any> = {}) =>
-    resource("aws:rds/instance:Instance", "db", {
-        engine: "postgres",
-        multiAz: true,
-        backupRetentionPeriod: 14,
-        deletionProtection: true,
-        storageEncrypted: true,
-        publiclyAccessible: false,
-        skipFinalSnapshot: false,
-        finalSnapshotIdentifier: "db-final",
-        ...props,
-    });
-
-export const cloudSql = (settings: Record<string, any> = {}, props: Record<string, any> = {}) =>
-    resource("gcp:sql/databaseInstance:DatabaseInstance", "sql", {
-        databaseVersion: "POSTGRES_16",
-        deletionProtection: true,
-        settings: {
-            tier: "db-custom-2-7680",
-            availabilityType: "REGIONAL",
-            backupConfiguration: { enabled: true, pointInTimeRecoveryEnabled: true },
-            ipConfiguration: {
-                ipv4Enabled: false,
-                privateNetwork: "projects/p/global/networks/vpc",
-                sslMode: "ENCRYPTED_ONLY",
-            },
-            ...settings,
-        },
-        ...props,
-    });
+/** The real VM deploy command with one edit. */
+export const vmCreate = (from: string | RegExp, to: string) => replaced(VM_CREATE, from, to);

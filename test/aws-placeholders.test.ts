@@ -14,7 +14,10 @@ const ROOT = path.resolve(__dirname, "..");
 /** The stack file as a user has it after `pulumi config set --secret` of every declared secret. */
 const load = (stack: string) => {
     const { config, secretKeys } = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`), [], []);
-    const declared = JSON.parse(config["service-deploy:secrets"] ?? "{}") as Record<string, { source: string }>;
+    const declared = JSON.parse(config["service-deploy:secrets"] ?? "{}") as Record<
+        string,
+        { source: string }
+    >;
     const set: string[] = [];
     for (const [name, d] of Object.entries(declared)) {
         const key = `service-deploy:${name}`;

@@ -260,7 +260,8 @@ export function awsStackSuite(e: StackExpectations): void {
             secretNames,
         );
         // Pinned to the version this up wrote, so a changed value rolls a deployment.
-        const versionId = g.one("aws:secretsmanager/secretVersion:SecretVersion", "aws-api-env").state.versionId;
+        const versionId = g.one("aws:secretsmanager/secretVersion:SecretVersion", "aws-api-env").state
+            .versionId;
         assert.match(String(versionId), /^[0-9a-f-]{36}$/);
         for (const s of c.secrets)
             assert.match(

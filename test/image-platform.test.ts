@@ -31,6 +31,6 @@ test("a malformed registry fixture is a usage error naming the file", async () =
     assert.equal(r.code, 2);
     assert.match(
         r.stderr,
-        /--registry package\.json: expected \{ "<repository or ref>": \["linux\/amd64", \.\.\.\] \}/,
+        /--registry package\.json: expected \{ "<repository or ref>": \["linux\/amd64", \.\.\.\] or \{ "platforms": \[\.\.\.\], "labels": \{ "<label>": "<value>" \} \} \}; "name" is neither/,
     );
 });

@@ -324,6 +324,27 @@ pull() {
     fi
 }
 
+# The app's env declaration (image label dev.service-deploy.env, docs/env-contract.md) against
+# the env file's keys: refuse before anything changes, naming every missing variable.
+check_env() {
+    label=$($RT image inspect -f '{{index .Config.Labels "dev.service-deploy.env"}}' "$IMAGE" 2>/dev/null || true)
+    case "$label" in ""|"<no value>") log "image $IMAGE declares no env (no label dev.service-deploy.env); env not checked"; return 0 ;; esac
+    printf '%s' "$label" | grep -Eq '^[{]("[A-Za-z_][A-Za-z0-9_]*":"(required|secret|optional|secret,optional)",?)*[}]$' ||
+        die "image $IMAGE has a label dev.service-deploy.env that is not the app's env declaration ({\"NAME\":\"required|secret|optional\",...}, docs/env-contract.md): $label. Rebuild the image with the label the build stamps. Nothing was changed"
+    keys=""
+    [ -n "$ENV_FILE" ] && keys=$(sed -n 's/^[[:space:]]*\(export[[:space:]][[:space:]]*\)\{0,1\}\([A-Za-z_][A-Za-z0-9_]*\)=.*/\2/p' "$ENV_FILE")
+    missing=$(printf '%s\n' "$label" | awk -v keys=" $(echo $keys) " '{
+        s = $0
+        while (match(s, /"[A-Za-z_][A-Za-z0-9_]*":"[a-z,]*"/)) {
+            split(substr(s, RSTART + 1, RLENGTH - 2), kv, "\":\"")
+            s = substr(s, RSTART + RLENGTH)
+            if (kv[2] !~ /optional/ && index(keys, " " kv[1] " ") == 0) printf "%s ", kv[1]
+        }
+    }')
+    [ -z "$missing" ] || die "image $IMAGE reads ${missing% } (its label dev.service-deploy.env), which the env file ${ENV_FILE:-(none)} does not set; add them to the service's env in the stack file and deploy again. Nothing was changed"
+    log "env file sets every variable $IMAGE declares"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Containers and health
 # ---------------------------------------------------------------------------------------------
@@ -520,6 +541,7 @@ deploy() {
     registry_login
     check_arch
     pull
+    check_env
     new=blue; [ "$active" = blue ] && new=green
     start_color "$new"
     wait_ready "$new"

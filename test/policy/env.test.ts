@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cite } from "../../components/failures";
 import { envContractComplete, noPlaintextSecrets } from "../../policies/env";
-import { nearMiss, credentialLike } from "../../policies/lib";
+import { nearMiss, credentialLike, vmWorkloads } from "../../policies/lib";
 import { messages } from "./harness";
 import {
     CONFIG,
@@ -11,10 +11,14 @@ import {
     ecsContainer,
     taskDefinition,
     vmDeploy,
+    vmCreate,
     VM_CREATE,
 } from "../../scripts/policy-fixtures";
 
-const withoutEnv = (names: string[]) => ecsContainer().environment.filter((e) => !names.includes(e.name));
+const withoutSecrets = (names: string[]) =>
+    ecsContainer().secrets.filter((s: { name: string }) => !names.includes(s.name));
+const withoutEnv = (names: string[]) =>
+    ecsContainer().environment.filter((e: { name: string }) => !names.includes(e.name));
 
 test("env-contract-complete: every contract variable set passes on ECS, Cloud Run and the VM", async () => {
     assert.deepEqual(await messages(envContractComplete(), [taskDefinition(), cloudRun(), vmDeploy()]), []);
@@ -29,14 +33,14 @@ test("env-contract-complete: DATABASE_URL missing while its parts are set names 
             { name: "DATABASE_USER", value: "app" },
         ],
         secrets: [
+            ...withoutSecrets(["DATABASE_URL"]),
             { name: "DATABASE_PASSWORD", valueFrom: "arn:x:DATABASE_PASSWORD::" },
-            { name: "STRIPE_API_KEY", valueFrom: "arn:x:STRIPE_API_KEY::" },
         ],
     });
     assert.deepEqual(await messages(envContractComplete(), [td]), [
         cite(
             "SD-006",
-            'ECS task definition "api-task": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
+            'ECS task definition "aws-api-task": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
         ),
     ]);
 });
@@ -55,7 +59,7 @@ test("env-contract-complete: the same failure on Cloud Run (SD-006)", async () =
     assert.deepEqual(await messages(envContractComplete(), [run]), [
         cite(
             "SD-006",
-            'Cloud Run service "api-run": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
+            'Cloud Run service "gcp-api-service": service "api" reads DATABASE_URL, which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.',
         ),
     ]);
 });
@@ -73,22 +77,19 @@ test("env-contract-complete: parts read while only the URL is set is the mirror 
     assert.deepEqual(await messages(envContractComplete(), [td], config), [
         cite(
             "SD-006",
-            'ECS task definition "api-task": service "api" reads DATABASE_HOST, which this target does not set; DATABASE_URL is set instead: the app reads the part DATABASE_HOST, not the URL.',
+            'ECS task definition "aws-api-task": service "api" reads DATABASE_HOST, which this target does not set; DATABASE_URL is set instead: the app reads the part DATABASE_HOST, not the URL.',
         ),
     ]);
 });
 
 test("env-contract-complete: a variable set under another name is named (DB_URL for DATABASE_URL)", async () => {
     const td = taskDefinition({
-        secrets: [
-            { name: "DB_URL", valueFrom: "arn:x:DB_URL::" },
-            { name: "STRIPE_API_KEY", valueFrom: "arn:x:STRIPE_API_KEY::" },
-        ],
+        secrets: [...withoutSecrets(["DATABASE_URL"]), { name: "DB_URL", valueFrom: "arn:x:DB_URL::" }],
     });
     assert.deepEqual(await messages(envContractComplete(), [td]), [
         cite(
             "SD-006",
-            'ECS task definition "api-task": service "api" reads DATABASE_URL, which this target does not set; DB_URL is set; did you mean DATABASE_URL?',
+            'ECS task definition "aws-api-task": service "api" reads DATABASE_URL, which this target does not set; DB_URL is set; did you mean DATABASE_URL?',
         ),
     ]);
 });
@@ -100,21 +101,21 @@ test("env-contract-complete: a missing variable with no near miss, and an empty 
     assert.deepEqual(await messages(envContractComplete(), [td]), [
         cite(
             "SD-006",
-            'ECS task definition "api-task": service "api" reads LOG_LEVEL, which is set to an empty value.',
+            'ECS task definition "aws-api-task": service "api" reads LOG_LEVEL, which is set to an empty value.',
         ),
         cite(
             "SD-006",
-            'ECS task definition "api-task": service "api" reads PORT, which this target does not set.',
+            'ECS task definition "aws-api-task": service "api" reads PORT, which this target does not set.',
         ),
     ]);
 });
 
 test("env-contract-complete: the VM deploy must list every variable", async () => {
-    const vm = vmDeploy({ create: VM_CREATE.replace(" --env-secret=STRIPE_API_KEY", "") });
+    const vm = vmDeploy({ create: vmCreate(" --env-secret=STRIPE_API_KEY", "") });
     assert.deepEqual(await messages(envContractComplete(), [vm]), [
         cite(
             "SD-006",
-            'VM deploy "api-deploy": service "api" reads STRIPE_API_KEY, which this target does not set.',
+            'VM deploy "vm-api-oci-arm-1-deploy": service "api" reads STRIPE_API_KEY, which this target does not set.',
         ),
     ]);
 });
@@ -138,7 +139,7 @@ test("no-plaintext-secrets: a contract secret in plain ECS environment is refuse
     assert.deepEqual(await messages(noPlaintextSecrets(), [td]), [
         cite(
             "SD-007",
-            'ECS task definition "api-task": DATABASE_URL is a secret in the contract of "api" but is set in plain environment; deliver it through secrets[].valueFrom (Secrets Manager).',
+            'ECS task definition "aws-api-task": DATABASE_URL is a secret in the contract of "api" but is set in plain environment; deliver it through secrets[].valueFrom (Secrets Manager).',
         ),
     ]);
 });
@@ -158,15 +159,15 @@ test("no-plaintext-secrets: values that look like credentials are refused even w
     assert.deepEqual(await messages(noPlaintextSecrets(), [td]), [
         cite(
             "SD-007",
-            'ECS task definition "api-task": plain env CACHE_URL of "api" looks like a credential (a URL with user:password@); deliver it through secrets[].valueFrom (Secrets Manager).',
+            'ECS task definition "aws-api-task": plain env CACHE_URL of "api" looks like a credential (a URL with user:password@); deliver it through secrets[].valueFrom (Secrets Manager).',
         ),
         cite(
             "SD-007",
-            'ECS task definition "api-task": plain env GITHUB_TOKEN of "api" looks like a credential (a name ending in _TOKEN); deliver it through secrets[].valueFrom (Secrets Manager).',
+            'ECS task definition "aws-api-task": plain env GITHUB_TOKEN of "api" looks like a credential (a name ending in _TOKEN); deliver it through secrets[].valueFrom (Secrets Manager).',
         ),
         cite(
             "SD-007",
-            'ECS task definition "api-task": plain env SIGNING_KEY of "api" looks like a credential (a private key); deliver it through secrets[].valueFrom (Secrets Manager).',
+            'ECS task definition "aws-api-task": plain env SIGNING_KEY of "api" looks like a credential (a private key); deliver it through secrets[].valueFrom (Secrets Manager).',
         ),
     ]);
 });
@@ -176,27 +177,27 @@ test("no-plaintext-secrets: Cloud Run envs[].value holding a password is refused
     assert.deepEqual(await messages(noPlaintextSecrets(), [run]), [
         cite(
             "SD-007",
-            'Cloud Run service "api-run": plain env DB_PASSWORD of "api" looks like a credential (a name ending in _PASSWORD); deliver it through envs[].valueSource.secretKeyRef (Secret Manager).',
+            'Cloud Run service "gcp-api-service": plain env DB_PASSWORD of "api" looks like a credential (a name ending in _PASSWORD); deliver it through envs[].valueSource.secretKeyRef (Secret Manager).',
         ),
     ]);
 });
 
 test("no-plaintext-secrets: the VM deploy must not pass a secret as plain env or a credential on the command line", async () => {
     const vm = vmDeploy({
-        create: `${VM_CREATE.replace("--env-secret=DATABASE_URL", "--env-plain=DATABASE_URL")} DATABASE_URL=postgresql://app:hunter2@db/app`,
+        create: `${vmCreate("--env-secret=DATABASE_URL", "--env-plain=DATABASE_URL")} DATABASE_URL=postgresql://app:hunter2@db/app`,
     });
     assert.deepEqual(await messages(noPlaintextSecrets(), [vm]), [
         cite(
             "SD-007",
-            'VM deploy "api-deploy": DATABASE_URL is a secret in the contract of "api" but is passed as plain env; list it with --env-secret so it travels only in the 0600 env file.',
+            'VM deploy "vm-api-oci-arm-1-deploy": DATABASE_URL is a secret in the contract of "api" but is passed as plain env; list it with --env-secret so it travels only in the 0600 env file.',
         ),
         cite(
             "SD-008",
-            'remote.Command "api-deploy": DATABASE_URL on the command line looks like a credential (a URL with user:password@); put it in a 0600 env file copied with remote.CopyToRemote.',
+            'remote.Command "vm-api-oci-arm-1-deploy": DATABASE_URL on the command line looks like a credential (a URL with user:password@); put it in a 0600 env file copied with remote.CopyToRemote.',
         ),
         cite(
             "SD-008",
-            'remote.Command "api-deploy": the command line holds a URL with user:password@ (postgresql://app:***@db/app); pass it through the env file.',
+            'remote.Command "vm-api-oci-arm-1-deploy": the command line holds a URL with user:password@ (postgresql://app:***@db/app); pass it through the env file.',
         ),
     ]);
 });
@@ -206,11 +207,11 @@ test("no-plaintext-secrets: a remote command that handles secrets must not log t
     assert.deepEqual(await messages(noPlaintextSecrets(), [loud]), [
         cite(
             "SD-008",
-            'remote.Command "api-deploy" handles secrets but logs its output (logging: stdoutAndStderr); set logging: "stderr" or "none".',
+            'remote.Command "vm-api-oci-arm-1-deploy" handles secrets but logs its output (logging: stdoutAndStderr); set logging: "stderr" or "none".',
         ),
         cite(
             "SD-008",
-            'remote.Command "api-deploy" handles secrets but keeps stdout and stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
+            'remote.Command "vm-api-oci-arm-1-deploy" handles secrets but keeps stdout and stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
         ),
     ]);
     const stdin = vmDeploy(
@@ -220,11 +221,11 @@ test("no-plaintext-secrets: a remote command that handles secrets must not log t
     assert.deepEqual(await messages(noPlaintextSecrets(), [stdin]), [
         cite(
             "SD-008",
-            'remote.Command "api-deploy" handles secrets but logs its output (logging: stdout); set logging: "stderr" or "none".',
+            'remote.Command "vm-api-oci-arm-1-deploy" handles secrets but logs its output (logging: stdout); set logging: "stderr" or "none".',
         ),
         cite(
             "SD-008",
-            'remote.Command "api-deploy" handles secrets but keeps stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
+            'remote.Command "vm-api-oci-arm-1-deploy" handles secrets but keeps stderr in plain state; add additionalSecretOutputs: ["stdout", "stderr"].',
         ),
     ]);
 });
@@ -257,4 +258,81 @@ test("near misses and credential shapes", () => {
     assert.equal(credentialLike("API_KEY", ""), undefined);
     assert.equal(credentialLike("AMQP", "amqps://u:p@mq/vh"), "a URL with user:password@");
     assert.ok(CONFIG);
+});
+
+test("the pack recognizes the VM deploy call as the program writes it, and hand-written forms", () => {
+    const table: [string, boolean][] = [
+        [VM_CREATE, true],
+        ["sh '/opt/service-deploy/api/service-deploy.sh' deploy --service='api'", true],
+        ['sh "/opt/service-deploy/api/service-deploy.sh" deploy --service=api', true],
+        ["sh /opt/service-deploy/service-deploy.sh deploy --service=api", true],
+        ["/opt/service-deploy/service-deploy.sh deploy", true],
+        ["sh '/opt/service-deploy/api/service-deploy.sh' remove --service='api'", false],
+        ["sh '/opt/service-deploy/api/service-deploy.sh' deployed", false],
+    ];
+    for (const [create, deploys] of table)
+        assert.equal(vmWorkloads({ create }).length === 1, deploys, create);
+});
+
+/** The production stacks' config with the app's declaration given to env-contract-complete. */
+const withReads = (reads: Record<string, { secret?: boolean; optional?: boolean }>) => {
+    const c = structuredClone(CONFIG) as Record<string, any>;
+    for (const policy of Object.values(c)) if (policy?.contracts) policy.contracts.api.reads = reads;
+    return c;
+};
+
+test("env-contract-complete holds each target to the app's declaration, not to the stack's own env map", async () => {
+    const reads = { DATABASE_URL: { secret: true }, REDIS_URL: {}, PORT: {}, K_SERVICE: {} };
+    assert.deepEqual(
+        await messages(envContractComplete(), [taskDefinition(), cloudRun(), vmDeploy()], withReads(reads)),
+        [
+            'ECS task definition "aws-api-task": service "api" reads K_SERVICE (the app\'s env declaration), which this target does not set.',
+            'ECS task definition "aws-api-task": service "api" reads REDIS_URL (the app\'s env declaration), which this target does not set.',
+            // Cloud Run sets PORT and K_SERVICE itself.
+            'Cloud Run service "gcp-api-service": service "api" reads REDIS_URL (the app\'s env declaration), which this target does not set.',
+            'VM deploy "vm-api-oci-arm-1-deploy": service "api" reads K_SERVICE (the app\'s env declaration), which this target does not set.',
+            'VM deploy "vm-api-oci-arm-1-deploy": service "api" reads REDIS_URL (the app\'s env declaration), which this target does not set.',
+        ],
+    );
+});
+
+test("env-contract-complete with the declaration: the URL read while the parts are set names the parts, on every target", async () => {
+    const reads = { DATABASE_URL: { secret: true } };
+    const parts = ["DATABASE_HOST", "DATABASE_NAME", "DATABASE_USER", "DATABASE_PASSWORD"];
+    const td = taskDefinition({
+        environment: [...ecsContainer().environment, ...parts.map((name) => ({ name, value: "x" }))],
+        secrets: withoutSecrets(["DATABASE_URL"]),
+    });
+    const c = cloudRunContainer();
+    const run = cloudRun({
+        envs: [
+            ...c.envs.filter((e: any) => e.name !== "DATABASE_URL"),
+            ...parts.map((name) => ({ name, value: "x" })),
+        ],
+    });
+    const vm = vmDeploy({
+        create: vmCreate(" --env-secret=DATABASE_URL", parts.map((p) => ` --env-plain=${p}`).join("")),
+    });
+    const hint =
+        "which this target does not set; DATABASE_HOST/DATABASE_NAME/DATABASE_USER/DATABASE_PASSWORD are set instead: the app reads the full URL DATABASE_URL, not its parts.";
+    assert.deepEqual(await messages(envContractComplete(), [td, run, vm], withReads(reads)), [
+        `ECS task definition "aws-api-task": service "api" reads DATABASE_URL (the app's env declaration), ${hint}`,
+        `Cloud Run service "gcp-api-service": service "api" reads DATABASE_URL (the app's env declaration), ${hint}`,
+        `VM deploy "vm-api-oci-arm-1-deploy": service "api" reads DATABASE_URL (the app's env declaration), ${hint}`,
+    ]);
+});
+
+test("no-plaintext-secrets: a variable the app declares secret is refused in plain env even if the stack called it plain", async () => {
+    const td = taskDefinition({
+        environment: [...ecsContainer().environment, { name: "SIGNING_SALT", value: "abc" }],
+    });
+    assert.deepEqual(
+        await messages(noPlaintextSecrets(), [td], withReads({ SIGNING_SALT: { secret: true } })),
+        [
+            cite(
+                "SD-007",
+                'ECS task definition "aws-api-task": SIGNING_SALT is a secret in the contract of "api" but is set in plain environment; deliver it through secrets[].valueFrom (Secrets Manager).',
+            ),
+        ],
+    );
 });

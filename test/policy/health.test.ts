@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { cite } from "../../components/failures";
 import { healthChecksConsistent } from "../../policies/health";
 import { messages } from "./harness";
-import { cloudRun, cloudRunContainer, resource, vmDeploy, VM_CREATE } from "../../scripts/policy-fixtures";
+import { cloudRun, cloudRunContainer, resource, vmDeploy, vmCreate } from "../../scripts/policy-fixtures";
 
 const H = healthChecksConsistent();
 const tg = (
@@ -61,7 +61,7 @@ test("health-checks-consistent: Cloud Run on the default TCP probe, or probes on
     assert.deepEqual(await messages(H, [cloudRun({ startupProbe: { tcpSocket: { port: 8080 } } })]), [
         cite(
             "SD-015",
-            'Cloud Run service "api-run": container "api" has no HTTP startup probe (the default TCP probe passes before the app is ready).',
+            'Cloud Run service "gcp-api-service": container "api" has no HTTP startup probe (the default TCP probe passes before the app is ready).',
         ),
     ]);
     assert.deepEqual(
@@ -74,11 +74,11 @@ test("health-checks-consistent: Cloud Run on the default TCP probe, or probes on
         [
             cite(
                 "SD-015",
-                'Cloud Run service "api-run": container "api" startup probe checks /health instead of the readiness path /readiness.',
+                'Cloud Run service "gcp-api-service": container "api" startup probe checks /health instead of the readiness path /readiness.',
             ),
             cite(
                 "SD-015",
-                'Cloud Run service "api-run": container "api" liveness probe checks /readiness instead of the liveness path /liveness.',
+                'Cloud Run service "gcp-api-service": container "api" liveness probe checks /readiness instead of the liveness path /liveness.',
             ),
         ],
     );
@@ -93,11 +93,11 @@ test("health-checks-consistent: Cloud Run probe thresholds beyond its limits are
         [
             cite(
                 "SD-015",
-                'Cloud Run service "api-run": container "api" startup probe periodSeconds 300 exceeds Cloud Run\'s 240.',
+                'Cloud Run service "gcp-api-service": container "api" startup probe periodSeconds 300 exceeds Cloud Run\'s 240.',
             ),
             cite(
                 "SD-015",
-                'Cloud Run service "api-run": container "api" startup probe initialDelaySeconds 600 exceeds Cloud Run\'s 240.',
+                'Cloud Run service "gcp-api-service": container "api" startup probe initialDelaySeconds 600 exceeds Cloud Run\'s 240.',
             ),
         ],
     );
@@ -105,18 +105,23 @@ test("health-checks-consistent: Cloud Run probe thresholds beyond its limits are
 
 test("health-checks-consistent: a VM deploy that does not wait on readiness is refused", async () => {
     assert.deepEqual(
-        await messages(H, [vmDeploy({ create: VM_CREATE.replace(" --readiness-path=/readiness", "") })]),
+        await messages(H, [vmDeploy({ create: vmCreate(" --readiness-path='/readiness'", "") })]),
         [
             cite(
                 "SD-015",
-                'VM deploy "api-deploy": waits on nothing (no --readiness-path) instead of the readiness path /readiness.',
+                'VM deploy "vm-api-oci-arm-1-deploy": waits on nothing (no --readiness-path) instead of the readiness path /readiness.',
             ),
         ],
     );
     assert.deepEqual(
         await messages(H, [
-            vmDeploy({ create: VM_CREATE.replace("--readiness-path=/readiness", "--readiness-path=/") }),
+            vmDeploy({ create: vmCreate("--readiness-path='/readiness'", "--readiness-path='/'") }),
         ]),
-        [cite("SD-015", 'VM deploy "api-deploy": waits on / instead of the readiness path /readiness.')],
+        [
+            cite(
+                "SD-015",
+                'VM deploy "vm-api-oci-arm-1-deploy": waits on / instead of the readiness path /readiness.',
+            ),
+        ],
     );
 });

@@ -9,21 +9,16 @@ import {
 } from "../../policies/images";
 import { messages } from "./harness";
 import {
-    IMAGE,
+    imageBuild,
     cloudRun,
     resource,
     taskDefinition,
     vmDeploy,
-    VM_CREATE,
+    VM_IMAGE,
+    vmCreate,
 } from "../../scripts/policy-fixtures";
 
-const build = (props: Record<string, any> = {}) =>
-    resource("docker-build:index:Image", "api-build", {
-        platforms: ["linux/amd64", "linux/arm64"],
-        push: true,
-        tags: ["r/api:src-1"],
-        ...props,
-    });
+const build = imageBuild;
 
 test("image-multi-arch: a two-platform docker-build Image passes", async () => {
     assert.deepEqual(await messages(imageMultiArch(), [build()]), []);
@@ -38,7 +33,7 @@ test("image-multi-arch: an amd64-only build is refused with the platform to add"
     ]);
 });
 
-test("image-multi-arch: a build without platforms builds only the builder's own (an ARM laptop's arm64 only)", async () => {
+test("image-multi-arch: a build without platforms builds only the builder's own (an ARM Mac's, SD-001)", async () => {
     assert.deepEqual(await messages(imageMultiArch(), [build({ platforms: undefined })]), [
         cite(
             "SD-001",
@@ -73,20 +68,20 @@ test("image-digest-pinned: a tag is refused on every target, whatever the tag", 
     const got = await messages(imageDigestPinned(), [
         taskDefinition({ image: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:latest" }),
         cloudRun({ image: "asia-east1-docker.pkg.dev/p/r/api:v1.2.3" }),
-        vmDeploy({ create: VM_CREATE.replace(IMAGE, "ghcr.io/acme/api:stable") }),
+        vmDeploy({ create: vmCreate(VM_IMAGE, "ghcr.io/acme/api:stable") }),
     ]);
     assert.deepEqual(got, [
         cite(
             "SD-004",
-            'ECS task definition "api-task": container "api" uses image "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:latest", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
+            'ECS task definition "aws-api-task": container "api" uses image "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:latest", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
         ),
         cite(
             "SD-004",
-            'Cloud Run service "api-run": container "api" uses image "asia-east1-docker.pkg.dev/p/r/api:v1.2.3", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
+            'Cloud Run service "gcp-api-service": container "api" uses image "asia-east1-docker.pkg.dev/p/r/api:v1.2.3", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
         ),
         cite(
             "SD-004",
-            'VM deploy "api-deploy": container "api" uses image "ghcr.io/acme/api:stable", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
+            'VM deploy "vm-api-oci-arm-1-deploy": container "api" uses image "ghcr.io/acme/api:stable", which is not pinned; use <repository>@sha256:<digest> (the digest that ran in staging).',
         ),
     ]);
 });
@@ -103,7 +98,7 @@ test("image-platform-matches-target: an amd64-only image on ARM64 Fargate is ref
     assert.deepEqual(await messages(imagePlatformMatchesTarget(), [td]), [
         cite(
             "SD-002",
-            '"api-task" runs on linux/arm64 (runtimePlatform.cpuArchitecture ARM64) but its image holds only linux/amd64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
+            '"aws-api-task" runs on linux/arm64 (runtimePlatform.cpuArchitecture ARM64) but its image holds only linux/amd64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
         ),
     ]);
 });
@@ -116,7 +111,7 @@ test("image-platform-matches-target: a task definition without runtimePlatform r
     assert.deepEqual(await messages(imagePlatformMatchesTarget(), [td]), [
         cite(
             "SD-002",
-            '"api-task" runs on linux/amd64 (runtimePlatform.cpuArchitecture X86_64 (the default)) but its image holds only linux/arm64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
+            '"aws-api-task" runs on linux/amd64 (runtimePlatform.cpuArchitecture X86_64 (the default)) but its image holds only linux/arm64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
         ),
     ]);
 });
@@ -126,22 +121,19 @@ test("image-platform-matches-target: an arm64-only image on Cloud Run is refused
     assert.deepEqual(await messages(imagePlatformMatchesTarget(), [run]), [
         cite(
             "SD-002",
-            '"api-run" runs on linux/amd64 (Cloud Run runs linux/amd64 only) but its image holds only linux/arm64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
+            '"gcp-api-service" runs on linux/amd64 (Cloud Run runs linux/amd64 only) but its image holds only linux/arm64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
         ),
     ]);
 });
 
 test("image-platform-matches-target: an amd64-only image on the arm64 VM is refused", async () => {
     const vm = vmDeploy({
-        create: VM_CREATE.replace(
-            "--image-platforms=linux/amd64,linux/arm64",
-            "--image-platforms=linux/amd64",
-        ),
+        create: vmCreate("--image-platforms='linux/amd64,linux/arm64'", "--image-platforms='linux/amd64'"),
     });
     assert.deepEqual(await messages(imagePlatformMatchesTarget(), [vm]), [
         cite(
             "SD-002",
-            '"api-deploy" runs on linux/arm64 (the VM host is arm64) but its image holds only linux/amd64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
+            '"vm-api-oci-arm-1-deploy" runs on linux/arm64 (the VM host is arm64) but its image holds only linux/amd64; rebuild the image for linux/amd64,linux/arm64 or run it on a matching CPU; without this the host says "no matching manifest for linux/arm64/v8" or "exec format error".',
         ),
     ]);
 });

@@ -15,33 +15,42 @@ test("production-database: every unsafe RDS field is named", async () => {
     const cases: [Record<string, unknown>, string][] = [
         [
             { multiAz: false },
-            cite("SD-011", 'RDS instance "db": multiAz is not true: one AZ outage takes production down.'),
+            cite(
+                "SD-011",
+                'RDS instance "aws-pg-db": multiAz is not true: one AZ outage takes production down.',
+            ),
         ],
         [
             { backupRetentionPeriod: 1 },
-            cite("SD-011", 'RDS instance "db": backupRetentionPeriod is 1; keep at least 7 days.'),
+            cite("SD-011", 'RDS instance "aws-pg-db": backupRetentionPeriod is 1; keep at least 7 days.'),
         ],
         [
             { backupRetentionPeriod: undefined },
             cite(
                 "SD-011",
-                'RDS instance "db": backupRetentionPeriod is 1 (the default); keep at least 7 days.',
+                'RDS instance "aws-pg-db": backupRetentionPeriod is 1 (the default); keep at least 7 days.',
             ),
         ],
-        [{ deletionProtection: false }, cite("SD-011", 'RDS instance "db": deletionProtection is not true.')],
-        [{ storageEncrypted: undefined }, cite("SD-011", 'RDS instance "db": storageEncrypted is not true.')],
+        [
+            { deletionProtection: false },
+            cite("SD-011", 'RDS instance "aws-pg-db": deletionProtection is not true.'),
+        ],
+        [
+            { storageEncrypted: undefined },
+            cite("SD-011", 'RDS instance "aws-pg-db": storageEncrypted is not true.'),
+        ],
         [
             { publiclyAccessible: true },
             cite(
                 "SD-011",
-                'RDS instance "db": publiclyAccessible is true: the database must be reachable only from the VPC.',
+                'RDS instance "aws-pg-db": publiclyAccessible is true: the database must be reachable only from the VPC.',
             ),
         ],
         [
             { skipFinalSnapshot: true },
             cite(
                 "SD-011",
-                'RDS instance "db": no final snapshot is kept on deletion (skipFinalSnapshot false and a finalSnapshotIdentifier).',
+                'RDS instance "aws-pg-db": no final snapshot is kept on deletion (skipFinalSnapshot false and a finalSnapshotIdentifier).',
             ),
         ],
     ];
@@ -52,7 +61,7 @@ test("production-database: every unsafe RDS field is named", async () => {
 test("production-database: the retention floor is policy config", async () => {
     const config = { "production-database": { production: true, minBackupRetentionDays: 30 } };
     assert.deepEqual(await messages(P, [rds()], config), [
-        cite("SD-011", 'RDS instance "db": backupRetentionPeriod is 14; keep at least 30 days.'),
+        cite("SD-011", 'RDS instance "aws-pg-db": backupRetentionPeriod is 14; keep at least 30 days.'),
     ]);
 });
 
@@ -63,7 +72,7 @@ test("production-database: staging is not production, by config or stack tag, wh
     );
     assert.deepEqual(await messages(P, [rds({ multiAz: false })], {}, { environment: "staging" }), []);
     assert.deepEqual(await messages(P, [rds({ multiAz: false })], {}, { environment: "production" }), [
-        cite("SD-011", 'RDS instance "db": multiAz is not true: one AZ outage takes production down.'),
+        cite("SD-011", 'RDS instance "aws-pg-db": multiAz is not true: one AZ outage takes production down.'),
     ]);
     assert.deepEqual(
         await messages(
@@ -72,7 +81,12 @@ test("production-database: staging is not production, by config or stack tag, wh
             { "production-database": { productionEnvironments: ["prod"] } },
             { environment: "prod" },
         ),
-        [cite("SD-011", 'RDS instance "db": multiAz is not true: one AZ outage takes production down.')],
+        [
+            cite(
+                "SD-011",
+                'RDS instance "aws-pg-db": multiAz is not true: one AZ outage takes production down.',
+            ),
+        ],
     );
 });
 
@@ -87,7 +101,7 @@ test("production-database: every unsafe Cloud SQL field is named", async () => {
             {},
             cite(
                 "SD-011",
-                'Cloud SQL instance "sql": settings.availabilityType is ZONAL; production needs REGIONAL (high availability).',
+                'Cloud SQL instance "gcp-sql-instance": settings.availabilityType is ZONAL; production needs REGIONAL (high availability).',
             ),
         ],
         [
@@ -95,13 +109,13 @@ test("production-database: every unsafe Cloud SQL field is named", async () => {
             {},
             cite(
                 "SD-011",
-                'Cloud SQL instance "sql": settings.backupConfiguration.pointInTimeRecoveryEnabled is not true.',
+                'Cloud SQL instance "gcp-sql-instance": settings.backupConfiguration.pointInTimeRecoveryEnabled is not true.',
             ),
         ],
         [
             {},
             { deletionProtection: false },
-            cite("SD-011", 'Cloud SQL instance "sql": deletionProtection is false.'),
+            cite("SD-011", 'Cloud SQL instance "gcp-sql-instance": deletionProtection is false.'),
         ],
         [
             {
@@ -114,7 +128,7 @@ test("production-database: every unsafe Cloud SQL field is named", async () => {
             {},
             cite(
                 "SD-011",
-                'Cloud SQL instance "sql": settings.ipConfiguration.sslMode is ALLOW_UNENCRYPTED_AND_ENCRYPTED; require ENCRYPTED_ONLY or stricter.',
+                'Cloud SQL instance "gcp-sql-instance": settings.ipConfiguration.sslMode is ALLOW_UNENCRYPTED_AND_ENCRYPTED; require ENCRYPTED_ONLY or stricter.',
             ),
         ],
     ];
@@ -133,11 +147,11 @@ test("production-database: every unsafe Cloud SQL field is named", async () => {
         [
             cite(
                 "SD-011",
-                'Cloud SQL instance "sql": a public IPv4 address with authorized networks: use private IP only (ipv4Enabled: false).',
+                'Cloud SQL instance "gcp-sql-instance": a public IPv4 address with authorized networks: use private IP only (ipv4Enabled: false).',
             ),
             cite(
                 "SD-011",
-                'Cloud SQL instance "sql": a public IPv4 address is enabled (ipv4Enabled is not false) and no private network is set.',
+                'Cloud SQL instance "gcp-sql-instance": a public IPv4 address is enabled (ipv4Enabled is not false) and no private network is set.',
             ),
         ],
     );

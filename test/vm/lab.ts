@@ -289,6 +289,7 @@ export class Lab {
         variant: "ok" | "no-readiness" | "crash" | "hang",
         version: string,
         archs: string[] = ["amd64", "arm64"],
+        labels: Record<string, string> = {},
     ): string {
         const root = path.join(this.dir, "images", `${name}-${tag}`);
         fs.mkdirSync(path.join(root, "bin"), { recursive: true });
@@ -329,7 +330,15 @@ export class Lab {
         });
         for (const a of archs) {
             sh(
-                `podman import --arch ${a} --change 'CMD ["/start"]' ${root}.tar ${list}-${a} >/dev/null && podman manifest add ${list} containers-storage:${list}-${a} >/dev/null`,
+                `podman import --arch ${a} --change 'CMD ["/start"]' ${Object.entries(labels)
+                    // podman import keeps a quoted LABEL value's quotes and backslashes: pass it bare.
+                    .map(([k, v]) => {
+                        if (/[\s']/.test(v)) throw new Error(`lab image label ${k}: no spaces or quotes`);
+                        return `--change 'LABEL ${k}=${v}'`;
+                    })
+                    .join(
+                        " ",
+                    )} ${root}.tar ${list}-${a} >/dev/null && podman manifest add ${list} containers-storage:${list}-${a} >/dev/null`,
                 { env: e },
             );
         }
