@@ -166,7 +166,7 @@ export function cloudInitUserData(o: CloudInitOptions): string {
         ssh_pwauth: false,
         // The host key is the one the program generated and the deploy pins; no other type is made.
         ssh_deletekeys: true,
-        ssh_genkeytypes: [],
+        ssh_genkeytypes: ["ed25519"],
         ssh_keys: {
             ed25519_private: o.hostKey.privateOpenssh,
             ed25519_public: o.hostKey.publicOpenssh,
