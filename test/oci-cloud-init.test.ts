@@ -15,6 +15,7 @@ import { graphOf, type Graph } from "./mocks";
 import { deployUserSetup, hostFirewallLines, packagesFor, prepareScript } from "../components/oci/cloud-init";
 import { ingressRules } from "../components/oci/network";
 import { openPorts } from "../components/oci/host";
+import { SUDOERS_PATH, sudoersFile } from "../components/vm/commands";
 
 let g: Graph;
 const userData = async () => {
@@ -61,25 +62,31 @@ test("the prepare script is valid POSIX sh with set -eu and ends with the comple
         script.content,
         /certbot certonly --webroot -w \/var\/www\/html -d 'api\.oci-staging\.example\.com'/,
     );
-    assert.deepEqual(doc.packages, ["podman", "nginx", "certbot"]);
+    assert.deepEqual(doc.packages, ["podman", "nginx", "sudo", "certbot"]);
 });
 
-test("the deploy user: its key, no password, sudo for nginx only, owning the service, state and nginx site directories", () => {
-    const u = deployUserSetup("deploy", "ssh-ed25519 AAAA deploy@ci", "podman");
+test("the deploy user: its key, no password, /opt/service-deploy, and the host model's one sudoers line, checked by visudo", () => {
+    const u = deployUserSetup("deploy", "ssh-ed25519 AAAA deploy@ci");
     assert.deepEqual(u.users, [
         {
             name: "deploy",
             shell: "/bin/bash",
             lock_passwd: true,
             ssh_authorized_keys: ["ssh-ed25519 AAAA deploy@ci"],
-            sudo: "ALL=(root) NOPASSWD: /usr/sbin/nginx",
         },
     ]);
-    assert.deepEqual(u.script, [
-        "install -d -o deploy -m 0755 /opt/service-deploy /var/lib/service-deploy",
-        "install -d /etc/nginx/conf.d && chown deploy /etc/nginx/conf.d",
+    assert.deepEqual(u.files, [
+        { path: SUDOERS_PATH, permissions: "0440", owner: "root:root", content: sudoersFile("deploy") },
     ]);
-    assert.ok(deployUserSetup("deploy", "k", "docker").script.includes("usermod -aG docker deploy"));
+    assert.match(
+        u.files[0].content,
+        /^deploy ALL=\(root\) NOPASSWD: \/bin\/sh \/opt\/service-deploy\/\*\/service-deploy\.sh \*$/m,
+    );
+    assert.deepEqual(u.script, [
+        `visudo -cf ${SUDOERS_PATH}`,
+        "install -d -o deploy -g deploy -m 0755 /opt/service-deploy",
+        "install -d -m 0755 /var/lib/service-deploy",
+    ]);
 });
 
 test("host firewall: Ubuntu's iptables REJECT gets ACCEPTs ahead of it, Oracle Linux's firewalld the ports, SELinux lets nginx connect", () => {
@@ -110,8 +117,8 @@ test("80 is open only when certbot needs it, in the NSG and on the host alike", 
 });
 
 test("packages per OS: docker.io on Ubuntu, podman everywhere, certbot from EPEL on Oracle Linux", () => {
-    assert.deepEqual(packagesFor("Canonical Ubuntu", "docker", "files"), ["docker.io", "nginx"]);
-    assert.deepEqual(packagesFor("Oracle Linux", "podman", "certbot"), ["podman", "nginx"]);
+    assert.deepEqual(packagesFor("Canonical Ubuntu", "docker", "files"), ["docker.io", "nginx", "sudo"]);
+    assert.deepEqual(packagesFor("Oracle Linux", "podman", "certbot"), ["podman", "nginx", "sudo"]);
     const ol = prepareScript({
         user: "deploy",
         authorizedKey: "k",

@@ -12,6 +12,7 @@
  * (`cloud-init status --wait`).
  */
 import * as YAML from "yaml";
+import { SUDOERS_PATH, sudoersFile } from "../vm/commands";
 
 /** Where the prepare script lives on the host, and the marker it leaves when it is done. */
 export const PREPARE_SCRIPT = "/usr/local/sbin/service-deploy-prepare";
@@ -45,7 +46,7 @@ export function packagesFor(
 ): string[] {
     const rt = runtime === "podman" ? ["podman"] : os === "Oracle Linux" ? [] : ["docker.io"];
     // Oracle Linux has certbot in EPEL only; the prepare script enables it there first.
-    return [...rt, "nginx", ...(tls === "certbot" && os !== "Oracle Linux" ? ["certbot"] : [])];
+    return [...rt, "nginx", "sudo", ...(tls === "certbot" && os !== "Oracle Linux" ? ["certbot"] : [])];
 }
 
 /** The nginx default site's web root, where certbot's HTTP-01 challenge files go. Pure. */
@@ -54,13 +55,13 @@ export function webRootFor(os: OperatingSystem): string {
 }
 
 /**
- * The deploy user and exactly the permissions the VM host model gives it (README "Preparing an
- * Oracle VM"): its own home and key, no password, no general sudo; `/opt/service-deploy`,
- * `/var/lib/service-deploy` and `/etc/nginx/conf.d` owned by it; sudo for `/usr/sbin/nginx`
- * only (`nginx -t`, `nginx -s reload`); with docker, membership of the docker group (the
- * daemon's socket; added by the script, as the group exists only once docker is installed). Kept in this one function so a change of the host model is one edit. Pure.
+ * The deploy user and exactly the permissions of the VM host model (docs/vm.md#host-model): its
+ * key, no password; `/opt/service-deploy` owned by it; the one sudoers line that lets it run each
+ * service's deploy script as root (`sudoersFile`, the project's own generator, mode 0440, checked
+ * with `visudo -cf`), and nothing else. The runtime stays rootful, driven by that script. Kept in
+ * this one function so a change of the host model is one edit. Pure.
  */
-export function deployUserSetup(user: string, authorizedKey: string, runtime: "docker" | "podman") {
+export function deployUserSetup(user: string, authorizedKey: string) {
     return {
         users: [
             {
@@ -68,14 +69,14 @@ export function deployUserSetup(user: string, authorizedKey: string, runtime: "d
                 shell: "/bin/bash",
                 lock_passwd: true,
                 ssh_authorized_keys: [authorizedKey],
-                sudo: "ALL=(root) NOPASSWD: /usr/sbin/nginx",
             },
         ],
+        files: [{ path: SUDOERS_PATH, permissions: "0440", owner: "root:root", content: sudoersFile(user) }],
         /** Lines of the prepare script, run after the packages are installed. */
         script: [
-            `install -d -o ${user} -m 0755 /opt/service-deploy /var/lib/service-deploy`,
-            `install -d /etc/nginx/conf.d && chown ${user} /etc/nginx/conf.d`,
-            ...(runtime === "docker" ? [`usermod -aG docker ${user}`] : []),
+            `visudo -cf ${SUDOERS_PATH}`,
+            `install -d -o ${user} -g ${user} -m 0755 /opt/service-deploy`,
+            "install -d -m 0755 /var/lib/service-deploy",
         ],
     };
 }
@@ -120,12 +121,12 @@ export function certbotLines(os: OperatingSystem, email: string, serverName: str
 
 /** The prepare script cloud-init runs once the packages are in: POSIX sh, `set -eu`. Pure. */
 export function prepareScript(o: CloudInitOptions): string {
-    const user = deployUserSetup(o.user, o.authorizedKey, o.runtime);
+    const user = deployUserSetup(o.user, o.authorizedKey);
     return [
         "#!/bin/sh",
         "# service-deploy: prepares this VM for the deploy user (written by cloud-init).",
         "set -eu",
-        'echo "service-deploy prepare: directories and permissions for the deploy user"',
+        'echo "service-deploy prepare: the deploy user\'s sudoers line and directories"',
         ...user.script,
         'echo "service-deploy prepare: host firewall"',
         ...hostFirewallLines(o.ports),
@@ -145,8 +146,9 @@ export function prepareScript(o: CloudInitOptions): string {
 
 /** The whole `#cloud-config` document. Carries the host's private key: treat it as a secret. Pure. */
 export function cloudInitUserData(o: CloudInitOptions): string {
-    const user = deployUserSetup(o.user, o.authorizedKey, o.runtime);
+    const user = deployUserSetup(o.user, o.authorizedKey);
     const files: Record<string, unknown>[] = [
+        ...user.files,
         { path: PREPARE_SCRIPT, permissions: "0700", owner: "root:root", content: prepareScript(o) },
     ];
     if (o.tls.mode === "files") {

@@ -212,6 +212,34 @@ export function parseActive(stdout: string): { color: string; digest: string; ch
     return m ? { color: m[1], digest: m[2], changed: m[3] === "true" } : undefined;
 }
 
+/** The SSH user every host's script runs as root for, when it is not root itself. */
+export const SUDOERS_PATH = "/etc/sudoers.d/service-deploy";
+
+/**
+ * The host model for a non-root deploy user (docs/vm.md#host-model): the user owns the service
+ * directories under `root` and runs each service's deploy script as root through sudo, and
+ * nothing else. Rootful podman (or docker), host nginx, root's crontab or systemd all stay as a
+ * root login would have them; only the SSH login is unprivileged. `envKeep` lets a test keep its
+ * own container configuration variables (the loopback lab); a host needs none. Pure.
+ */
+export function sudoersFile(user: string, root = "/opt/service-deploy", envKeep: string[] = []): string {
+    if (!/^[a-z_][a-z0-9_-]*$/.test(user))
+        throw new Error(`vm.hosts[].user: ${user} is not a Unix user name`);
+    if (user === "root") throw new Error("vm.hosts[].user: root needs no sudoers file");
+    if (!/^\/[A-Za-z0-9/_.-]+$/.test(root))
+        throw new Error(`${root}: not an absolute path sudoers can match`);
+    for (const v of envKeep)
+        if (!/^[A-Z_][A-Z0-9_]*$/.test(v)) throw new Error(`${v}: not an environment variable name`);
+    return [
+        `# ${SUDOERS_PATH}: written from service-deploy's host model (docs/vm.md#host-model).`,
+        `# ${user} runs the service-deploy script of each service as root, and nothing else.`,
+        `Defaults:${user} !requiretty`,
+        ...(envKeep.length ? [`Defaults:${user} env_keep += "${envKeep.join(" ")}"`] : []),
+        `${user} ALL=(root) NOPASSWD: /bin/sh ${root}/*/service-deploy.sh *`,
+        "",
+    ].join("\n");
+}
+
 /**
  * Waits for a provisioned host's cloud-init (components/oci/cloud-init.ts) before the first
  * deploy: `cloud-init status --wait` under a timeout, then the prepare script's marker. On

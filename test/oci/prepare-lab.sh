@@ -57,11 +57,14 @@ $SSH "$WAIT"
 echo "cloud-init done $(( $(date +%s) - START )) s after boot"
 
 step "the host model: what the deploy user may and may not do"
-$SSH 'sudo -n /usr/sbin/nginx -t' 2>&1 | tail -n 1
-if $SSH 'sudo -n /usr/bin/id' >/dev/null 2>&1; then echo "FAIL: deploy has more sudo than nginx" >&2; exit 1; else echo "ok: sudo id refused"; fi
-if $SSH 'sudo -n true' >/dev/null 2>&1; then echo "FAIL: deploy has general sudo" >&2; exit 1; fi
-$SSH 'stat -c "%U %a %n" /opt/service-deploy /var/lib/service-deploy /etc/nginx/conf.d /var/lib/service-deploy/prepared'
-$SSH 'test -w /etc/nginx/conf.d && test -w /opt/service-deploy && echo "ok: the deploy user writes its directories"'
+if $SSH 'sudo -n /usr/sbin/nginx -t' >/dev/null 2>&1; then echo "FAIL: deploy runs nginx as root directly" >&2; exit 1; else echo "ok: sudo nginx refused"; fi
+if $SSH 'sudo -n /usr/bin/id' >/dev/null 2>&1; then echo "FAIL: deploy has more sudo than the script line" >&2; exit 1; else echo "ok: sudo id refused"; fi
+$SSH 'mkdir -p /opt/service-deploy/probe && printf "id -u\n" > /opt/service-deploy/probe/service-deploy.sh'
+[ "$($SSH 'sudo -n /bin/sh /opt/service-deploy/probe/service-deploy.sh status')" = 0 ] && echo "ok: the one sudoers line runs a service script as root"
+$SSH 'rm -r /opt/service-deploy/probe'
+podman exec "$NAME" stat -c '%U %a %n' /etc/sudoers.d/service-deploy
+$SSH 'stat -c "%U %a %n" /opt/service-deploy /var/lib/service-deploy /var/lib/service-deploy/prepared'
+$SSH 'test -w /opt/service-deploy && ! test -w /etc/nginx/conf.d && echo "ok: the deploy user writes /opt/service-deploy only"'
 podman exec "$NAME" stat -c '%U %a %n' /etc/ssl/service-deploy/fullchain.pem /etc/ssl/service-deploy/privkey.pem
 podman exec "$NAME" sh -c 'ls /etc/ssh/ssh_host_*_key.pub'
 if ssh -p "$PORT" -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o PasswordAuthentication=no root@127.0.0.1 true 2>/dev/null; then echo "FAIL: root login" >&2; exit 1; else echo "ok: no root login"; fi
