@@ -260,10 +260,10 @@ const cases: Case[] = [
         message: /must be below the rollback threshold/,
     },
     {
-        name: "a webhook given as a plain URL",
+        name: "a webhook under alarms.webhooks, the path SNS never confirms",
         mutate: (c) => set(c, "alarms", { webhooks: ["https://hooks.slack.com/services/T0/B0/xyz"] }),
         key: "service-deploy:alarms.webhooks[0]",
-        message: /must name a declared secret/,
+        message: /never confirms.*notifications\.destinations/,
     },
     {
         stack: "gcp-staging",

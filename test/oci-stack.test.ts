@@ -15,7 +15,8 @@ import { alarmKinds, stampedService } from "../policies/alarms";
 import { cloudInitWaitCommand } from "../components/vm/commands";
 import { PREPARED_MARKER } from "../components/oci/cloud-init";
 import { imageQuery } from "../components/oci/instance";
-import { onsProtocol } from "../components/oci/monitoring";
+import { onsSubscriptions } from "../components/oci/monitoring";
+import * as pulumi from "@pulumi/pulumi";
 
 let g: Graph;
 const graph = async () => (g ??= await graphOf("oci-staging"));
@@ -182,19 +183,45 @@ test("alarms: a Health Checks monitor on the health path, failed-check and p95 a
     );
     const subs = g.all("oci:Ons/subscription:Subscription");
     assert.deepEqual(
-        subs.map((s) => [g.inputs(s).topicId, g.redacted(s).protocol, g.redacted(s).endpoint]).sort(),
+        subs.map((s) => [s.name, g.inputs(s).topicId, g.redacted(s).protocol, g.redacted(s).endpoint]).sort(),
         [
-            [topic, "CUSTOM_HTTPS", "[secret]"],
-            [topic, "EMAIL", "oncall-staging@example.com"],
+            ["vm-api-oci-uptime-oncall-email", topic, "EMAIL", "oncall-staging@example.com"],
+            ["vm-api-oci-uptime-oncall-slack", topic, "SLACK", "[secret]"],
         ],
     );
 });
 
-test("webhook URLs pick the ONS protocol of their vendor", () => {
-    assert.equal(onsProtocol("https://hooks.slack.com/services/T/B/x"), "SLACK");
-    assert.equal(onsProtocol("https://events.pagerduty.com/integration/abc/enqueue"), "PAGERDUTY");
-    assert.equal(onsProtocol("https://alerts.example.com/hook"), "CUSTOM_HTTPS");
-    assert.equal(onsProtocol("https://hooks.slack.com.evil.example/x"), "CUSTOM_HTTPS");
+test("ONS subscriptions per destination that hears alerts: EMAIL, SLACK, PAGERDUTY's enqueue URL, CUSTOM_HTTPS", async () => {
+    const key = pulumi.secret("pd-key");
+    const subs = onsSubscriptions([
+        { type: "email", name: "e", events: ["alerts"], address: "a@example.com" },
+        {
+            type: "slack",
+            name: "s",
+            events: ["alerts", "recoveries"],
+            webhookUrl: pulumi.secret("https://hooks.slack.com/services/T/B/x"),
+        },
+        { type: "slack", name: "gcp-only", events: ["alerts"], channel: "#oncall" },
+        { type: "pagerduty", name: "p", events: ["alerts"], integrationKey: key },
+        {
+            type: "webhook",
+            name: "w",
+            events: ["alerts"],
+            url: pulumi.secret("https://alerts.example.com/hook"),
+        },
+        { type: "email", name: "quiet", events: ["recoveries"], address: "b@example.com" },
+    ]);
+    assert.deepEqual(
+        subs.map((s) => [s.name, s.protocol, s.secret]),
+        [
+            ["e", "EMAIL", false],
+            ["s", "SLACK", true],
+            ["p", "PAGERDUTY", true],
+            ["w", "CUSTOM_HTTPS", true],
+        ],
+    );
+    const pd = await new Promise((r) => pulumi.output(subs[2].endpoint).apply(r));
+    assert.equal(pd, "https://events.pagerduty.com/integration/pd-key/enqueue");
 });
 
 test("service-has-alarms counts the OCI alarms by their stamps: error-rate and latency for the service", async () => {

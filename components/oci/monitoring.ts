@@ -8,11 +8,11 @@
  *
  * Metric names are the Health Checks service's (namespace `oci_healthchecks`: `HTTP.isHealthy`,
  * 0 or 1 per probe; `HTTP.RequestTime`, ms), https://docs.oracle.com/en-us/iaas/Content/HealthChecks/Reference/metricsalarms-reference.htm.
- * Subscription protocols are the ONS ones (EMAIL, SLACK, PAGERDUTY, CUSTOM_HTTPS), @pulumi/oci
- * 4.20.0 ons.Subscription.
+ * Subscriptions come from the stack's `notifications` destinations (onsSubscriptions).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as oci from "@pulumi/oci";
+import { hears, type ResolvedDestination } from "../notifications";
 
 export interface OciMonitoringArgs {
     compartmentId: string;
@@ -20,25 +20,41 @@ export interface OciMonitoringArgs {
     /** Public URL, e.g. https://api.example.com */
     url: string;
     healthPath: string;
-    /** E-mail subscribers. @default [] */
-    emails?: string[];
-    /** Webhook URLs (Slack, PagerDuty, or any HTTPS endpoint), secret. @default [] */
-    webhooks?: pulumi.Output<string>[];
+    /** The stack's notification destinations, secrets resolved (components/notifications.ts). */
+    destinations: ResolvedDestination[];
     p95LatencyMs: number;
     freeformTags: Record<string, string>;
 }
 
-export type OnsProtocol = "SLACK" | "PAGERDUTY" | "CUSTOM_HTTPS";
-
 /**
- * The ONS protocol of a webhook URL, by its host; anything else is CUSTOM_HTTPS, whose endpoint
- * ONS itself requires to be an https URL (a wrong secret fails the subscription, naming it). Pure.
+ * One ONS subscription per destination that hears alerts (an OCI alarm notifies its topic when it
+ * fires and when it returns to OK; ONS cannot tell the two apart for a subscriber, so a
+ * recoveries-only destination is not subscribed). Protocols and endpoint forms are ONS's
+ * (https://docs.oracle.com/en-us/iaas/Content/Notification/Tasks/managingtopicsandsubscriptions.htm#createSub):
+ * EMAIL an address, SLACK the incoming webhook URL, PAGERDUTY
+ * `https://events.pagerduty.com/integration/<integration key>/enqueue`, CUSTOM_HTTPS a URL. Pure.
  */
-export function onsProtocol(url: string): OnsProtocol {
-    const host = /^https:\/\/([^/:?#]+)/i.exec(url.trim())?.[1]?.toLowerCase();
-    if (host === "hooks.slack.com") return "SLACK";
-    if (host === "events.pagerduty.com") return "PAGERDUTY";
-    return "CUSTOM_HTTPS";
+export function onsSubscriptions(
+    destinations: ResolvedDestination[],
+): { name: string; protocol: string; endpoint: pulumi.Input<string>; secret: boolean }[] {
+    const out: { name: string; protocol: string; endpoint: pulumi.Input<string>; secret: boolean }[] = [];
+    for (const d of destinations) {
+        if (!hears(d, "alerts")) continue;
+        if (d.type === "email")
+            out.push({ name: d.name, protocol: "EMAIL", endpoint: d.address, secret: false });
+        else if (d.type === "slack" && d.webhookUrl)
+            out.push({ name: d.name, protocol: "SLACK", endpoint: d.webhookUrl, secret: true });
+        else if (d.type === "pagerduty")
+            out.push({
+                name: d.name,
+                protocol: "PAGERDUTY",
+                endpoint: pulumi.interpolate`https://events.pagerduty.com/integration/${d.integrationKey}/enqueue`,
+                secret: true,
+            });
+        else if (d.type === "webhook")
+            out.push({ name: d.name, protocol: "CUSTOM_HTTPS", endpoint: d.url, secret: true });
+    }
+    return out;
 }
 
 /** The two MQL queries, on one monitor's results. Pure. */
@@ -76,33 +92,19 @@ export class OciMonitoring extends pulumi.ComponentResource {
             { parent: this },
         );
         this.topicId = topic.id;
-        (args.emails ?? []).forEach((email, i) => {
+        for (const sub of onsSubscriptions(args.destinations)) {
             new oci.ons.Subscription(
-                `${name}-email-${i}`,
+                `${name}-${sub.name}`,
                 {
                     compartmentId,
                     topicId: topic.id,
-                    protocol: "EMAIL",
-                    endpoint: email,
+                    protocol: sub.protocol,
+                    endpoint: sub.secret ? pulumi.secret(sub.endpoint) : sub.endpoint,
                     freeformTags: args.freeformTags,
                 },
-                { parent: this },
+                { parent: this, ...(sub.secret ? { additionalSecretOutputs: ["endpoint"] } : {}) },
             );
-        });
-        (args.webhooks ?? []).forEach((url, i) => {
-            new oci.ons.Subscription(
-                `${name}-webhook-${i}`,
-                {
-                    compartmentId,
-                    topicId: topic.id,
-                    // Only the vendor leaves the secret URL.
-                    protocol: pulumi.unsecret(url.apply(onsProtocol)),
-                    endpoint: url,
-                    freeformTags: args.freeformTags,
-                },
-                { parent: this, additionalSecretOutputs: ["endpoint"] },
-            );
-        });
+        }
         this.monitor = new oci.healthchecks.HttpMonitor(
             `${name}-check`,
             {

@@ -8,6 +8,7 @@ import { VmService } from "./vm-service";
 import { Uptime } from "./uptime";
 import { OciHost } from "../oci/host";
 import { OciMonitoring } from "../oci/monitoring";
+import { resolveDestinations } from "../notifications";
 
 export interface VmTargetArgs {
     config: StackConfig;
@@ -98,8 +99,7 @@ export class VmTarget extends pulumi.ComponentResource {
                         serviceName: svc.name,
                         url: service.url,
                         healthPath: svc.health.health,
-                        emails: cfg.alarms.emails,
-                        webhooks: cfg.alarms.webhooks.map((w) => args.secrets[w]),
+                        destinations: resolveDestinations(cfg, args.secrets),
                         p95LatencyMs: cfg.alarms.p95LatencyMs,
                         freeformTags: tags,
                     },
