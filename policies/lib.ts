@@ -13,6 +13,12 @@ export interface ServiceContract {
     health?: { liveness?: string; readiness?: string; health?: string };
     /** CPU the service runs on (VM target). @default "arm64" */
     architecture?: "amd64" | "arm64";
+    /**
+     * What the app itself declares it reads (its `.env.example`, or its image's label), per
+     * variable. When absent the app's declaration could not be read, and only `env` is checked.
+     * @default undefined
+     */
+    reads?: Record<string, { secret?: boolean; optional?: boolean }>;
 }
 
 export type Contracts = Record<string, ServiceContract>;
@@ -20,7 +26,7 @@ export type Contracts = Record<string, ServiceContract>;
 export const contractsSchema = {
     type: "object",
     description:
-        "Service name -> { env: { VAR: plain|secret }, health?, architecture? }. Generated from the stack config by `npm run policy-config`.",
+        "Service name -> { env: { VAR: plain|secret }, health?, architecture?, reads? }. Generated from the stack config and the app's env declaration by `npm run policy-config`.",
     additionalProperties: {
         type: "object",
         properties: {
@@ -34,6 +40,13 @@ export const contractsSchema = {
                 },
             },
             architecture: { type: "string", enum: ["amd64", "arm64"] },
+            reads: {
+                type: "object",
+                additionalProperties: {
+                    type: "object",
+                    properties: { secret: { type: "boolean" }, optional: { type: "boolean" } },
+                },
+            },
         },
         required: ["env"],
     },
@@ -147,9 +160,16 @@ export function vmFlags(create: string): Record<string, string[]> {
     return out;
 }
 
+/**
+ * The host script's deploy call as the program writes it (components/vm/commands.ts quotes every
+ * path: `sh '/opt/service-deploy/api/service-deploy.sh' deploy --service='api' ...`), and as a
+ * hand-written command may (unquoted, double-quoted, run directly). Pure.
+ */
+export const VM_DEPLOY_CALL = /service-deploy\.sh['"]?\s+deploy(\s|$)/;
+
 export function vmWorkloads(props: Record<string, any>): Workload[] {
     const create = typeof props.create === "string" ? props.create : "";
-    if (!/service-deploy\.sh deploy\b/.test(create)) return [];
+    if (!VM_DEPLOY_CALL.test(create)) return [];
     const f = vmFlags(create);
     return [
         {
@@ -254,4 +274,48 @@ export function credentialLike(name: string, value: string): string | undefined 
     if (/(^|_)(PASSWORD|SECRET|TOKEN|KEY)$/.test(name) && value.length > 0)
         return `a name ending in _${/(PASSWORD|SECRET|TOKEN|KEY)$/.exec(name)![1]}`;
     return undefined;
+}
+
+/** What the app declares it reads, per variable (the label's flags). */
+export type DeclaredEnv = Record<string, { secret?: boolean; optional?: boolean }>;
+
+/**
+ * Variables Cloud Run itself sets in every container, so they count as set there: the container
+ * runtime contract's reserved names ("In particular, the PORT environment variable is injected
+ * inside your container by Cloud Run. You should not set it yourself.",
+ * https://cloud.google.com/run/docs/configuring/services/environment-variables#reserved-names;
+ * K_SERVICE, K_REVISION, K_CONFIGURATION per https://cloud.google.com/run/docs/container-contract#env-vars).
+ */
+export const CLOUD_RUN_PROVIDED = ["PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"] as const;
+
+export type DeclarationFinding =
+    | { kind: "missing"; variable: string; hint?: string }
+    | { kind: "secret-in-plain"; variable: string }
+    | { kind: "unread"; variable: string };
+
+/**
+ * A target's env against the app's declaration: every variable the app reads and does not mark
+ * optional is set (or provided by the platform), with the near miss when one is set instead; a
+ * declared secret is never set in plain; a variable set but never read is reported as unread
+ * (a warning for callers). Sorted by variable. Pure.
+ */
+export function declarationFindings(
+    declared: DeclaredEnv,
+    set: { plain: string[]; secret: string[] },
+    provided: readonly string[] = [],
+): DeclarationFinding[] {
+    const present = [...set.plain, ...set.secret];
+    const out: DeclarationFinding[] = [];
+    for (const v of Object.keys(declared).sort()) {
+        const d = declared[v];
+        if (set.plain.includes(v)) {
+            if (d.secret) out.push({ kind: "secret-in-plain", variable: v });
+            continue;
+        }
+        if (set.secret.includes(v) || provided.includes(v) || d.optional) continue;
+        out.push({ kind: "missing", variable: v, hint: nearMiss(v, present) });
+    }
+    for (const v of [...new Set(present)].sort())
+        if (!(v in declared)) out.push({ kind: "unread", variable: v });
+    return out;
 }

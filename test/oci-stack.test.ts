@@ -12,6 +12,7 @@ import { evaluatePack } from "../scripts/policy-engine";
 import { policyConfigFor, stackConfigOf } from "../scripts/policy-config";
 import { policies } from "../policies/policies";
 import { alarmKinds, stampedService } from "../policies/alarms";
+import { vmWorkloads } from "../policies/lib";
 import { cloudInitWaitCommand } from "../components/vm/commands";
 import { PREPARED_MARKER } from "../components/oci/cloud-init";
 import { imageQuery } from "../components/oci/instance";
@@ -252,4 +253,45 @@ test("no secret of the stack appears in plain text in any recorded input", async
     const text = JSON.stringify(g.result.resources.map((r) => redact(r.inputs)));
     for (const s of g.result.secretValues)
         assert.ok(!text.includes(s), `a secret leaked: ${s.slice(0, 24)}...`);
+});
+
+test("the VM policies see the Oracle stack's deploy: without the OCI alarms, or with an amd64-only image on the A1, the pack refuses it", async () => {
+    const g = await graph();
+    const pg = policyGraph(g.result);
+    const config = policyConfigFor(stackConfigOf(g.result.file));
+    const deploy = pg.find((r) => r.name === "vm-api-oci-deploy")!;
+    assert.deepEqual(
+        vmWorkloads(deploy.props).map((w) => w.service),
+        ["api"],
+        "the deploy call is recognized as the VM workload",
+    );
+    const noAlarms = await evaluatePack(
+        policies,
+        pg.filter((r) => r.type !== "oci:Monitoring/alarm:Alarm"),
+        { config, stackTags: {} },
+    );
+    assert.deepEqual(
+        noAlarms.violations.map((v) => [v.policy, v.message]),
+        [["service-has-alarms", 'VM service "api" has no error-rate alarm.']],
+        "the Health Checks monitor still counts as the uptime alarm",
+    );
+    const amd64Only = pg.map((r) =>
+        r === deploy
+            ? {
+                  ...r,
+                  props: {
+                      ...r.props,
+                      create: String(r.props.create).replace(
+                          /--image-platforms='[^']*'/,
+                          "--image-platforms='linux/amd64'",
+                      ),
+                  },
+              }
+            : r,
+    );
+    const wrongArch = await evaluatePack(policies, amd64Only, { config, stackTags: {} });
+    assert.ok(
+        wrongArch.violations.some((v) => v.policy === "image-platform-matches-target"),
+        JSON.stringify(wrongArch.violations.map((v) => `${v.policy}: ${v.message}`)),
+    );
 });
