@@ -5,9 +5,14 @@
 # through the NoCloud seed. Then, as the deploy user over SSH with only the generated host key
 # in known_hosts: the cloud-init wait command the stack runs, and the permissions of the host model.
 # Usage (root, under the lab lock): flock /tmp/sd-vm-lab.lock sh test/oci/prepare-lab.sh <rootfs>
+# DEPLOY=0 stops after the preparation; VM_COMMANDS / VM_SCRIPT point the deploy at a command
+# builder and host script with the host model's sudo line (components/vm/ once it has it).
 set -eu
 ROOTFS=${1:?usage: prepare-lab.sh <debootstrapped rootfs>}
 PORT=${PORT:-2323}
+REG_PORT=${REG_PORT:-2324}
+VM_COMMANDS=${VM_COMMANDS:-$(cd "$(dirname "$0")/../.." && pwd)/components/vm/commands.ts}
+VM_SCRIPT=${VM_SCRIPT:-$(cd "$(dirname "$0")/../.." && pwd)/components/vm/deploy.sh}
 HERE=$(cd "$(dirname "$0")" && pwd)
 LAB=$(mktemp -d /var/tmp/oci-prepare.XXXXXX)
 NAME=oci-prepare-lab
@@ -40,7 +45,7 @@ rm -f "$M"/etc/ssh/ssh_host_* "$M/etc/machine-id"; : > "$M/etc/machine-id"
 
 step "boot it (systemd as PID 1), SSH only on 127.0.0.1:$PORT"
 podman --runtime runc run -d --name "$NAME" --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 --systemd=always --privileged \
-    --network bridge -p "127.0.0.1:$PORT:22" --rootfs "$M" /sbin/init >/dev/null
+    --network bridge -p "127.0.0.1:$PORT:22" -p "127.0.0.1:$REG_PORT:5000" --rootfs "$M" /sbin/init >/dev/null
 START=$(date +%s)
 printf '[127.0.0.1]:%s %s\n' "$PORT" "$(cut -d' ' -f1,2 "$LAB/host_ed25519.pub")" > "$LAB/known_hosts"
 SSH="ssh -p $PORT -i $LAB/deploy_ed25519 -o UserKnownHostsFile=$LAB/known_hosts -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o BatchMode=yes -o ConnectTimeout=5 deploy@127.0.0.1"
@@ -70,3 +75,4 @@ podman exec "$NAME" sh -c 'ls /etc/ssh/ssh_host_*_key.pub'
 if ssh -p "$PORT" -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o BatchMode=yes -o PasswordAuthentication=no root@127.0.0.1 true 2>/dev/null; then echo "FAIL: root login" >&2; exit 1; else echo "ok: no root login"; fi
 podman exec "$NAME" systemctl is-active nginx; $SSH 'command -v podman'
 echo "PREPARED in $(( $(date +%s) - START )) s"
+if [ "${DEPLOY:-1}" = 1 ]; then . "$HERE/deploy-lab.sh"; fi
