@@ -10,6 +10,7 @@ import { PROJECT, type CloudRunConfig, type NormalizedService, type StackConfig 
 import { resolveEnv } from "../contract";
 import type { ServiceImage } from "../image";
 import { NotificationChannels } from "./notification-channels";
+import { resolveDestinations } from "../notifications";
 import { CloudSql } from "./cloud-sql";
 import { DatabaseAlerts } from "./database-alerts";
 import { ServiceSecrets } from "./secrets";
@@ -61,8 +62,7 @@ export class GcpTarget extends pulumi.ComponentResource {
             `${name}-channels`,
             {
                 project,
-                emails: cfg.alarms.emails,
-                webhooks: cfg.alarms.webhooks.map((s) => args.secrets[s]),
+                destinations: resolveDestinations(cfg, args.secrets),
             },
             { parent: this },
         );
