@@ -13,7 +13,7 @@ type Kind = "error-rate" | "latency";
 
 /** What an alarm watches, from its metrics. Pure. */
 export function alarmKinds(p: Record<string, any>): Kind[] {
-    const stamped = p.tags?.["service-deploy:alarm"];
+    const stamped = p.tags?.["service-deploy:alarm"] ?? p.freeformTags?.["service-deploy-alarm"];
     const metrics: string[] = [
         p.metricName,
         ...(p.metricQueries ?? []).map((q: any) => q.metric?.metricName),
@@ -29,11 +29,32 @@ export function alarmKinds(p: Record<string, any>): Kind[] {
     return [...kinds];
 }
 
-const ALARM_TYPES = ["aws:cloudwatch/metricAlarm:MetricAlarm", "gcp:monitoring/alertPolicy:AlertPolicy"];
+const ALARM_TYPES = [
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "gcp:monitoring/alertPolicy:AlertPolicy",
+    "oci:Monitoring/alarm:Alarm",
+];
 const UPTIME_TYPES = [
     "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
     "aws:route53/healthCheck:HealthCheck",
+    "oci:HealthChecks/httpMonitor:HttpMonitor",
 ];
+
+/** The property holding an alarm's actions, per alarm type. */
+const ACTIONS: Record<string, string> = {
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "alarmActions",
+    "gcp:monitoring/alertPolicy:AlertPolicy": "notificationChannels",
+    "oci:Monitoring/alarm:Alarm": "destinations",
+};
+
+/** The service a resource is stamped for: AWS tags, GCP labels, OCI free-form tags (no ':' in OCI keys). Pure. */
+export function stampedService(props: Record<string, any>): string | undefined {
+    return (
+        props.tags?.["service-deploy:service"] ??
+        props.userLabels?.["service-deploy-service"] ??
+        props.freeformTags?.["service-deploy-service"]
+    );
+}
 
 export function serviceHasAlarms(
     name = "service-has-alarms",
@@ -47,22 +68,19 @@ export function serviceHasAlarms(
         validateStack: (args, report) => {
             const alarms = args.resources.filter((r) => ALARM_TYPES.includes(r.type));
             for (const a of alarms) {
-                const actions =
-                    a.type === ALARM_TYPES[0] ? a.props.alarmActions : a.props.notificationChannels;
+                const actions = a.props[ACTIONS[a.type]];
                 if (!actions || actions.length === 0)
                     report(
                         cite(
                             "SD-016",
-                            `alarm "${a.name}" has no action: nobody is told when it fires (set ${a.type === ALARM_TYPES[0] ? "alarmActions" : "notificationChannels"}).`,
+                            `alarm "${a.name}" has no action: nobody is told when it fires (set ${ACTIONS[a.type]}).`,
                         ),
                         a.urn,
                     );
             }
             const stampedFor = (service: string) =>
                 [...alarms, ...args.resources.filter((r) => UPTIME_TYPES.includes(r.type))].filter(
-                    (r) =>
-                        r.props.tags?.["service-deploy:service"] === service ||
-                        r.props.userLabels?.["service-deploy-service"] === service,
+                    (r) => stampedService(r.props) === service,
                 );
             const need = (what: string, service: string, linked: PolicyResource[], urn: string) => {
                 const kinds = new Set(

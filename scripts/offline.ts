@@ -10,6 +10,7 @@
  * - Invokes get offline answers; each answer that stands in for something only the cloud knows
  *   (a registry's manifest list, an ECR token) is listed in `notes` as not verified offline.
  */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -295,6 +296,17 @@ function mockState(
                 name: `projects/${gcp.project}/uptimeCheckConfigs/${name}-check`,
             });
             break;
+        case "tls:index/privateKey:PrivateKey":
+            Object.assign(s, offlineSshKey(name));
+            break;
+        case "oci:Core/instance:Instance":
+            Object.assign(s, {
+                publicIp: "203.0.113.10",
+                privateIp: "10.0.0.2",
+                state: "RUNNING",
+                image: inputs.sourceDetails?.sourceId,
+            });
+            break;
         default:
             if (type.startsWith("aws:")) {
                 const [, mod, res] = /^aws:([^/]+)\/([^:]+):/.exec(type) ?? [];
@@ -307,8 +319,35 @@ function mockState(
     }
     if ((type.startsWith("aws:") || type.startsWith("gcp:")) && s.name === undefined)
         s.name = `${name}-1234567`;
-    s.id = id;
+    s.id = type.startsWith("oci:") ? ociOcid(type, name) : id;
     return s;
+}
+
+/** An OCID-shaped id for an OCI resource: `ocid1.<kind>.oc1.ap-tokyo-1.<hex of the name>`. */
+function ociOcid(type: string, name: string): string {
+    const kind = (/^oci:[^/]+\/([^:]+):/.exec(type)?.[1] ?? "resource").toLowerCase();
+    return `ocid1.${kind}.oc1.ap-tokyo-1.${Buffer.from(name).toString("hex").slice(0, 40)}`;
+}
+
+/**
+ * A @pulumi/tls ed25519 key as the provider returns it: a real public key line (derived from
+ * the resource name, so plans are stable) and a placeholder private key that is listed as a
+ * secret value, so a leak of it into a plain output is caught like any other secret.
+ */
+function offlineSshKey(name: string): Record<string, string> {
+    const seed = crypto.createHash("sha256").update(name).digest();
+    const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
+    const key = crypto.createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+    const raw = Buffer.from(crypto.createPublicKey(key).export({ format: "jwk" }).x!, "base64url");
+    const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+    const blob = Buffer.concat([str(Buffer.from("ssh-ed25519")), str(raw)]).toString("base64");
+    return {
+        algorithm: "ED25519",
+        publicKeyOpenssh: `ssh-ed25519 ${blob}\n`,
+        privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\noffline-host-key-${name}\n-----END OPENSSH PRIVATE KEY-----\n`,
+        privateKeyPem: `offline-host-key-pem-${name}`,
+        privateKeyPemPkcs8: `offline-host-key-pkcs8-${name}`,
+    };
 }
 
 let running = false;
@@ -385,6 +424,8 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
                 if (rec) rec.state = state;
                 if (args.type === "random:index/randomPassword:RandomPassword")
                     secretValues.push(state.result as string);
+                if (args.type === "tls:index/privateKey:PrivateKey")
+                    secretValues.push(state.privateKeyOpenssh as string);
                 return { id: state.id as string, state };
             },
             call(args) {
@@ -457,6 +498,35 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
                             })),
                         };
                     }
+                    case "oci:Core/getImages:getImages": {
+                        const arm = JSON.stringify(args.inputs.filters ?? []).includes("aarch64-");
+                        const os = String(args.inputs.operatingSystem);
+                        const v = String(args.inputs.operatingSystemVersion);
+                        const displayName = `${os.replace(/ /g, "-")}-${v}-${arm ? "aarch64-" : ""}2026.11.30-0`;
+                        notes.push(
+                            `OCI image lookup (${os} ${v}, ${args.inputs.shape}): the newest image cannot be read offline; assumed ${displayName} (a real preview looks it up)`,
+                        );
+                        return {
+                            compartmentId: args.inputs.compartmentId,
+                            id: "images",
+                            images: [
+                                {
+                                    id: `ocid1.image.oc1.ap-tokyo-1.${Buffer.from(displayName).toString("hex").slice(0, 40)}`,
+                                    displayName,
+                                    operatingSystem: os,
+                                    operatingSystemVersion: v,
+                                    state: "AVAILABLE",
+                                },
+                            ],
+                        };
+                    }
+                    case "oci:Core/getSubnet:getSubnet":
+                        return {
+                            subnetId: args.inputs.subnetId,
+                            id: args.inputs.subnetId,
+                            vcnId: "ocid1.vcn.oc1.ap-tokyo-1.existing",
+                            prohibitPublicIpOnVnic: false,
+                        };
                     default:
                         throw new Error(
                             `the offline plan has no answer for invoke ${args.token}; add one to scripts/offline.ts`,

@@ -94,7 +94,7 @@ export function selectServices(config: StackConfig, name?: string): NormalizedSe
  */
 export function sshArgv(
     vm: NonNullable<StackConfig["vm"]>,
-    host: NonNullable<StackConfig["vm"]>["hosts"][number],
+    host: VmHost,
     files: { identity: string; knownHosts: string; controlDir: string },
 ): string[] {
     const common = [
@@ -132,12 +132,28 @@ export function sshArgv(
     ];
 }
 
+type VmHost = NonNullable<NonNullable<StackConfig["vm"]>["hosts"]>[number];
+
+/**
+ * The stack's hosts. A host the stack provisions (vm.provision.oci) has its address and pinned key
+ * only in the stack's outputs, which this offline builder does not read: say so and how to roll
+ * back there instead of guessing an address.
+ */
+export function hostsOf(vm: NonNullable<StackConfig["vm"]>): VmHost[] {
+    if (vm.hosts && vm.hosts.length > 0) return vm.hosts;
+    throw new Error(
+        "vm.provision.oci: this stack creates its host, whose address and host key are stack outputs; " +
+            "npm run rollback reads vm.hosts only. Roll back on the host with the status line's " +
+            "rollback flags (docs/oci.md#rolling-back), or pin the previous digest and run pulumi up",
+    );
+}
+
 /** known_hosts lines pinning each host's key (and the bastion's), as ssh writes them. Pure. */
 export function knownHosts(vm: NonNullable<StackConfig["vm"]>): string {
     const entry = (address: string, port: number, key: string) =>
         `${port === 22 ? address : `[${address}]:${port}`} ${key.trim()}\n`;
     return [
-        ...vm.hosts.map((h) => entry(h.address, h.port, h.hostKey)),
+        ...hostsOf(vm).map((h) => entry(h.address, h.port, h.hostKey)),
         ...(vm.bastion ? [entry(vm.bastion.address, vm.bastion.port, vm.bastion.hostKey)] : []),
     ].join("");
 }
@@ -152,10 +168,11 @@ export function vmSteps(
     const vmServices = config.services.filter((s) => s.target === "vm");
     const wanted = selectServices(config, args.service).filter((s) => s.target === "vm");
     if (!vm || wanted.length === 0) return [];
-    const hosts = args.host ? vm.hosts.filter((h) => h.name === args.host) : vm.hosts;
+    const all = hostsOf(vm);
+    const hosts = args.host ? all.filter((h) => h.name === args.host) : all;
     if (hosts.length === 0)
         throw new Error(
-            `--host ${args.host}: no such host in vm.hosts (it has: ${vm.hosts.map((h) => h.name).join(", ")})`,
+            `--host ${args.host}: no such host in vm.hosts (it has: ${all.map((h) => h.name).join(", ")})`,
         );
     return wanted.flatMap((svc) => {
         // The index among the stack's VM services decides the service's network, as in VmTarget.

@@ -79,7 +79,7 @@ test("an unknown stack or a bad argument exits 2 and says what exists", async ()
     assert.equal(unknown.code, 2);
     assert.match(
         unknown.stderr,
-        /no stack file Pulumi\.qa\.yaml; known stacks: gcp-production, gcp-staging, production, staging, vm-staging \(or pass --config <file>\)/,
+        /no stack file Pulumi\.qa\.yaml; known stacks: gcp-production, gcp-staging, oci-staging, production, staging, vm-staging \(or pass --config <file>\)/,
     );
     const bad = await plan("--stak", "staging");
     assert.equal(bad.code, 2);

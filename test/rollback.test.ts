@@ -82,10 +82,10 @@ test("the SSH pins the host key, uses only the stack's key, and reuses one conne
     ])
         assert.ok(line.includes(o), o);
     assert.match(line, /-i \/k\/id .*-p 22 deploy@203\.0\.113\.10$/);
-    assert.equal(knownHosts(c.vm!), `203.0.113.10 ${c.vm!.hosts[0].hostKey}\n`);
+    assert.equal(knownHosts(c.vm!), `203.0.113.10 ${c.vm!.hosts![0].hostKey}\n`);
     assert.equal(
-        knownHosts({ ...c.vm!, hosts: [{ ...c.vm!.hosts[0], port: 2222 }] }),
-        `[203.0.113.10]:2222 ${c.vm!.hosts[0].hostKey}\n`,
+        knownHosts({ ...c.vm!, hosts: [{ ...c.vm!.hosts![0], port: 2222 }] }),
+        `[203.0.113.10]:2222 ${c.vm!.hosts![0].hostKey}\n`,
     );
     assert.throws(
         () => vmSteps(c, { host: "nope" }, files),

@@ -132,7 +132,7 @@ test("production changes only through promote.yml's job with environment: produc
             .map((s) => [w.file, s.job, stackCandidates(w, s)!.map((c) => c.stack)]),
     );
     assert.deepEqual(ups, [
-        ["deploy-staging.yml", "up", ["staging", "gcp-staging", "vm-staging"]],
+        ["deploy-staging.yml", "up", ["staging", "gcp-staging", "vm-staging", "oci-staging"]],
         ["promote.yml", "deploy", ["production", "gcp-production"]],
     ]);
     assert.deepEqual(
@@ -164,7 +164,14 @@ test("the PR's preview and offline-plan matrices list exactly the committed stac
     const { repo } = await loaded;
     const all = repo.stacks.map((s) => s.name);
     const staging = repo.stacks.filter((s) => !s.production).map((s) => s.name);
-    assert.deepEqual(all, ["gcp-production", "gcp-staging", "production", "staging", "vm-staging"]);
+    assert.deepEqual(all, [
+        "gcp-production",
+        "gcp-staging",
+        "oci-staging",
+        "production",
+        "staging",
+        "vm-staging",
+    ]);
     const pr = await workflow("pull-request.yml");
     assert.deepEqual(checkStackMatrix(pr, "preview", all, repo), []);
     assert.deepEqual(checkStackMatrix(pr, "offline-plan", all, repo), []);
@@ -515,6 +522,7 @@ jobs:
           - { stack: gcp-staging, cloud: gcp, builds: false }
           - { stack: gcp-production, cloud: gcp, builds: false }
           - { stack: vm-staging, cloud: gcp, builds: false }
+          - { stack: oci-staging, builds: false }
           - { stack: qa, cloud: aws, aws-region: ap-northeast-1 }
     steps:
       - run: echo \${{ matrix.stack }}

@@ -299,3 +299,22 @@ export function sudoersFile(user: string, root = "/opt/service-deploy", envKeep:
         "",
     ].join("\n");
 }
+
+/**
+ * Waits for a provisioned host's cloud-init (components/oci/cloud-init.ts) before the first
+ * deploy: `cloud-init status --wait` under a timeout, then the prepare script's marker. On
+ * failure it prints cloud-init's status and the last lines of its output log, and exits 1. Pure.
+ */
+export function cloudInitWaitCommand(timeoutSeconds: number, marker: string, logLines = 40): string {
+    const log = "/var/log/cloud-init-output.log";
+    return [
+        `if timeout ${sq(timeoutSeconds)} cloud-init status --wait >/dev/null 2>&1 && test -f ${sq(marker)}; then`,
+        `echo 'cloud-init finished: the host is prepared';`,
+        `else rc=$?;`,
+        `if [ "$rc" -eq 124 ]; then echo "cloud-init did not finish within ${timeoutSeconds} s" >&2; else echo "cloud-init failed (exit $rc) or the preparation did not complete (no ${marker})" >&2; fi;`,
+        `cloud-init status --long >&2 || true;`,
+        `echo 'last lines of ${log}:' >&2;`,
+        `tail -n ${sq(logLines)} ${log} >&2 || echo 'cannot read ${log}; log in as the image admin user and run: sudo tail -n 100 ${log}' >&2;`,
+        `exit 1; fi`,
+    ].join(" ");
+}

@@ -8,6 +8,8 @@ import { resolveEnv } from "../contract";
 import type { ServiceImage } from "../image";
 import { VmService } from "./vm-service";
 import { Uptime } from "./uptime";
+import { OciHost } from "../oci/host";
+import { OciMonitoring } from "../oci/monitoring";
 
 export interface VmTargetArgs {
     config: StackConfig;
@@ -23,6 +25,10 @@ export interface VmServiceOutputs {
     hosts: string[];
     /** Health evidence for promotion (components/evidence.ts). */
     deployed: pulumi.Output<Deployed>;
+    /** With vm.provision.oci: the VM's public IP, instance OCID and pinned host key. */
+    publicIp?: pulumi.Output<string>;
+    instanceId?: pulumi.Output<string>;
+    hostKey?: pulumi.Output<string>;
 }
 
 /**
@@ -67,6 +73,33 @@ export class VmTarget extends pulumi.ComponentResource {
         super("service-deploy:vm:VmTarget", name, {}, opts);
         const cfg = args.config;
         const vm = cfg.vm!;
+        const oci = vm.provision?.oci;
+        const tags = {
+            "service-deploy-stack": pulumi.getStack(),
+            "service-deploy-environment": cfg.environment,
+        };
+        const provisioned = oci
+            ? new OciHost(
+                  `${name}-oci`,
+                  {
+                      oci,
+                      runtime: vm.runtime,
+                      serverName: vm.nginx.serverName,
+                      tlsCertificatePath: vm.nginx.tlsCertificatePath!,
+                      tlsKeyPath: vm.nginx.tlsKeyPath!,
+                      tlsFiles:
+                          oci.tls.mode === "files"
+                              ? {
+                                    certificate: args.secrets[oci.tls.certificateSecret],
+                                    key: args.secrets[oci.tls.keySecret],
+                                }
+                              : undefined,
+                      sshPrivateKey: args.secrets[vm.sshKeySecret],
+                      freeformTags: tags,
+                  },
+                  { parent: this },
+              )
+            : undefined;
         args.services.forEach((svc, index) => {
             const env = resolveEnv(svc.env, {
                 servicePort: svc.port,
@@ -88,9 +121,26 @@ export class VmTarget extends pulumi.ComponentResource {
                     registryPassword: vm.registry ? args.secrets[vm.registry.passwordSecret] : undefined,
                     // The watchdog's destinations file (deploy.sh notify()), kept in the webhook file.
                     webhookUrl: watchdogFile(cfg, args.secrets),
+                    hosts: provisioned ? [provisioned.host] : undefined,
+                    after: provisioned ? [provisioned.ready] : undefined,
                 },
                 { parent: this },
             );
+            if (oci) {
+                new OciMonitoring(
+                    `${name}-${svc.name}-oci-uptime`,
+                    {
+                        compartmentId: oci.compartmentId,
+                        serviceName: svc.name,
+                        url: service.url,
+                        healthPath: svc.health.health,
+                        destinations: resolveDestinations(cfg, args.secrets),
+                        p95LatencyMs: cfg.alarms.p95LatencyMs,
+                        freeformTags: tags,
+                    },
+                    { parent: this },
+                );
+            }
             if (vm.monitoring) {
                 new Uptime(
                     `${name}-${svc.name}-uptime`,
@@ -113,8 +163,15 @@ export class VmTarget extends pulumi.ComponentResource {
                 url: service.url,
                 image: image.ref,
                 activeColors: service.activeColors,
-                hosts: vm.hosts.map((h) => h.name),
+                hosts: provisioned ? [provisioned.host.name] : (vm.hosts ?? []).map((h) => h.name),
                 deployed: service.deployed,
+                ...(provisioned
+                    ? {
+                          publicIp: provisioned.publicIp,
+                          instanceId: provisioned.instanceId,
+                          hostKey: provisioned.host.hostKey,
+                      }
+                    : {}),
             };
         });
         this.registerOutputs({});

@@ -49,6 +49,16 @@ export interface VmServiceArgs {
     registryPassword?: pulumi.Output<string>;
     /** @default undefined (no webhook) */
     webhookUrl?: pulumi.Output<string>;
+    /** Hosts made by the stack (vm.provision), instead of vm.hosts. @default vm.hosts */
+    hosts?: {
+        name: string;
+        address: pulumi.Input<string>;
+        user: string;
+        port: number;
+        hostKey: pulumi.Input<string>;
+    }[];
+    /** What must finish before the first command on any host (the provisioned host's cloud-init). @default [] */
+    after?: pulumi.Resource[];
 }
 
 /** The container network of the index-th VM service: `<prefix>.<index>.0/24`. Pure. */
@@ -136,7 +146,7 @@ export class VmService extends pulumi.ComponentResource {
         this.digest = pulumi.output(args.imageRef).apply((r) => r.split("@")[1]);
 
         let previousBatch: pulumi.Resource[] = [];
-        for (const batch of batches(vm.hosts, vm.batchSize)) {
+        for (const batch of batches(args.hosts ?? vm.hosts ?? [], vm.batchSize)) {
             const thisBatch: pulumi.Resource[] = [];
             for (const host of batch) {
                 const n = `${name}-${host.name}`;
@@ -163,7 +173,7 @@ export class VmService extends pulumi.ComponentResource {
                 const prepare = new command.remote.Command(
                     `${n}-prepare`,
                     { connection, create: prepareCommand(paths), ...quiet },
-                    { parent: this },
+                    { parent: this, dependsOn: args.after },
                 );
                 const script = new command.remote.CopyToRemote(
                     `${n}-script`,
