@@ -1,8 +1,8 @@
 /**
  * `npm run diagrams [-- --check]`: the diagrams generated from the offline plan, in two documents.
  *
- * - README.md, under "## Architecture diagrams": one full resource graph per committed stack
- *   (every Pulumi.<stack>.yaml), exactly what `npm run plan -- --stack <name> --mermaid` prints.
+ * - docs/resource-graphs.md, under "## Resource graphs": one full resource graph per committed
+ *   stack (every Pulumi.<stack>.yaml), exactly what `npm run plan -- --stack <name> --mermaid` prints.
  * - docs/architecture.md, under "## How a request travels": one component picture per target
  *   (scripts/architecture.ts), of the stack that target's picture is drawn from.
  *
@@ -20,8 +20,8 @@ import { ROOT } from "./offline";
 import { PICTURES, type Target } from "./architecture";
 import { knownStacks, runPlan } from "./plan-process";
 
-export const README = path.join(ROOT, "README.md");
-export const SECTION = "## Architecture diagrams";
+export const RESOURCE_GRAPHS = path.join(ROOT, "docs", "resource-graphs.md");
+export const SECTION = "## Resource graphs";
 export const ARCHITECTURE = path.join(ROOT, "docs", "architecture.md");
 export const ARCHITECTURE_SECTION = "## How a request travels";
 
@@ -46,7 +46,7 @@ export function embeddedDiagram(readme: string, stack: string): string | undefin
 
 /** Where a document's diagrams go: its section, and each key's heading. */
 export interface Placement {
-    /** Shown in messages. @default "README.md" */
+    /** Shown in messages. @default "docs/resource-graphs.md" */
     file?: string;
     /** @default SECTION */
     section?: string;
@@ -72,7 +72,7 @@ export function embed(
     diagrams: Record<string, string>,
     where: Placement = {},
 ): { text: string; stale: string[] } {
-    const { start, end: stop } = sectionBounds(readme, where.file ?? "README.md", where.section ?? SECTION);
+    const { start, end: stop } = sectionBounds(readme, where.file ?? "docs/resource-graphs.md", where.section ?? SECTION);
     const heading = (key: string) => where.headings?.[key] ?? key;
     let body = readme.slice(start, stop);
     const stale = new Set<string>();
@@ -153,7 +153,11 @@ async function main(argv: string[]): Promise<number> {
         Promise.all(targets.map(architectureDiagram)),
     ]);
     const docs: Document[] = [
-        { file: README, diagrams: Object.fromEntries(stacks.map((s, i) => [s, texts[i]])), where: {} },
+        {
+            file: RESOURCE_GRAPHS,
+            diagrams: Object.fromEntries(stacks.map((s, i) => [s, texts[i]])),
+            where: {},
+        },
         {
             file: ARCHITECTURE,
             diagrams: Object.fromEntries(targets.map((t, i) => [t, pictures[i]])),

@@ -220,7 +220,7 @@ test("no input, output or option value reaches the diagram, secret or not", () =
 });
 
 test("embedding: a block per stack, stale ones named, gone stacks removed, the rest of the README untouched", () => {
-    const readme = `# x\n\n## Architecture diagrams\n\nIntro.\n\n${block("old", "flowchart LR\n")}\n${block("prod", "flowchart LR\n    a\n")}\n## Policy pack\n\ntext\n`;
+    const readme = `# x\n\n## Resource graphs\n\nIntro.\n\n${block("old", "flowchart LR\n")}\n${block("prod", "flowchart LR\n    a\n")}\n## Policy pack\n\ntext\n`;
     const same = embed(readme, { prod: "flowchart LR\n    a\n", old: "flowchart LR\n" });
     assert.deepEqual(same.stale, []);
     assert.equal(same.text, readme);
@@ -228,7 +228,7 @@ test("embedding: a block per stack, stale ones named, gone stacks removed, the r
     assert.deepEqual(next.stale, ["old", "prod", "staging"]);
     assert.equal(
         next.text,
-        `# x\n\n## Architecture diagrams\n\nIntro.\n\n${block("prod", "flowchart LR\n    b\n")}\n${block("staging", "flowchart LR\n    c\n")}\n## Policy pack\n\ntext\n`,
+        `# x\n\n## Resource graphs\n\nIntro.\n\n${block("prod", "flowchart LR\n    b\n")}\n${block("staging", "flowchart LR\n    c\n")}\n## Policy pack\n\ntext\n`,
     );
     assert.equal(embeddedDiagram(next.text, "staging"), "flowchart LR\n    c\n");
     assert.equal(embeddedDiagram(next.text, "old"), undefined);
@@ -236,7 +236,7 @@ test("embedding: a block per stack, stale ones named, gone stacks removed, the r
         text: next.text,
         stale: [],
     });
-    assert.throws(() => embed("# x\n", {}), /no "## Architecture diagrams" section/);
+    assert.throws(() => embed("# x\n", {}), /no "## Resource graphs" section/);
 });
 
 test("every committed stack's diagram in the README is what `plan --mermaid` prints today; --json with it is a usage error; violations still exit 1", async () => {
@@ -262,7 +262,7 @@ test("every committed stack's diagram in the README is what `plan --mermaid` pri
     assert.match(violating.stdout, /docker_build_Image__api_build\["docker-build\.Image<br\/>api-build"\]/);
     assert.match(violating.stderr, /\[mandatory\] production-builds-nothing/);
 
-    const readme = fs.readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8");
+    const readme = fs.readFileSync(path.resolve(__dirname, "..", "docs", "resource-graphs.md"), "utf8");
     const stale: string[] = [];
     stacks.forEach((stack, i) => {
         const r = runs[i];
@@ -275,5 +275,5 @@ test("every committed stack's diagram in the README is what `plan --mermaid` pri
         );
         if (embeddedDiagram(readme, stack) !== r.stdout) stale.push(stack);
     });
-    assert.deepEqual(stale, [], `README diagrams out of date for ${stale.join(", ")}; run: npm run diagrams`);
+    assert.deepEqual(stale, [], `docs/resource-graphs.md diagrams out of date for ${stale.join(", ")}; run: npm run diagrams`);
 });
