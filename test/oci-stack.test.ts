@@ -11,6 +11,7 @@ import { policyGraph } from "../scripts/offline";
 import { evaluatePack } from "../scripts/policy-engine";
 import { policyConfigFor, stackConfigOf } from "../scripts/policy-config";
 import { policies } from "../policies/policies";
+import { cite } from "../components/failures";
 import { alarmKinds, stampedService } from "../policies/alarms";
 import { vmWorkloads } from "../policies/lib";
 import { cloudInitWaitCommand } from "../components/vm/commands";
@@ -272,7 +273,7 @@ test("the VM policies see the Oracle stack's deploy: without the OCI alarms, or 
     );
     assert.deepEqual(
         noAlarms.violations.map((v) => [v.policy, v.message]),
-        [["service-has-alarms", 'VM service "api" has no error-rate alarm.']],
+        [["service-has-alarms", cite("SD-016", 'VM service "api" has no error-rate alarm.')]],
         "the Health Checks monitor still counts as the uptime alarm",
     );
     const amd64Only = pg.map((r) =>

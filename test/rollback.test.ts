@@ -125,14 +125,27 @@ test("ECS prints the previous digest through the stack and the up; Cloud Run the
     );
     assert.match(ecsPlan("production", prod, undefined).join("\n"), /no earlier image\.ref of api/);
 
+    // The committed stack is a first deploy: it names no previous revision, and the rollback says
+    // so; after a release (npm run promote writes traffic.previous) it moves traffic back.
     const c = config("gcp-production");
+    assert.match(
+        cloudRunPlan("gcp-production", c.services[0]).join("\n"),
+        /cloudRun\.traffic\.previous is not set in Pulumi\.gcp-production\.yaml/,
+    );
+    const previous = "api-9b1c3e5a7d9f-3c4d5e";
+    const released = {
+        ...c.services[0],
+        cloudRun: {
+            ...c.services[0].cloudRun!,
+            traffic: { ...c.services[0].cloudRun!.traffic!, previous },
+        },
+    };
     const run = cloudRunPlan(
         "gcp-production",
-        c.services[0],
+        released,
         c.gcpLocation?.region,
         c.gcpLocation?.project,
     ).join("\n");
-    const previous = c.services[0].cloudRun!.traffic!.previous!;
     assert.ok(
         run.includes(
             `gcloud run services update-traffic api --region ${c.gcpLocation!.region} --project ${c.gcpLocation!.project} --to-revisions ${previous}=100`,

@@ -227,6 +227,18 @@ const MUTATIONS: Mutation[] = [
                     (p) => ({ tags: { ...p.tags, "service-deploy:service": "another-service" } }),
                     (n) => g.find((r) => r.name === n)?.props.tags?.["service-deploy:alarm"] === "error-rate",
                 ),
+            // The Oracle host's alarms are OCI Monitoring alarms, stamped by free-form tags.
+            (g) =>
+                change(
+                    g,
+                    "oci:Monitoring/alarm:Alarm",
+                    (p) => ({
+                        freeformTags: { ...p.freeformTags, "service-deploy-service": "another-service" },
+                    }),
+                    (n) =>
+                        g.find((r) => r.name === n)?.props.freeformTags?.["service-deploy-alarm"] ===
+                        "error-rate",
+                ),
             (g) => change(g, "aws:cloudwatch/metricAlarm:MetricAlarm", () => ({ alarmActions: [] })),
             (g) => change(g, "gcp:monitoring/alertPolicy:AlertPolicy", () => ({ notificationChannels: [] })),
         ),
