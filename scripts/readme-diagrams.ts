@@ -72,7 +72,11 @@ export function embed(
     diagrams: Record<string, string>,
     where: Placement = {},
 ): { text: string; stale: string[] } {
-    const { start, end: stop } = sectionBounds(readme, where.file ?? "docs/resource-graphs.md", where.section ?? SECTION);
+    const { start, end: stop } = sectionBounds(
+        readme,
+        where.file ?? "docs/resource-graphs.md",
+        where.section ?? SECTION,
+    );
     const heading = (key: string) => where.headings?.[key] ?? key;
     let body = readme.slice(start, stop);
     const stale = new Set<string>();

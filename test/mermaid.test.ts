@@ -275,5 +275,9 @@ test("every committed stack's diagram in the README is what `plan --mermaid` pri
         );
         if (embeddedDiagram(readme, stack) !== r.stdout) stale.push(stack);
     });
-    assert.deepEqual(stale, [], `docs/resource-graphs.md diagrams out of date for ${stale.join(", ")}; run: npm run diagrams`);
+    assert.deepEqual(
+        stale,
+        [],
+        `docs/resource-graphs.md diagrams out of date for ${stale.join(", ")}; run: npm run diagrams`,
+    );
 });

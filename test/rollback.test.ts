@@ -140,12 +140,9 @@ test("ECS prints the previous digest through the stack and the up; Cloud Run the
             traffic: { ...c.services[0].cloudRun!.traffic!, previous },
         },
     };
-    const run = cloudRunPlan(
-        "gcp-production",
-        released,
-        c.gcpLocation?.region,
-        c.gcpLocation?.project,
-    ).join("\n");
+    const run = cloudRunPlan("gcp-production", released, c.gcpLocation?.region, c.gcpLocation?.project).join(
+        "\n",
+    );
     assert.ok(
         run.includes(
             `gcloud run services update-traffic api --region ${c.gcpLocation!.region} --project ${c.gcpLocation!.project} --to-revisions ${previous}=100`,
