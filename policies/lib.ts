@@ -4,6 +4,7 @@
  * Everything here is pure over plain JSON (what CrossGuard hands a policy).
  */
 import type { PolicyConfigSchema, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { distance } from "../components/edit-distance";
 
 /** The pack's one declaration of each service, passed as policy config (see README "Policy pack"). */
 export interface ServiceContract {
@@ -199,25 +200,6 @@ export function workloadsOf(type: string, props: Record<string, any>): Workload[
     if (type === WORKLOAD_TYPES.cloudRun) return cloudRunWorkloads(props);
     if (type === WORKLOAD_TYPES.vm) return vmWorkloads(props);
     return [];
-}
-
-/** Levenshtein distance, case-insensitive. */
-export function distance(a: string, b: string): number {
-    const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let diag = prev[0];
-        prev[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = prev[j];
-            prev[j] = Math.min(
-                prev[j] + 1,
-                prev[j - 1] + 1,
-                diag + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
-            );
-            diag = tmp;
-        }
-    }
-    return prev[b.length];
 }
 
 const URL_PARTS = ["HOST", "PORT", "NAME", "USER", "USERNAME", "PASSWORD", "DB", "DATABASE"];

@@ -1,6 +1,6 @@
 /**
  * The rollback alarms' timing, shared by the alarms (components/aws/alarms.ts) and the config
- * check that refuses a bake too short for them (components/config.ts). Pure, no Pulumi.
+ * check that refuses a bake too short for them (components/config/cross-field.ts). Pure, no Pulumi.
  */
 
 /**

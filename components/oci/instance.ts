@@ -22,7 +22,7 @@ export interface OciInstanceArgs {
     ocpus: number;
     memoryGiB: number;
     bootVolumeSizeGiB: number;
-    /** The shape's architecture (config.ts shapeArchitecture). */
+    /** The shape's architecture (components/config/vm-provision.ts shapeArchitecture). */
     architecture: Architecture;
     image: { operatingSystem: string; operatingSystemVersion?: string; id?: string };
     subnetId: pulumi.Input<string>;
