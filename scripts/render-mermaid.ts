@@ -5,9 +5,11 @@
  * error comes back as that diagram's error. Nothing leaves the machine: the page is a local file,
  * and Chromium runs with networking features off and a fresh profile.
  *
- * `npm run diagrams:render [-- --out <dir>]`: renders docs/architecture.md's diagrams, prints each
- * one's size and its text size in px, exits 1 on a syntax error, and with --out writes one PNG per
- * diagram there (for a person to look at; screenshots are not committed).
+ * `npm run diagrams:render [-- --out <dir>]`: renders the diagrams a reader is shown (README.md's
+ * flow and every docs/*.md page's, but docs/resource-graphs.md's full graphs, which are generated
+ * from the plan for whoever wants every resource), prints each one's page, size and text size in
+ * px, exits 1 on a syntax error, and with --out writes one PNG per diagram there, named
+ * `<page>-<index>.png` (for a person to look at; screenshots are not committed).
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -143,6 +145,18 @@ export function mermaidBlocks(markdown: string): string[] {
     return [...markdown.matchAll(/^```mermaid\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 }
 
+/** README.md and the docs/*.md pages holding Mermaid, but the generated full resource graphs. */
+export function renderedPages(root = ROOT): string[] {
+    const docs = fs
+        .readdirSync(path.join(root, "docs"))
+        .filter((f) => f.endsWith(".md") && f !== "resource-graphs.md")
+        .sort()
+        .map((f) => `docs/${f}`);
+    return ["README.md", ...docs].filter(
+        (f) => mermaidBlocks(fs.readFileSync(path.join(root, f), "utf8")).length > 0,
+    );
+}
+
 async function main(argv: string[]): Promise<number> {
     const outAt = argv.indexOf("--out");
     const unknown = argv.filter((a, i) => a !== "--out" && i !== outAt + 1);
@@ -150,15 +164,28 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write("usage: npm run diagrams:render [-- --out <dir>]\n");
         return 2;
     }
-    const file = path.join(ROOT, "docs", "architecture.md");
-    const blocks = mermaidBlocks(fs.readFileSync(file, "utf8"));
-    const results = await renderInChromium(blocks, outAt >= 0 ? argv[outAt + 1] : undefined);
+    const out = outAt >= 0 ? argv[outAt + 1] : undefined;
     let failed = 0;
-    for (const [i, r] of results.entries()) {
-        if (r.ok) process.stdout.write(`diagram ${i}: ${r.width}x${r.height} px, text ${r.textPx} px\n`);
-        else {
-            failed++;
-            process.stderr.write(`docs/architecture.md diagram ${i}: Mermaid cannot render it: ${r.error}\n`);
+    for (const page of renderedPages()) {
+        const blocks = mermaidBlocks(fs.readFileSync(path.join(ROOT, page), "utf8"));
+        const dir = out && fs.mkdtempSync(path.join(os.tmpdir(), "sd-shots-"));
+        const results = await renderInChromium(blocks, dir || undefined);
+        for (const [i, r] of results.entries()) {
+            if (r.ok)
+                process.stdout.write(
+                    `${page} diagram ${i}: ${r.width}x${r.height} px, text ${r.textPx} px\n`,
+                );
+            else {
+                failed++;
+                process.stderr.write(`${page} diagram ${i}: Mermaid cannot render it: ${r.error}\n`);
+            }
+        }
+        if (dir && out) {
+            fs.mkdirSync(out, { recursive: true });
+            const stem = page.replace(/\.md$/, "").replace(/\//g, "-");
+            for (const f of fs.readdirSync(dir))
+                fs.renameSync(path.join(dir, f), path.join(out, `${stem}-${f}`));
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     }
     return failed > 0 ? 1 : 0;

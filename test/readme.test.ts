@@ -1,31 +1,74 @@
 /**
- * The README and docs/ stay true and readable: the config reference lists exactly the schema's keys,
- * the commands exist, no code line is wider than GitHub's column, no link leaves the repository.
+ * The README and docs/ stay true and readable: the config reference (docs/configuration.md) lists
+ * exactly the schema's keys and its example parses, the commands exist, no code line is wider than
+ * GitHub's column, no link leaves the repository, the README's flow picture renders.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
 import { schemaKeyPaths } from "../components/config";
 import { anchors, badLinks, wideCodeLines } from "../scripts/docs-check";
+import { stackConfigOf } from "../scripts/policy-config";
+import { mermaidBlocks, renderInChromium, renderedPages } from "../scripts/render-mermaid";
 
 const ROOT = path.resolve(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+const configuration = fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
 
-test("the README's config reference lists exactly the keys the schema accepts", () => {
-    const section = readme.split("### Config reference")[1].split("\n## ")[0];
-    const documented = section
+/** The keys a reference section documents: the first cell of each table row, in backticks. */
+function documentedKeys(section: string): string[] {
+    return section
         .split("\n")
         .map((l) => /^\| `([^`]+)` \|/.exec(l)?.[1])
         .filter((k): k is string => !!k)
         .sort();
-    assert.deepEqual(documented, schemaKeyPaths());
+}
+
+test("docs/configuration.md's reference lists exactly the keys the schema accepts, each once", () => {
+    const section = configuration.split("\n## Config reference\n")[1]?.split("\n## ")[0];
+    assert.ok(section, 'docs/configuration.md has a "## Config reference" section');
+    assert.deepEqual(documentedKeys(section), schemaKeyPaths());
 });
 
-test("the README's commands are scripts of package.json, and CI runs the test command", () => {
+test("documentedKeys: a removed row or a duplicated one is a difference", () => {
+    const rows = "| `a` | int | | |\n| `b` | int | | |\nprose `c`\n| key | type |\n";
+    assert.deepEqual(documentedKeys(rows), ["a", "b"]);
+    assert.notDeepEqual(documentedKeys(rows.replace("| `b` | int | | |\n", "")), ["a", "b"]);
+    assert.notDeepEqual(documentedKeys(`${rows}| \`a\` | int | | |\n`), ["a", "b"]);
+});
+
+test("docs/configuration.md's complete example is a stack file the program's parser accepts", () => {
+    const m = /<!-- example:aws-staging -->\n```yaml\n([\s\S]*?)```/.exec(configuration);
+    assert.ok(m, "docs/configuration.md has the example block");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sd-example-"));
+    try {
+        // `image.build.context: ./app` resolves against the repository root, as a stack file's does.
+        const file = path.join(dir, "Pulumi.example.yaml");
+        fs.writeFileSync(file, m[1]);
+        const config = stackConfigOf(file);
+        assert.equal(config.environment, "staging");
+        assert.deepEqual(
+            config.services.map((s) => s.target),
+            ["aws"],
+        );
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
+const docPages = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).map((f) => `docs/${f}`)].filter(
+    (f) => f.endsWith(".md"),
+);
+
+test("every `npm run` in README.md and docs/*.md is a script of package.json, and CI runs the test command", () => {
     const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts;
-    for (const [, name] of readme.matchAll(/npm run ([a-z:-]+)/g))
-        assert.ok(scripts[name], `npm run ${name} exists`);
+    for (const f of docPages)
+        for (const [, name] of fs
+            .readFileSync(path.join(ROOT, f), "utf8")
+            .matchAll(/npm run (?:-s )?([a-z:-]+)/g))
+            assert.ok(scripts[name], `${f}: npm run ${name} exists`);
     assert.match(readme, /npm ci && npm test/);
     assert.match(fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8"), /^npm test$/m);
 });
@@ -109,4 +152,19 @@ test("README.md, docs/*.md and the policy pack name failures by code or in plain
     ].filter((f) => /\.(md|ts|yaml)$/.test(f));
     const hits = files.filter((f) => /\bseeds?\b/i.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
     assert.deepEqual(hits, []);
+});
+
+test("the README's flow picture renders in headless Chromium with legible text, and a broken copy does not", async () => {
+    const blocks = mermaidBlocks(readme);
+    assert.equal(blocks.length, 1, "the README holds one picture, the flow");
+    assert.ok(renderedPages().includes("README.md"), "npm run diagrams:render renders the README");
+    // The real picture with one node's closing bracket removed.
+    const broken = blocks[0].replace(/^(\s+pr\["Pull request")\]/m, "$1");
+    assert.notEqual(broken, blocks[0], "the flow has the line the broken copy changes");
+    const [flow, bad] = await renderInChromium([blocks[0], broken]);
+    assert.equal(flow.ok, true, flow.error);
+    assert.ok(flow.textPx! >= 12, `the flow's text is ${flow.textPx} px in an 832 px column`);
+    assert.ok(flow.width! <= 800, `the flow is ${flow.width} px wide`);
+    assert.equal(bad.ok, false);
+    assert.match(bad.error!, /Parse error on line \d+/);
 });
