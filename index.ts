@@ -35,7 +35,6 @@ const foreign = config.production
     : [];
 if (foreign.some(Boolean)) throw new Error(foreign.filter(Boolean).join("\n"));
 
-
 const secrets = new StackSecrets("secrets", { declared: config.secrets, configValues: config.secretValues });
 
 const gcpServices = config.services.filter((s) => s.target === "gcp");
