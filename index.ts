@@ -7,7 +7,13 @@ import { platformOf, type NormalizedService } from "./components/config";
 import { loadStackConfig } from "./components/stack-config";
 import { ServiceImage } from "./components/image";
 import { StackSecrets } from "./components/secrets";
-import { EcrRepository, ecrAuth, ecrRegistryId } from "./components/aws/ecr";
+import {
+    EcrRepository,
+    ecrAuth,
+    ecrRegistryId,
+    foreignRepositoryProblem,
+    ownRepositoryName,
+} from "./components/aws/ecr";
 import { AwsTarget } from "./components/aws/target";
 import { ArtifactRepository, gcpRegistryAuth, isArtifactRegistry } from "./components/gcp/artifact-registry";
 import { GcpTarget } from "./components/gcp/target";
@@ -17,6 +23,17 @@ import { VmTarget } from "./components/vm/target";
 const config = loadStackConfig();
 for (const w of config.warnings) pulumi.log.warn(w);
 const stack = pulumi.getStack();
+
+// Production pulls its promoted digest from a repository of its own (components/aws/ecr.ts says
+// why): refused before anything is created when its ref names another.
+const foreign = config.production
+    ? config.services.flatMap((s, index) =>
+          s.target === "aws" && "ref" in s.image
+              ? [foreignRepositoryProblem({ ref: s.image.ref, stack, service: s.name, index })]
+              : [],
+      )
+    : [];
+if (foreign.some(Boolean)) throw new Error(foreign.filter(Boolean).join("\n"));
 
 const secrets = new StackSecrets("secrets", { declared: config.secrets, configValues: config.secretValues });
 
@@ -54,6 +71,18 @@ function pushTarget(svc: NormalizedService) {
     return { repositoryUrl: repo.repositoryUrl, auth: repo.auth };
 }
 
+/** Production's own repository for a service it pulls from ECR. */
+function ownRepository(svc: NormalizedService): EcrRepository | undefined {
+    if (!config.production || svc.target !== "aws" || !("ref" in svc.image) || !ecrRegistryId(svc.image.ref))
+        return undefined;
+    return new EcrRepository(`ecr-${svc.name}`, {
+        repositoryName: ownRepositoryName(stack, svc.name),
+        forceDelete: false,
+        expireUntagged: false,
+        protect: true,
+    });
+}
+
 function imageFor(svc: NormalizedService): ServiceImage {
     const required = [
         { platform: platformOf(svc.architecture), consumer: `${svc.target} service "${svc.name}"` },
@@ -66,7 +95,13 @@ function imageFor(svc: NormalizedService): ServiceImage {
         : isArtifactRegistry(svc.image.ref)
           ? gcpRegistryAuth(svc.image.ref)
           : undefined;
-    return new ServiceImage(svc.name, { image: svc.image, required, pullAuth });
+    const own = ownRepository(svc);
+    return new ServiceImage(svc.name, {
+        image: svc.image,
+        required,
+        pullAuth: own?.auth ?? pullAuth,
+        repository: own?.repository,
+    });
 }
 
 const images = Object.fromEntries(config.services.map((s) => [s.name, imageFor(s)]));

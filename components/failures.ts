@@ -32,6 +32,7 @@ export const FAILURES = {
     "SD-021": "tag value AWS refuses",
     "SD-022": "another deploy holds the host's lock",
     "SD-023": "test listener open to the world",
+    "SD-024": "production image in another stack's repository",
 } as const;
 
 export type FailureCode = keyof typeof FAILURES;

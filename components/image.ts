@@ -2,9 +2,10 @@
  * The image of one service: either built for several platforms and pushed, or a prebuilt
  * reference pinned by digest. Either way the component exposes exactly two things every target
  * consumes: `ref` (always `<repository>@sha256:<digest>`) and `platforms` (what the image's index
- * holds). No target ever takes a bare image string (seed section 1 had three names for one image
- * and CI that built amd64 only for an arm64 host).
+ * holds). No target ever takes a bare image string (three names for one image, and a build for
+ * amd64 only running on an arm64 host, are what that prevents).
  */
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -48,6 +49,12 @@ export interface ServiceImageArgs {
      * @default undefined (anonymous)
      */
     pullAuth?: pulumi.Input<RegistryAuth>;
+    /**
+     * The stack's own repository that a prebuilt `ref` lives in: its manifest is read after the
+     * repository exists (a first deploy creates it, then finds the copied digest there).
+     * @default undefined (the ref's repository is not this stack's)
+     */
+    repository?: pulumi.Resource;
 }
 
 /** Platforms (`os/arch`) in a registry manifest list. Pure. */
@@ -96,6 +103,42 @@ export function contextTag(dir: string): string {
     return `src-${hash.digest("hex").slice(0, 12)}`;
 }
 
+/**
+ * The last commit that changed anything under `dir` (`git log -1 -- <dir>`), or undefined outside
+ * a git checkout. A shallow clone of depth 1 answers HEAD: still unique, only less stable (CI
+ * checks out with `fetch-depth: 0`).
+ */
+export function contextCommit(dir: string): string | undefined {
+    const r = spawnSync("git", ["-C", dir, "log", "-1", "--format=%H", "--", "."], { encoding: "utf8" });
+    const sha = r.status === 0 ? r.stdout.trim() : "";
+    return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+}
+
+/**
+ * The tag a build pushes: unique per build, the same on every preview of the same sources. Two
+ * parts: a hash of everything the build is made from (the context's files, the Dockerfile path,
+ * the platforms), so a change of any of them is a new tag where the builder rebuilds; and the
+ * last commit that changed the context, so a build of content pushed once before (a revert) does
+ * not reuse the tag an immutable registry holds for the earlier build's different digest
+ * (ECR ImageTagAlreadyExistsException, botocore 1.43.11 ecr model: "The specified image is tagged
+ * with a tag that already exists. The repository is configured for tag immutability."). Not the
+ * HEAD commit and not a build id: those change on every commit or run, so every preview would
+ * show a rebuild and every docs-only commit would redeploy. Pure.
+ */
+export function buildTag(a: {
+    contextHash: string;
+    dockerfile: string;
+    platforms: readonly string[];
+    commit?: string;
+}): string {
+    const hash = crypto
+        .createHash("sha256")
+        .update(JSON.stringify([a.contextHash, a.dockerfile, [...a.platforms].sort()]))
+        .digest("hex")
+        .slice(0, 12);
+    return a.commit ? `src-${hash}-${a.commit.slice(0, 12)}` : `src-${hash}`;
+}
+
 /** Split a pinned reference into repository and digest. Pure. */
 export function parseDigestRef(ref: string): { repository: string; digest: string } {
     const m = DIGEST_REF.exec(ref);
@@ -124,7 +167,7 @@ export class ServiceImage extends pulumi.ComponentResource {
             // preview, before anything changes, with the platform and the target named.
             const manifests = docker.getRegistryImageManifestsOutput(
                 { name: ref, authConfig: args.pullAuth },
-                { parent: this },
+                { parent: this, ...(args.repository ? { dependsOn: [args.repository] } : {}) },
             );
             // The invoke's result is secret because its input carries registry credentials; the
             // platform list itself is not, so it is unwrapped for outputs and policies.
@@ -145,6 +188,20 @@ export class ServiceImage extends pulumi.ComponentResource {
             // ref can be held to it later (docs/env-contract.md).
             const declared = readContextDeclaration(b.context);
             const auth = pulumi.output(args.push.auth);
+            const commit = b.tag ? undefined : contextCommit(b.context);
+            if (!b.tag && !commit)
+                pulumi.log.warn(
+                    `image ${name}: ${b.context} is not in a git checkout, so its tag is the content hash alone; a rebuild of content pushed before is refused by an immutable registry (set image.build.tag)`,
+                    this,
+                );
+            const tag =
+                b.tag ??
+                buildTag({
+                    contextHash: contextTag(b.context),
+                    dockerfile: b.dockerfile ?? "Dockerfile",
+                    platforms: b.platforms,
+                    commit,
+                });
             const repositoryUrl = pulumi.output(args.push.repositoryUrl);
             this.build = new dockerBuild.Image(
                 `${name}-build`,
@@ -154,7 +211,7 @@ export class ServiceImage extends pulumi.ComponentResource {
                     platforms: b.platforms as dockerBuild.Platform[],
                     ...(declared ? { labels: { [ENV_LABEL]: declarationLabel(declared.declaration) } } : {}),
                     push: true,
-                    tags: [pulumi.interpolate`${repositoryUrl}:${b.tag ?? contextTag(b.context)}`],
+                    tags: [pulumi.interpolate`${repositoryUrl}:${tag}`],
                     registries: [
                         {
                             address: auth.address,

@@ -213,7 +213,11 @@ export const AWS: Picture = {
         {
             id: "image",
             match: (r) => r.type.startsWith("aws:ecr/") || r.type.startsWith("docker-build:"),
-            label: () => "ECR image<br/>pinned by digest",
+            // Production's repository is its own: promotion copies staging's digest into it.
+            label: (rs) =>
+                rs.some((r) => r.type.startsWith("docker-build:"))
+                    ? "ECR image<br/>built, pinned by digest"
+                    : "own ECR repository<br/>protected, the promoted digest",
         },
         {
             id: "secret",

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as YAML from "yaml";
 import * as fs from "node:fs";
+import { spawnSync } from "node:child_process";
 import { graphOf, type Graph } from "./mocks";
 import { ECS_OWNS_RULE_ACTIONS } from "../components/aws/alb-blue-green";
 import { awsChecker } from "../scripts/conformance/aws";
@@ -481,29 +482,48 @@ export function awsStackSuite(e: StackExpectations): void {
     test(`${e.stack}: the image is ${e.builds ? "built for amd64+arm64 into an immutable ECR repository" : "pinned by digest and builds nothing"}`, async () => {
         const g = await graph();
         const builds = g.all("docker-build:index:Image");
+        const repoRes = g.one("aws:ecr/repository:Repository");
+        const repo = g.inputs(repoRes);
+        assert.equal(repo.imageTagMutability, "IMMUTABLE");
+        assert.deepEqual(repo.imageScanningConfiguration, { scanOnPush: true });
+        const lifecycles = g.all("aws:ecr/lifecyclePolicy:LifecyclePolicy").map((r) => g.inputs(r));
         if (e.builds) {
             const b = g.inputs(builds[0]);
             assert.deepEqual(b.platforms, ["linux/amd64", "linux/arm64"]);
             assert.equal(b.push, true);
+            // Unique per build: the build's inputs hashed, and the last commit that changed ./app.
+            const commit = spawnSync("git", ["log", "-1", "--format=%H", "--", "app"], {
+                encoding: "utf8",
+            }).stdout.trim();
             assert.match(
                 b.tags[0],
-                /^123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/api:src-[0-9a-f]{12}$/,
+                new RegExp(
+                    `^123456789012\\.dkr\\.ecr\\.ap-northeast-1\\.amazonaws\\.com/api:src-[0-9a-f]{12}-${commit.slice(0, 12)}$`,
+                ),
             );
             assert.equal(
                 g.redacted(builds[0]).registries[0].password ?? g.redacted(builds[0]).registries,
                 "[secret]",
             );
-            const repo = g.inputs(g.one("aws:ecr/repository:Repository"));
-            assert.equal(repo.imageTagMutability, "IMMUTABLE");
-            assert.deepEqual(repo.imageScanningConfiguration, { scanOnPush: true });
+            // Staging's repository is its own to empty: force-deleted with the stack, untagged expire.
             assert.equal(repo.name, "api");
+            assert.equal(repo.forceDelete, true);
+            assert.equal(lifecycles.length, 1);
         } else {
             assert.equal(builds.length, 0);
-            assert.equal(g.all("aws:ecr/repository:Repository").length, 0);
             assert.equal(
                 g.result.outputs.services && (g.result.outputs.services as any).api.image,
                 stackFile["service-deploy:services"][0].image.ref,
             );
+            // Production pulls from a repository of its own, which no other stack can delete:
+            // never force-deleted, protected, and nothing in it expires.
+            assert.equal(repo.name, `${e.stack}/api`);
+            assert.equal(repo.forceDelete, false);
+            assert.equal(repoRes.options.protect, true);
+            assert.deepEqual(lifecycles, []);
+            const task = g.inputs(g.one("aws:ecs/taskDefinition:TaskDefinition"));
+            const [c] = JSON.parse(task.containerDefinitions);
+            assert.equal(c.image.split("@")[0], repoRes.state.repositoryUrl);
         }
         const out = (g.result.outputs.services as any).api;
         assert.deepEqual(out.platforms, ["linux/amd64", "linux/arm64"]);

@@ -30,6 +30,8 @@ const FIX = path.join(ROOT, "test", "fixtures", "promote");
 const D_OLD = "sha256:4f2a9c1e7b3d5a6f8e0c2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a";
 const D_NEW = "sha256:9c3e5a7b1d2f4e6a8c0b2d4f6e8a0c2b4d6f8e0a2c4b6d8f0e2a4c6b8d0f2e4a";
 const ECR = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api";
+/** Production's own repository (components/aws/ecr.ts): promotion copies staging's digest there. */
+const PROD_ECR = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/production/api";
 const fixture = (f: string) => JSON.parse(fs.readFileSync(path.join(FIX, f), "utf8"));
 const healthy = (over: Partial<StagingService> = {}): StagingService => ({
     name: "api",
@@ -154,17 +156,23 @@ test("parseStagingOutputs names each missing or malformed output", () => {
 test("rewriteStackFile changes only the image.ref line and keeps the comments", () => {
     const text = fs.readFileSync(path.join(ROOT, "Pulumi.production.yaml"), "utf8");
     const [svc] = targetServices(text, "Pulumi.production.yaml");
-    assert.deepEqual(svc, { index: 0, name: "api", target: "aws", ref: `${ECR}@${D_OLD}`, builds: false });
+    assert.deepEqual(svc, {
+        index: 0,
+        name: "api",
+        target: "aws",
+        ref: `${PROD_ECR}@${D_OLD}`,
+        builds: false,
+    });
     const next = rewriteStackFile(text, [
-        { service: "api", index: 0, from: svc.ref!, to: `${ECR}@${D_NEW}` },
+        { service: "api", index: 0, from: svc.ref!, to: `${PROD_ECR}@${D_NEW}` },
     ]);
     const a = text.split("\n"),
         b = next.split("\n");
     assert.equal(a.length, b.length);
     const changed = a.map((l, i) => [l, b[i]]).filter(([x, y]) => x !== y);
-    assert.deepEqual(changed, [[`        ref: ${ECR}@${D_OLD}`, `        ref: ${ECR}@${D_NEW}`]]);
+    assert.deepEqual(changed, [[`        ref: ${PROD_ECR}@${D_OLD}`, `        ref: ${PROD_ECR}@${D_NEW}`]]);
     assert.throws(
-        () => rewriteStackFile(text, [{ service: "api", index: 0, from: `${ECR}@${D_NEW}`, to: "x" }]),
+        () => rewriteStackFile(text, [{ service: "api", index: 0, from: `${PROD_ECR}@${D_NEW}`, to: "x" }]),
         /is not/,
     );
 });
@@ -472,7 +480,12 @@ test("npm run promote: writes staging's digest into Pulumi.production.yaml, one 
         dir,
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(prodFile(dir), before.replace(`${ECR}@${D_OLD}`, `${ECR}@${D_NEW}`));
+    assert.equal(prodFile(dir), before.replace(`${PROD_ECR}@${D_OLD}`, `${PROD_ECR}@${D_NEW}`));
+    // Production keeps its own repository and is told to copy staging's digest into it, unchanged.
+    assert.match(
+        r.stderr,
+        /the digest comes from 123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/api: copy it first, digest intact, e\.g\. `crane copy \S+\/api@sha256:9c3e\S+ \S+\/production\/api@sha256:9c3e/,
+    );
     assert.match(
         r.stderr,
         /api: .*api@sha256:4f2a9c1e7b3d… -> .*api@sha256:9c3e5a7b1d2f… {2}\(staging: ECS reached steady state on .*api:42\)/,
