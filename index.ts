@@ -61,12 +61,25 @@ function imageFor(svc: NormalizedService): ServiceImage {
     if ("build" in svc.image)
         return new ServiceImage(svc.name, { image: svc.image, required, push: pushTarget(svc) });
     const registryId = ecrRegistryId(svc.image.ref);
+    const vmLogin = svc.target === "vm" ? config.vm?.registry : undefined;
     const pullAuth = registryId
         ? ecrAuth(registryId)
         : isArtifactRegistry(svc.image.ref)
           ? gcpRegistryAuth(svc.image.ref)
-          : undefined;
-    return new ServiceImage(svc.name, { image: svc.image, required, pullAuth });
+          : vmLogin
+            ? // The login the VM host pulls with, so the preview reads what the host will pull.
+              pulumi.output({
+                  address: svc.image.ref.split("/")[0],
+                  username: vmLogin.user,
+                  password: secrets.values[vmLogin.passwordSecret],
+              })
+            : undefined;
+    return new ServiceImage(svc.name, {
+        image: svc.image,
+        required,
+        pullAuth,
+        heldTo: { service: svc.name, target: svc.target, env: svc.env },
+    });
 }
 
 const images = Object.fromEntries(config.services.map((s) => [s.name, imageFor(s)]));

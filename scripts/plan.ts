@@ -321,6 +321,7 @@ async function main(): Promise<number> {
             configFile: args.config && path.resolve(args.config),
             program: args.program,
             registry: registry?.manifests,
+            labels: registry?.labels,
             lastOutputs: args.lastOutputs
                 ? JSON.parse(fs.readFileSync(path.resolve(args.lastOutputs), "utf8"))
                 : undefined,
