@@ -241,8 +241,6 @@ const MUTATIONS: Mutation[] = [
                 ),
             (g) => change(g, "aws:cloudwatch/metricAlarm:MetricAlarm", () => ({ alarmActions: [] })),
             (g) => change(g, "gcp:monitoring/alertPolicy:AlertPolicy", () => ({ notificationChannels: [] })),
-            // The Oracle-provisioned VM alarms through OCI Monitoring, notifying its ONS topic.
-            (g) => change(g, "oci:Monitoring/alarm:Alarm", () => ({ destinations: [] })),
         ),
     },
 ];
