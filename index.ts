@@ -90,17 +90,26 @@ function imageFor(svc: NormalizedService): ServiceImage {
     if ("build" in svc.image)
         return new ServiceImage(svc.name, { image: svc.image, required, push: pushTarget(svc) });
     const registryId = ecrRegistryId(svc.image.ref);
+    const vmLogin = svc.target === "vm" ? config.vm?.registry : undefined;
     const pullAuth = registryId
         ? ecrAuth(registryId)
         : isArtifactRegistry(svc.image.ref)
           ? gcpRegistryAuth(svc.image.ref)
-          : undefined;
+          : vmLogin
+            ? // The login the VM host pulls with, so the preview reads what the host will pull.
+              pulumi.output({
+                  address: svc.image.ref.split("/")[0],
+                  username: vmLogin.user,
+                  password: secrets.values[vmLogin.passwordSecret],
+              })
+            : undefined;
     const own = ownRepository(svc);
     return new ServiceImage(svc.name, {
         image: svc.image,
         required,
         pullAuth: own?.auth ?? pullAuth,
         repository: own?.repository,
+        heldTo: { service: svc.name, target: svc.target, env: svc.env },
     });
 }
 

@@ -13,7 +13,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
 import { DIGEST_REF } from "./config";
-import { ENV_LABEL, declarationLabel, readContextDeclaration } from "./contract";
+import {
+    ENV_LABEL,
+    declarationFromLabel,
+    declarationLabel,
+    envAgainstDeclaration,
+    readContextDeclaration,
+    type EnvEntry,
+    type KnownDeclaration,
+} from "./contract";
+import { imageConfigReader } from "./registry";
 
 /** A platform some workload needs, and who needs it (for the error message). */
 export interface RequiredPlatform {
@@ -55,6 +64,26 @@ export interface ServiceImageArgs {
      * @default undefined (the ref's repository is not this stack's)
      */
     repository?: pulumi.Resource;
+    /**
+     * The stack env a prebuilt `ref` is held to: at preview the image's env-declaration label is
+     * read from the registry (with `pullAuth`) and every variable it requires must be set here.
+     * @default undefined (the label is read and exposed, nothing is checked)
+     */
+    heldTo?: { service: string; target: "aws" | "gcp" | "vm"; env: Record<string, EnvEntry> };
+}
+
+/**
+ * The app's declaration from an image's labels: undefined when the labels could not be read
+ * (`labels` undefined) or the image carries no declaration label. Throws on a malformed label. Pure.
+ */
+export function declarationFromLabels(
+    ref: string,
+    labels: Record<string, string> | undefined,
+): KnownDeclaration | undefined {
+    const value = labels?.[ENV_LABEL];
+    if (value === undefined) return undefined;
+    const source = `label ${ENV_LABEL} of ${ref}`;
+    return { declaration: declarationFromLabel(value, source), source };
 }
 
 /** Platforms (`os/arch`) in a registry manifest list. Pure. */
@@ -154,6 +183,11 @@ export class ServiceImage extends pulumi.ComponentResource {
     public readonly digest: pulumi.Output<string>;
     /** Platforms the image index holds, e.g. ["linux/amd64", "linux/arm64"]. */
     public readonly platforms: pulumi.Output<string[]>;
+    /**
+     * The app's env declaration: a build's context file, or a prebuilt ref's image label read
+     * from the registry at preview; undefined when there is none or it cannot be read here.
+     */
+    public readonly declaration: pulumi.Output<KnownDeclaration | undefined>;
     /** The build, when this image is built here. */
     public readonly build?: dockerBuild.Image;
 
@@ -171,12 +205,42 @@ export class ServiceImage extends pulumi.ComponentResource {
             );
             // The invoke's result is secret because its input carries registry credentials; the
             // platform list itself is not, so it is unwrapped for outputs and policies.
-            this.platforms = pulumi.unsecret(manifests.manifests).apply((ms) => {
-                const available = platformsFromManifests(ms ?? []);
-                const problems = missingPlatforms(ref, available, args.required);
-                if (problems.length > 0) throw new Error(problems.join("\n"));
-                return available;
+            // The image config's labels, read with the same credentials as the manifests; a
+            // refusal fails the preview naming the image (components/registry.ts).
+            const platform = args.required[0]?.platform ?? "linux/amd64";
+            const reader = imageConfigReader();
+            const labels = pulumi
+                .output(args.pullAuth)
+                .apply((a) =>
+                    reader.read(
+                        ref,
+                        platform,
+                        a ? { username: a.username, password: a.password } : undefined,
+                    ),
+                );
+            this.declaration = pulumi.unsecret(labels).apply((l) => {
+                const known = declarationFromLabels(ref, l);
+                if (l && !known && args.heldTo && !reader.offline)
+                    pulumi.log.warn(
+                        `service "${args.heldTo.service}": image ${ref} carries no ${ENV_LABEL} label, so its env cannot be checked against the app's declaration; env-contract-complete is advisory for it (rebuild the image from a context with a .env.example, docs/env-contract.md)`,
+                        this,
+                    );
+                return known;
             });
+            this.platforms = pulumi
+                .all([pulumi.unsecret(manifests.manifests), this.declaration])
+                .apply(([ms, known]) => {
+                    const available = platformsFromManifests(ms ?? []);
+                    const problems = missingPlatforms(ref, available, args.required);
+                    const held = args.heldTo;
+                    if (held && known) {
+                        const r = envAgainstDeclaration(held.service, held.target, held.env, known);
+                        problems.push(...r.errors.map((e) => e.message));
+                        if (!reader.offline) for (const w of r.warnings) pulumi.log.warn(w.message, this);
+                    }
+                    if (problems.length > 0) throw new Error(problems.join("\n"));
+                    return available;
+                });
             this.ref = pulumi.output(ref);
             this.digest = pulumi.output(digest);
         } else {
@@ -187,6 +251,7 @@ export class ServiceImage extends pulumi.ComponentResource {
             // The app's env declaration travels with the image as one OCI label, so a prebuilt
             // ref can be held to it later (docs/env-contract.md).
             const declared = readContextDeclaration(b.context);
+            this.declaration = pulumi.output(declared);
             const auth = pulumi.output(args.push.auth);
             const commit = b.tag ? undefined : contextCommit(b.context);
             if (!b.tag && !commit)

@@ -16,6 +16,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { awsPlaceholders, describePlaceholder } from "../components/aws/placeholders";
+import { setImageConfigReader } from "../components/registry";
 
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { specialSigKey: string; specialSecretSig: string };
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -59,6 +60,11 @@ export interface OfflineOptions {
     configFile?: string;
     /** Platforms a registry reference resolves to. @default linux/amd64 + linux/arm64 for every ref */
     registry?: (ref: string) => Manifest[];
+    /**
+     * An image config's labels by full reference, as the --registry file gives them; undefined
+     * when unknown (the label then cannot be read offline). @default every label unknown
+     */
+    labels?: (ref: string) => Record<string, string> | undefined;
     /** The program to run. @default index.ts of the project */
     program?: string;
     /** Extra config entries (full keys) laid over the file, for tests. @default {} */
@@ -558,6 +564,9 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
         for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
         process.off("unhandledRejection", onRejection);
     };
+    // An image's labels come from the --registry file, never from a network.
+    const labels = opts.labels;
+    setImageConfigReader(async (ref) => labels?.(ref), { offline: true });
     const program = opts.program ? path.resolve(opts.program) : path.join(ROOT, "index.ts");
     let exported: Record<string, unknown> = {};
     try {

@@ -256,6 +256,16 @@ export function registryFixture(file: string): RegistryFixture {
             map[k] = v;
         else throw new UsageError(`${usage}; "${k}" is neither`);
     }
+    // A malformed declaration label is the file's fault: refused here, naming the file and the image.
+    for (const [k, v] of Object.entries(map)) {
+        const label = v.labels?.[ENV_LABEL];
+        if (label === undefined) continue;
+        try {
+            declarationFromLabel(label, `label ${ENV_LABEL} of ${k}`);
+        } catch (e) {
+            throw new UsageError(`--registry ${file}: ${(e as Error).message}`);
+        }
+    }
     const entry = (ref: string) => map[ref] ?? map[ref.split("@")[0]];
     return {
         manifests: (ref) =>
@@ -321,6 +331,7 @@ async function main(): Promise<number> {
             configFile: args.config && path.resolve(args.config),
             program: args.program,
             registry: registry?.manifests,
+            labels: registry?.labels,
             lastOutputs: args.lastOutputs
                 ? JSON.parse(fs.readFileSync(path.resolve(args.lastOutputs), "utf8"))
                 : undefined,

@@ -136,6 +136,57 @@ export const cloudSql = (settings: Record<string, any> = {}, props: Record<strin
     return withProps(r, { settings: { ...r.props.settings, ...settings }, ...props });
 };
 
+/** A resource of a committed stack's real graph by its exact logical name, with `props` laid over. */
+export const realNamed = (stack: string, type: string, name: string, props: Record<string, any> = {}) =>
+    withProps(
+        realResource(stack, type, (n) => n === name),
+        props,
+    );
+
+/** A real resource with its links to other resources removed (what an unlinked one looks like). */
+export const unlinked = (r: GraphResource): GraphResource => ({
+    ...r,
+    propertyDependencies: {},
+    dependencies: [],
+});
+
+const P = FIXTURE_STACKS.awsProduction;
+/** The AWS production stack's ALB listeners: `http` (redirects), `https`, `test` (8443). */
+export const listener = (role: "http" | "https" | "test", props: Record<string, any> = {}) =>
+    realNamed(P, "aws:lb/listener:Listener", `aws-api-${role}`, props);
+/** Its ingress rules: `db` (5432 from the tasks' group), `https` (443 from anywhere). */
+export const ingressRule = (role: "db" | "https", props: Record<string, any> = {}) =>
+    realNamed(
+        P,
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        role === "db" ? "aws-pg-db-from-api" : "aws-api-alb-https",
+        props,
+    );
+/** Its database security group (rules are separate resources; `ingress` is inline). */
+export const databaseSecurityGroup = (props: Record<string, any> = {}) =>
+    realNamed(P, "aws:ec2/securityGroup:SecurityGroup", "aws-pg-db", props);
+/** Its service's env secret in Secrets Manager. */
+export const envSecret = (props: Record<string, any> = {}) =>
+    realNamed(P, "aws:secretsmanager/secret:Secret", "aws-api-env", props);
+/** Its blue target group. */
+export const targetGroup = (props: Record<string, any> = {}) =>
+    realNamed(P, "aws:lb/targetGroup:TargetGroup", "aws-api-blue", props);
+/** One of its service alarms, by role: `rollback-5xx`, `rollback-p95`, `cpu`, ... */
+export const serviceAlarm = (role: string, props: Record<string, any> = {}) =>
+    realNamed(P, "aws:cloudwatch/metricAlarm:MetricAlarm", `aws-api-alarms-${role}`, props);
+/** Its ECS service, linked to its rollback alarms as the program writes it. */
+export const ecsService = (props: Record<string, any> = {}) =>
+    realNamed(P, "aws:ecs/service:Service", "aws-api-service", props);
+/** The alarms and checks the program writes for a stack's service (alert policies, uptime). */
+export const alarmsOf = (stack: string): GraphResource[] =>
+    realGraph(stack).filter((r) =>
+        [
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "aws:route53/healthCheck:HealthCheck",
+            "gcp:monitoring/alertPolicy:AlertPolicy",
+        ].includes(r.type),
+    );
+
 let n = 0;
 /**
  * A resource of a shape the program does not write (another program's listener, a rule this

@@ -3,62 +3,51 @@ import assert from "node:assert/strict";
 import { cite } from "../../components/failures";
 import { serviceHasAlarms, alarmKinds } from "../../policies/alarms";
 import { messages } from "./harness";
-import { cloudRun, resource, vmDeploy } from "../../scripts/policy-fixtures";
+import {
+    FIXTURE_STACKS,
+    alarmsOf,
+    cloudRun,
+    ecsService,
+    serviceAlarm,
+    unlinked,
+    vmDeploy,
+} from "../../scripts/policy-fixtures";
 
 const S = serviceHasAlarms();
-const alarm = (name: string, props: Record<string, unknown>) =>
-    resource("aws:cloudwatch/metricAlarm:MetricAlarm", name, {
-        alarmActions: ["arn:aws:sns:r:1:t"],
-        ...props,
-    });
-const errorRate = alarm("rollback-5xx", {
-    metricQueries: [
-        { id: "e", metric: { metricName: "HTTPCode_Target_5XX_Count" } },
-        { id: "r", metric: { metricName: "RequestCount" } },
-        { id: "x", expression: "100*e/r" },
-    ],
-});
-const latency = alarm("rollback-p95", { metricName: "TargetResponseTime", extendedStatistic: "p95" });
-const ecsService = (alarms = [errorRate, latency]) =>
-    resource(
-        "aws:ecs/service:Service",
-        "svc",
-        { name: "api" },
-        {
-            propertyDependencies: { alarms: alarms.map((a) => a.urn) },
-            dependencies: alarms.map((a) => a.urn),
-        },
-    );
+// The AWS production stack's service and its rollback alarms, as the program writes them.
+const errorRate = () => serviceAlarm("rollback-5xx");
+const latency = () => serviceAlarm("rollback-p95");
 
 test("service-has-alarms: an ECS service with 5xx and p95 alarms that notify passes", async () => {
-    assert.deepEqual(await messages(S, [errorRate, latency, ecsService()]), []);
+    assert.deepEqual(await messages(S, [errorRate(), latency(), ecsService()]), []);
 });
 
 test("service-has-alarms: an ECS service with no latency alarm, or none at all, is refused", async () => {
-    assert.deepEqual(await messages(S, [errorRate, ecsService([errorRate])]), [
+    assert.deepEqual(await messages(S, [errorRate(), ecsService()]), [
         cite("SD-016", 'ECS service "api" has no latency or uptime alarm.'),
     ]);
-    assert.deepEqual(await messages(S, [ecsService([])]), [
+    assert.deepEqual(await messages(S, [ecsService()]), [
         cite("SD-016", 'ECS service "api" has no error-rate and no latency or uptime alarm.'),
     ]);
 });
 
 test("service-has-alarms: alarms linked by ServiceName dimension or by stamp count too", async () => {
-    const byDimension = alarm("cpu", {
-        metricName: "HTTPCode_Target_5XX_Count",
-        dimensions: { ServiceName: "api" },
-    });
-    const byStamp = alarm("p95", {
-        metricName: "Whatever",
-        tags: { "service-deploy:service": "api", "service-deploy:alarm": "latency" },
-    });
-    assert.deepEqual(await messages(S, [byDimension, byStamp, ecsService([])]), []);
+    // The real CPU alarm (ServiceName dimension) on a 5xx metric; the real p95 alarm (its stamp);
+    // the service linked to neither.
+    const byDimension = serviceAlarm("cpu", { metricName: "HTTPCode_Target_5XX_Count" });
+    assert.deepEqual(await messages(S, [byDimension, latency(), unlinked(ecsService())]), []);
+    assert.deepEqual(await messages(S, [serviceAlarm("cpu"), latency(), unlinked(ecsService())]), [
+        cite("SD-016", 'ECS service "api" has no error-rate alarm.'),
+    ]);
 });
 
 test("service-has-alarms: an alarm without an action is refused", async () => {
-    const silent = alarm("silent", { metricName: "TargetResponseTime", alarmActions: [] });
-    assert.deepEqual(await messages(S, [errorRate, silent, ecsService([errorRate, silent])]), [
-        cite("SD-016", 'alarm "silent" has no action: nobody is told when it fires (set alarmActions).'),
+    const silent = serviceAlarm("rollback-p95", { alarmActions: [] });
+    assert.deepEqual(await messages(S, [errorRate(), silent, ecsService()]), [
+        cite(
+            "SD-016",
+            'alarm "aws-api-alarms-rollback-p95" has no action: nobody is told when it fires (set alarmActions).',
+        ),
     ]);
 });
 
@@ -67,32 +56,13 @@ test("service-has-alarms: Cloud Run and VM services need theirs too", async () =
         cite("SD-016", 'Cloud Run service "api" has no error-rate and no latency or uptime alarm.'),
         cite("SD-016", 'VM service "api" has no error-rate and no latency or uptime alarm.'),
     ]);
-    const policy = (n: string, filter: string) =>
-        resource("gcp:monitoring/alertPolicy:AlertPolicy", n, {
-            notificationChannels: ["c"],
-            conditions: [{ conditionThreshold: { filter } }],
-        });
-    const uptime = resource("aws:route53/healthCheck:HealthCheck", "up", {
-        tags: { "service-deploy:service": "api" },
-    });
-    const vmErrors = alarm("vm-5xx", {
-        metricName: "HealthCheckPercentageHealthy",
-        tags: { "service-deploy:service": "api", "service-deploy:alarm": "error-rate" },
-    });
+    // Each with the alert policies, uptime check and alarms its own stack writes.
     assert.deepEqual(
         await messages(S, [
             cloudRun(),
-            policy(
-                "run-5xx",
-                'resource.labels.service_name="api" AND metric.labels.response_code_class="5xx"',
-            ),
-            policy(
-                "run-p95",
-                'resource.labels.service_name="api" AND metric.type="run.googleapis.com/request_latencies"',
-            ),
+            ...alarmsOf(FIXTURE_STACKS.gcp),
             vmDeploy(),
-            uptime,
-            vmErrors,
+            ...alarmsOf(FIXTURE_STACKS.vm),
         ]),
         [],
     );

@@ -3,27 +3,13 @@ import assert from "node:assert/strict";
 import { cite } from "../../components/failures";
 import { healthChecksConsistent } from "../../policies/health";
 import { messages } from "./harness";
-import { cloudRun, cloudRunContainer, resource, vmDeploy, vmCreate } from "../../scripts/policy-fixtures";
+import { cloudRun, cloudRunContainer, targetGroup, vmDeploy, vmCreate } from "../../scripts/policy-fixtures";
 
 const H = healthChecksConsistent();
-const tg = (
-    hc: Record<string, unknown> | undefined,
-    tags: Record<string, string> = { "service-deploy:service": "api" },
-) =>
-    resource("aws:lb/targetGroup:TargetGroup", "blue", {
-        targetType: "ip",
-        port: 8080,
-        healthCheck: hc,
-        tags,
-    });
-const good = {
-    enabled: true,
-    path: "/readiness",
-    interval: 15,
-    timeout: 5,
-    healthyThreshold: 3,
-    unhealthyThreshold: 3,
-};
+/** The real blue target group's health check, as the program writes it. */
+const good = targetGroup().props.healthCheck;
+/** The real blue target group with its health check replaced. */
+const tg = (hc: Record<string, unknown> | undefined) => targetGroup({ healthCheck: hc });
 
 test("health-checks-consistent: readiness on the target group, HTTP probes on Cloud Run, readiness on the VM pass", async () => {
     assert.deepEqual(await messages(H, [tg(good), cloudRun(), vmDeploy()]), []);
@@ -31,20 +17,23 @@ test("health-checks-consistent: readiness on the target group, HTTP probes on Cl
 
 test("health-checks-consistent: a target group checking / or /health, or out of limits, is refused", async () => {
     assert.deepEqual(await messages(H, [tg({ ...good, path: "/health" })]), [
-        cite("SD-015", 'target group "blue": checks /health instead of the readiness path /readiness.'),
+        cite(
+            "SD-015",
+            'target group "aws-api-blue": checks /health instead of the readiness path /readiness.',
+        ),
     ]);
     assert.deepEqual(await messages(H, [tg({ ...good, path: undefined })]), [
         cite(
             "SD-015",
-            'target group "blue": checks / (the default) instead of the readiness path /readiness.',
+            'target group "aws-api-blue": checks / (the default) instead of the readiness path /readiness.',
         ),
     ]);
     assert.deepEqual(await messages(H, [tg({ ...good, interval: 5, timeout: 6, healthyThreshold: 1 })]), [
-        cite("SD-015", 'target group "blue": timeout 6s must be shorter than the interval 5s.'),
-        cite("SD-015", 'target group "blue": healthyThreshold 1 is outside 2-10.'),
+        cite("SD-015", 'target group "aws-api-blue": timeout 6s must be shorter than the interval 5s.'),
+        cite("SD-015", 'target group "aws-api-blue": healthyThreshold 1 is outside 2-10.'),
     ]);
     assert.deepEqual(await messages(H, [tg({ enabled: false })]), [
-        cite("SD-015", 'target group "blue": health checks are disabled.'),
+        cite("SD-015", 'target group "aws-api-blue": health checks are disabled.'),
     ]);
 });
 
@@ -53,7 +42,10 @@ test("health-checks-consistent: the service's own readiness path comes from its 
         "health-checks-consistent": { contracts: { api: { env: {}, health: { readiness: "/ready" } } } },
     };
     assert.deepEqual(await messages(H, [tg(good)], config), [
-        cite("SD-015", 'target group "blue": checks /readiness instead of the readiness path /ready.'),
+        cite(
+            "SD-015",
+            'target group "aws-api-blue": checks /readiness instead of the readiness path /ready.',
+        ),
     ]);
 });
 

@@ -249,6 +249,19 @@ test("the mutations cover every policy in the pack", () => {
     assert.deepEqual(MUTATIONS.map((m) => m.policy).sort(), policies.map((p) => p.name).sort());
 });
 
+test("the committed stacks cover AWS, GCP and the VM target, the Oracle-provisioned VM among them", () => {
+    const byTarget = new Map<Target, string[]>();
+    for (const stack of knownStacks()) {
+        const t = targetOf(realGraph(stack));
+        byTarget.set(t, [...(byTarget.get(t) ?? []), stack]);
+    }
+    assert.deepEqual([...byTarget.keys()].sort(), ["aws", "gcp", "vm"]);
+    // The Oracle stack provisions its host (oci: resources) and deploys onto it like any VM.
+    const oci = knownStacks().filter((s) => realGraph(s).some((r) => r.type.startsWith("oci:")));
+    assert.ok(oci.length > 0, "no committed stack provisions an Oracle host");
+    for (const s of oci) assert.ok(byTarget.get("vm")!.includes(s), `${s} is not held as a VM stack`);
+});
+
 for (const stack of knownStacks()) {
     test(`${stack}: the real graph passes every policy`, async () => {
         const e = await evaluatePack(policies, realGraph(stack), { config: realPolicyConfig(stack) });
