@@ -18,7 +18,7 @@ test("a gcp build pushes amd64+arm64 to an immutable Artifact Registry repositor
     const b = g.inputs(build);
     assert.match(
         b.tags[0],
-        /^asia-east1-docker\.pkg\.dev\/acme-services-staging\/services\/api:src-[0-9a-f]{12}$/,
+        /^asia-east1-docker\.pkg\.dev\/acme-services-staging\/services\/api:src-[0-9a-f]{12}-[0-9a-f]{12}$/,
     );
     assert.deepEqual(b.platforms, ["linux/amd64", "linux/arm64"]);
     assert.equal(g.redacted(build).registries, "[secret]");

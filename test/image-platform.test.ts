@@ -16,7 +16,7 @@ test("production refuses an amd64-only image for its arm64 Fargate service, nami
     assert.equal(r.stdout, "");
     assert.match(
         r.stderr,
-        /image 123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/api@sha256:[0-9a-f]{64} has no linux\/arm64 manifest \(it holds linux\/amd64\), but aws service "api" runs on linux\/arm64; rebuild with --platform linux\/amd64,linux\/arm64/,
+        /image 123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/production\/api@sha256:[0-9a-f]{64} has no linux\/arm64 manifest \(it holds linux\/amd64\), but aws service "api" runs on linux\/arm64; rebuild with --platform linux\/amd64,linux\/arm64/,
     );
 });
 

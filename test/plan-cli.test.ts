@@ -43,7 +43,7 @@ test("the tree names the rules ECS owns and lists what could not be verified off
     );
     assert.match(
         r.stdout,
-        /registry manifest list of 123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/api@sha256:[0-9a-f]{64}: the registry cannot be reached offline/,
+        /registry manifest list of 123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/production\/api@sha256:[0-9a-f]{64}: the registry cannot be reached offline/,
     );
 });
 
