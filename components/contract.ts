@@ -8,8 +8,8 @@
  * - `{ secret: "stripeApiKey" }`: a declared secret (Pulumi config secret or generated), secret;
  * - `{ from: "database.url" }`: derived from an output. The database ones all come from the same
  *   database outputs, so `DATABASE_URL` and `DATABASE_HOST`/`PORT`/`NAME`/`USER`/`PASSWORD` can
- *   never disagree; the contract says which of them the app reads (seed section 3: the app read
- *   DATABASE_URL while the infrastructure set only the parts).
+ *   never disagree; the contract says which of them the app reads (SD-006: an app that reads
+ *   DATABASE_URL while the infrastructure sets only the parts falls back to localhost).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

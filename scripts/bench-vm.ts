@@ -8,11 +8,10 @@
  *   with the old version (probes every 25 ms, not waiting for each other); inside the bake (vm.bakeSeconds, default 900), when
  *   the old color still runs. The rollback after the bake (a `podman start` first) is printed on
  *   stderr as rollbackColdMs.
- * The app container gets 1 CPU (BENCH_CPUS), production's seed limit. The app is the lab's
+ * The app container gets 1 CPU (BENCH_CPUS), production's default limit (components/config/sizes.ts). The app is the lab's
  * test/vm/app/serve.c: one process, a poll() loop and an accept queue of SOMAXCONN, like a real API
- * server. Until session 3 it was busybox httpd (a fork per request, an accept queue of 9), whose
- * overflowing queue gave 10 s wrk timeouts with or without a deploy (3 in the control runs); the
- * control run below is kept so that such failures are told apart from the deploy's.
+ * server. A server that forks per request with a short accept queue gives wrk timeouts with or
+ * without a deploy; the control run below tells such failures apart from the deploy's.
  * BENCH_CONNECTIONS (default 64) and BENCH_SECONDS (default 40) size the load.
  * Targets: >= 10,000 requests with 0 failed at 64 and 256 connections; switch <= 250 ms;
  * rollback <= 500 ms inside the bake and <= 1,500 ms after it, over the SSH connection that

@@ -341,8 +341,8 @@ function ociOcid(type: string, name: string): string {
  * secret value, so a leak of it into a plain output is caught like any other secret.
  */
 function offlineSshKey(name: string): Record<string, string> {
-    const seed = crypto.createHash("sha256").update(name).digest();
-    const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
+    const keyMaterial = crypto.createHash("sha256").update(name).digest();
+    const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), keyMaterial]);
     const key = crypto.createPrivateKey({ key: der, format: "der", type: "pkcs8" });
     const raw = Buffer.from(crypto.createPublicKey(key).export({ format: "jwk" }).x!, "base64url");
     const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);

@@ -384,7 +384,7 @@ export function awsStackSuite(e: StackExpectations): void {
         assert.equal(g.inputs(g.one("aws:lb/loadBalancer:LoadBalancer")).dropInvalidHeaderFields, true);
     });
 
-    test(`${e.stack}: alarms use the seed's thresholds and notify the topic`, async () => {
+    test(`${e.stack}: alarms use the default thresholds and notify the topic`, async () => {
         const g = await graph();
         const alarms = Object.fromEntries(
             g

@@ -23,7 +23,7 @@ import { recoveryWindowDays, jsonKeyValueFrom } from "../components/aws/secrets"
 import { serviceAlarmSpecs } from "../components/aws/alarms";
 import { ecrRegistryId } from "../components/aws/ecr";
 
-test("sizes per environment follow the seed: staging 1 x 0.5 vCPU / 1 GB, production 3 x 1 vCPU / 2 GB", () => {
+test("sizes per environment: staging 1 x 0.5 vCPU / 1 GB, production 3 x 1 vCPU / 2 GB", () => {
     assert.deepEqual(defaultSizing(false), { vcpu: 0.5, memoryMiB: 1024, desiredCount: 1 });
     assert.deepEqual(defaultSizing(true), { vcpu: 1, memoryMiB: 2048, desiredCount: 3 });
 });

@@ -1,5 +1,5 @@
 /**
- * The seed's failure classes, each in more than one shape, through the offline plan: every one is
+ * The catalogued failure classes (docs/failures.md), each in more than one shape, through the offline plan: every one is
  * refused, by the right check, with a message that says what to change. Stack fixtures go through
  * this project's program; program fixtures are raw resources the way other teams write them
  * (the pack guarding another project).
@@ -156,7 +156,7 @@ const fixtures: Fixture[] = [
         ],
     },
     {
-        name: "Cloud Run sets the parts, the app reads the URL (seed 3)",
+        name: "Cloud Run sets the parts, the app reads the URL (SD-006)",
         failure: "URL versus parts",
         args: program("cloud-run-url-vs-parts"),
         expect: [

@@ -1,5 +1,5 @@
 /**
- * Seed section 1: an amd64-only image for an arm64 host. A digest-pinned image whose index lacks
+ * SD-002: an amd64-only image for an arm64 host. A digest-pinned image whose index lacks
  * the target's platform fails the plan (and a real preview, where the same check reads the
  * registry), naming the platform and the target. Run as the CLI: the failure surfaces the way
  * the engine surfaces it, as a failed program.

@@ -361,7 +361,8 @@ const cases: Case[] = [
                 s.architecture = "arm64";
             }),
         key: "service-deploy:services[0].architecture",
-        message: /Cloud Run runs linux\/amd64 only/,
+        message:
+            /^SD-002: Cloud Run runs linux\/amd64 only; an arm64 image fails there with "exec format error".*see docs\/failures.md#sd-002/,
     },
     {
         stack: "gcp-staging",

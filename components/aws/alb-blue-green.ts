@@ -5,7 +5,7 @@
  *
  * ECS owns the rules' forward weights once the service exists: on every deployment it shifts the
  * production rule from one target group to the other, and points the test rule at the new one
- * (seed section 4's manual "switch the ALB listener", done by ECS). Pulumi must not fight that,
+ * (the "switch the ALB listener" step a person would otherwise do by hand). Pulumi must not fight that,
  * so both rules carry `ignoreChanges: ["actions"]`:
  * - Declaring the weights and ignoring only `actions[*].forward.targetGroups[*].weight` is not
  *   enough: pulumi-aws#5771 (wildcard paths into these lists did not suppress the diff) and

@@ -1,6 +1,6 @@
 /**
  * CloudWatch alarms of the RDS instance: CPU > 80%, free storage < 10% of allocated, connections
- * above 80% of max_connections (seed section 4: "connection pool nearly exhausted").
+ * above 80% of max_connections (what an app reports as "connection pool nearly exhausted").
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";

@@ -1,7 +1,7 @@
 /**
  * RDS PostgreSQL: encrypted, private, TLS forced (`rds.force_ssl=1`), backed up everywhere; in
  * production also Multi-AZ, 14-day backups, deletion protection, a final snapshot and Performance
- * Insights (seed section 4). The password is generated (@pulumi/random, a secret in state) and
+ * Insights (SD-011, docs/failures.md#sd-011). The password is generated (@pulumi/random, a secret in state) and
  * reaches the app only through Secrets Manager; it is never a plain resource input or output.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -151,7 +151,7 @@ export class Postgres extends pulumi.ComponentResource {
                 publiclyAccessible: false,
                 multiAz: args.multiAz,
                 backupRetentionPeriod: args.backupRetentionDays,
-                // 02:00-03:00 and Sunday 03:30 in ap-northeast-1 (UTC+9): the seed's quiet hours.
+                // 02:00-03:00 and Sunday 03:30 in ap-northeast-1 (UTC+9): the service's quiet hours.
                 backupWindow: "17:00-18:00",
                 maintenanceWindow: "sat:18:30-sat:19:30",
                 deletionProtection: args.deletionProtection,

@@ -1,4 +1,5 @@
 /** One service with its per-environment defaults resolved, and its per-target rules checked. */
+import { cite } from "../failures";
 import { platformOf, PROJECT } from "./common";
 import { type ConfigProblem, keyOf } from "./errors";
 import { cloudRunEnvProblems, cloudRunProblems, cloudRunTagLengthProblem } from "./gcp";
@@ -63,7 +64,10 @@ export function normalizeService(
         if (architecture !== "amd64")
             problems.push({
                 key: keyOf([...base, "architecture"]),
-                message: `Cloud Run runs linux/amd64 only; remove architecture or set it to amd64 (seed 3: "exec format error")`,
+                message: cite(
+                    "SD-002",
+                    `Cloud Run runs linux/amd64 only; an arm64 image fails there with "exec format error": remove architecture or set it to amd64`,
+                ),
             });
         for (const problem of cloudRunProblems(cloudRun, production))
             problems.push({ key: keyOf([...base, "cloudRun", ...problem.path]), message: problem.message });

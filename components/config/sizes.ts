@@ -8,12 +8,12 @@ export interface Sizing {
 }
 
 /**
- * The seed's sizes. Fargate: staging 1 task x 0.5 vCPU / 1 GB, production 3 tasks x 1 vCPU / 2 GB.
+ * Default sizes. Fargate: staging 1 task x 0.5 vCPU / 1 GB, production 3 tasks x 1 vCPU / 2 GB.
  * Cloud Run scales by instances (desiredCount unused): 1 vCPU (below 1 needs concurrency 1) with
  * 512 MiB in staging, 1 GiB in production.
  */
 export function defaultSizing(production: boolean, target: Target = "aws"): Sizing {
-    // Seed section 2: production 1 GB / 1 CPU, staging 512 MB / 0.5 CPU on the VM.
+    // On the VM: production 1 GB / 1 CPU, staging 512 MB / 0.5 CPU.
     if (target === "vm")
         return production
             ? { vcpu: 1, memoryMiB: 1024, desiredCount: 1 }

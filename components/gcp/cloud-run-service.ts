@@ -26,7 +26,7 @@
  * revisions that serve traffic, so a revision kept at 0% for rollback holds no warm instance.
  *
  * Probes: startup is an HTTP GET on readiness and liveness an HTTP GET on liveness; Cloud Run's
- * default TCP probe passes before the app is ready (seed 3).
+ * default TCP probe passes before the app is ready (SD-015).
  */
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";

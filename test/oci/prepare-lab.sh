@@ -2,7 +2,7 @@
 # The provisioned VM's preparation, run for real on a fresh Debian host on loopback: a Debian
 # bookworm rootfs (debootstrap, never booted) under an overlay, booted with systemd in a podman
 # container whose only way in is 127.0.0.1:$PORT -> 22, fed the program's cloud-init user data
-# through the NoCloud seed. Then, as the deploy user over SSH with only the generated host key
+# through cloud-init's NoCloud data source. Then, as the deploy user over SSH with only the generated host key
 # in known_hosts: the cloud-init wait command the stack runs, and the permissions of the host model.
 # Usage (root, under the lab lock): flock /tmp/sd-vm-lab.lock sh test/oci/prepare-lab.sh <rootfs>
 # DEPLOY=0 stops after the preparation; VM_COMMANDS / VM_SCRIPT point the deploy at a command
@@ -32,13 +32,15 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 (cd "$HERE/../.." && node --import tsx test/oci/user-data.ts "$LAB") > "$LAB/user-data"
 cloud-init schema --config-file "$LAB/user-data"
 
-step "a fresh host: overlay on the never-booted rootfs, NoCloud seed, no apt sources (the lab is offline)"
+step "a fresh host: overlay on the never-booted rootfs, NoCloud user-data, no apt sources (the lab is offline)"
 mkdir -p "$LAB/upper" "$LAB/work" "$LAB/merged"
 mount -t overlay overlay -o "lowerdir=$ROOTFS,upperdir=$LAB/upper,workdir=$LAB/work" "$LAB/merged"
 M=$LAB/merged
-mkdir -p "$M/var/lib/cloud/seed/nocloud"
-cp "$LAB/user-data" "$M/var/lib/cloud/seed/nocloud/user-data"
-printf 'instance-id: oci-lab-%s\nlocal-hostname: oci-lab\n' "$(date +%s)" > "$M/var/lib/cloud/seed/nocloud/meta-data"
+# The directory cloud-init's NoCloud data source reads its user-data and meta-data from.
+NOCLOUD="$M/var/lib/cloud/seed/nocloud"
+mkdir -p "$NOCLOUD"
+cp "$LAB/user-data" "$NOCLOUD/user-data"
+printf 'instance-id: oci-lab-%s\nlocal-hostname: oci-lab\n' "$(date +%s)" > "$NOCLOUD/meta-data"
 printf 'datasource_list: [ NoCloud, None ]\n' > "$M/etc/cloud/cloud.cfg.d/99-lab.cfg"
 : > "$M/etc/apt/sources.list"; rm -f "$M/etc/apt/sources.list.d/"* 2>/dev/null || true
 rm -f "$M"/etc/ssh/ssh_host_* "$M/etc/machine-id"; : > "$M/etc/machine-id"

@@ -184,7 +184,7 @@ test("a crash-looping container is refused and removed; the old version serves",
     assert.match(serving(), /ok v2/);
 });
 
-test("an architecture mismatch is refused before anything changes (seed 1: no matching manifest for linux/arm64/v8)", {
+test("an architecture mismatch is refused before anything changes (SD-002: no matching manifest for linux/arm64/v8)", {
     skip,
 }, () => {
     const before = containers();
