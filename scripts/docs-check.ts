@@ -120,3 +120,17 @@ export function badLinks(markdown: string, file: string, root: string): string[]
     }
     return out;
 }
+
+/**
+ * The npm scripts a text tells its reader to run (`npm run <script>`, in prose, code or a
+ * picture's label), in order of first mention, once each. Pure.
+ */
+export function namedScripts(text: string): string[] {
+    return [...new Set([...text.matchAll(/npm run (?:-s )?([a-z][\w:-]*)/g)].map((m) => m[1]))];
+}
+
+/** The `sh` block under the README's "On a fresh machine" heading (what CI runs as written). Pure. */
+export function freshMachineBlock(markdown: string): string {
+    const section = markdown.split(/^## On a fresh machine$/m)[1] ?? "";
+    return section.split(/^```sh$/m)[1]?.split(/^```$/m)[0] ?? "";
+}

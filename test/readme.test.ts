@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
 import { schemaKeyPaths } from "../components/config";
-import { anchors, badLinks, wideCodeLines } from "../scripts/docs-check";
+import { anchors, badLinks, freshMachineBlock, namedScripts, wideCodeLines } from "../scripts/docs-check";
 import { stackConfigOf } from "../scripts/policy-config";
 import { mermaidBlocks, renderInChromium, renderedPages } from "../scripts/render-mermaid";
 
@@ -63,15 +63,11 @@ const docPages = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).map((f
     (f) => f.endsWith(".md"),
 );
 
-test("every `npm run` in README.md and docs/*.md is a script of package.json, and CI runs the test command", () => {
+test("every `npm run` in README.md and docs/*.md is a script of package.json", () => {
     const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts;
     for (const f of docPages)
-        for (const [, name] of fs
-            .readFileSync(path.join(ROOT, f), "utf8")
-            .matchAll(/npm run (?:-s )?([a-z:-]+)/g))
+        for (const name of namedScripts(fs.readFileSync(path.join(ROOT, f), "utf8")))
             assert.ok(scripts[name], `${f}: npm run ${name} exists`);
-    assert.match(readme, /npm ci && npm test/);
-    assert.match(fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8"), /^npm test$/m);
 });
 
 test("wideCodeLines: code lines over 90 characters, not prose, not mermaid, with their line numbers", () => {
@@ -176,4 +172,40 @@ test("the README's flow picture renders in headless Chromium with legible text, 
     assert.ok(flow.width! <= 800, `the flow is ${flow.width} px wide`);
     assert.equal(bad.ok, false);
     assert.match(bad.error!, /Parse error on line \d+/);
+});
+
+test("namedScripts: the npm scripts a text names, in order of first mention, once each", () => {
+    const table: [string, string[]][] = [
+        ["run `npm run plan -- --stack x`, then npm run -s lint and npm run plan again", ["plan", "lint"]],
+        ['promote["npm run promote<br/>+ a reviewer"]', ["promote"]],
+        ["npm run bench:plan; npm run diagrams:render", ["bench:plan", "diagrams:render"]],
+        ["npm test and npm ci name no script", []],
+    ];
+    for (const [text, want] of table) assert.deepEqual(namedScripts(text), want, text);
+});
+
+test("CI runs the README's fresh-machine block as written, and every npm script the README names", () => {
+    const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
+    // The block CI extracts (its own awk line, run here) is the block the README shows.
+    const extract = ci.match(/^readme_block=\$\((.*)\)$/m);
+    assert.ok(extract, ".ci/run extracts the README's block");
+    const block = execFileSync("bash", ["-c", extract[1]], { cwd: ROOT, encoding: "utf8" }).trim();
+    assert.equal(block, freshMachineBlock(readme).trim());
+    assert.match(block, /^npm ci && npm test$/m);
+    assert.match(ci, /^bash -euo pipefail -c "\$readme_block"$/m, "CI runs the block");
+    // What CI executes: its command lines, not its comments or the headings it echoes.
+    const commands = (text: string) =>
+        text
+            .split("\n")
+            .filter((l) => !/^\s*(#|echo )/.test(l))
+            .join("\n");
+    const ciRuns = (ciText: string) => namedScripts(`${commands(ciText)}\n${block}`);
+    const missing = (ciText: string) => namedScripts(readme).filter((s) => !ciRuns(ciText).includes(s));
+    assert.deepEqual(missing(ci), []);
+    // The same CI without its promotion step misses the README's first command.
+    const withoutPromote = ci
+        .split("\n")
+        .filter((l) => !/npm run -s promote/.test(l))
+        .join("\n");
+    assert.deepEqual(missing(withoutPromote), ["promote"]);
 });
