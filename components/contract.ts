@@ -316,6 +316,20 @@ export interface KnownDeclaration {
     source: string;
 }
 
+/**
+ * The app's declaration from an image's labels: undefined when the labels could not be read
+ * (`labels` undefined) or the image carries no declaration label. Throws on a malformed label. Pure.
+ */
+export function declarationFromLabels(
+    ref: string,
+    labels: Record<string, string> | undefined,
+): KnownDeclaration | undefined {
+    const value = labels?.[ENV_LABEL];
+    if (value === undefined) return undefined;
+    const source = `label ${ENV_LABEL} of ${ref}`;
+    return { declaration: declarationFromLabel(value, source), source };
+}
+
 /** The declaration in a build context, or undefined when the context has none. Throws DeclarationError. */
 export function readContextDeclaration(context: string): KnownDeclaration | undefined {
     const file = path.join(context, ENV_DECLARATION_FILE);

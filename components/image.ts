@@ -12,10 +12,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
-import { DIGEST_REF } from "./config";
+import { DIGEST_REF, type Target } from "./config";
 import {
     ENV_LABEL,
-    declarationFromLabel,
+    declarationFromLabels,
     declarationLabel,
     envAgainstDeclaration,
     readContextDeclaration,
@@ -69,21 +69,7 @@ export interface ServiceImageArgs {
      * read from the registry (with `pullAuth`) and every variable it requires must be set here.
      * @default undefined (the label is read and exposed, nothing is checked)
      */
-    heldTo?: { service: string; target: "aws" | "gcp" | "vm"; env: Record<string, EnvEntry> };
-}
-
-/**
- * The app's declaration from an image's labels: undefined when the labels could not be read
- * (`labels` undefined) or the image carries no declaration label. Throws on a malformed label. Pure.
- */
-export function declarationFromLabels(
-    ref: string,
-    labels: Record<string, string> | undefined,
-): KnownDeclaration | undefined {
-    const value = labels?.[ENV_LABEL];
-    if (value === undefined) return undefined;
-    const source = `label ${ENV_LABEL} of ${ref}`;
-    return { declaration: declarationFromLabel(value, source), source };
+    heldTo?: { service: string; target: Target; env: Record<string, EnvEntry> };
 }
 
 /** Platforms (`os/arch`) in a registry manifest list. Pure. */

@@ -11,6 +11,7 @@
  * The reader is swappable (`setImageConfigReader`) so the offline engine answers from its
  * --registry file and no mocked run ever reaches a network.
  */
+import { ENV_LABEL } from "./contract";
 import { cite } from "./failures";
 
 /** Credentials, resolved. */
@@ -117,7 +118,7 @@ export async function readImageConfigLabels(
     const basic = creds
         ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`
         : undefined;
-    const what = `image ${ref}: reading its config from ${host} for label dev.service-deploy.env`;
+    const what = `image ${ref}: reading its config from ${host} for label ${ENV_LABEL}`;
 
     const get = async (url: string, accept: string): Promise<Response> => {
         const headers = (a?: string) => ({ accept, ...(a ? { authorization: a } : {}) });

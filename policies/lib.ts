@@ -6,7 +6,7 @@
 import type { PolicyConfigSchema, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { distance } from "../components/edit-distance";
 
-/** The pack's one declaration of each service, passed as policy config (see README "Policy pack"). */
+/** The pack's one declaration of each service, passed as policy config (docs/policies.md#its-config). */
 export interface ServiceContract {
     /** Env vars the app reads, each "plain" or "secret". */
     env: Record<string, "plain" | "secret">;

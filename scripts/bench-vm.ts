@@ -93,7 +93,7 @@ async function main() {
         if (first.code !== 0) throw new Error(first.stderr);
 
         // Control: the same load with no deploy, so failures that come from this box's saturation
-        // are told apart from the deploy's. Reported on stderr and in the README.
+        // are told apart from the deploy's. Reported on stderr and in docs/benchmarks.md.
         const control = await lab.load(seconds, connections);
         console.error(
             `control (no deploy, ${seconds}s): requests ${control.requests}, failed ${control.failed}`,
@@ -110,7 +110,7 @@ async function main() {
         // Inside the bake (the default 900 s): the previous color still runs, the rollback is a switch.
         const warm = await timedRollback(lab, p, o);
         // After the bake (here: a deploy with bakeSeconds 0, which stops the old color after the
-        // drain): the rollback starts the kept container first. Reported on stderr and in the README.
+        // drain): the rollback starts the kept container first. Reported on stderr and in docs/benchmarks.md.
         await new Promise((r) => setTimeout(r, 1000));
         const again = lab.ssh(deployCommand(p, { ...o, image: v2, bakeSeconds: 0 }));
         if (again.code !== 0) throw new Error(again.stderr);

@@ -1,6 +1,6 @@
 /**
  * The offline graph as a Mermaid flowchart: `npm run plan -- --stack <name> --mermaid`, and the
- * diagrams in the README (`npm run diagrams`). Pure: the recorded resources in, text out.
+ * resource graphs in docs/resource-graphs.md (`npm run diagrams`). Pure: the recorded resources in, text out.
  *
  * - Grouping: every component resource is a `subgraph`, nested as its parent chain nests. A
  *   component is a resource of the program's own package (the project name in the URN, e.g.

@@ -30,7 +30,7 @@ import {
 } from "./offline";
 import { checkPackConfig, evaluatePack, type Evaluation } from "./policy-engine";
 import { contextOnly, policyConfigFor, stackConfigOf, type DeclarationLookup } from "./policy-config";
-import { ENV_LABEL, declarationFromLabel, envAgainstDeclaration } from "../components/contract";
+import { ENV_LABEL, declarationFromLabels, envAgainstDeclaration } from "../components/contract";
 import { policies } from "../policies/policies";
 import { renderMermaid } from "./mermaid";
 import { knownStacks } from "./plan-process";
@@ -258,10 +258,8 @@ export function registryFixture(file: string): RegistryFixture {
     }
     // A malformed declaration label is the file's fault: refused here, naming the file and the image.
     for (const [k, v] of Object.entries(map)) {
-        const label = v.labels?.[ENV_LABEL];
-        if (label === undefined) continue;
         try {
-            declarationFromLabel(label, `label ${ENV_LABEL} of ${k}`);
+            declarationFromLabels(k, v.labels);
         } catch (e) {
             throw new UsageError(`--registry ${file}: ${(e as Error).message}`);
         }
@@ -282,13 +280,10 @@ export function registryFixture(file: string): RegistryFixture {
  * image label from the --registry file (only under the full reference: a label belongs to one digest).
  */
 export function planDeclarationLookup(registry?: RegistryFixture): DeclarationLookup {
-    return (s) => {
-        if ("build" in s.image) return contextOnly(s);
-        const label = registry?.labels(s.image.ref)?.[ENV_LABEL];
-        if (label === undefined) return undefined;
-        const where = `label ${ENV_LABEL} of ${s.image.ref}`;
-        return { declaration: declarationFromLabel(label, where), source: where };
-    };
+    return (s) =>
+        "build" in s.image
+            ? contextOnly(s)
+            : declarationFromLabels(s.image.ref, registry?.labels(s.image.ref));
 }
 
 async function main(): Promise<number> {

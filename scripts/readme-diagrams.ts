@@ -64,7 +64,7 @@ function sectionBounds(readme: string, file: string, section: string): { start: 
 }
 
 /**
- * The README with every stack's block up to date, and the stacks whose block changed (added,
+ * The page with every stack's block up to date, and the stacks whose block changed (added,
  * replaced, or removed because the stack is gone). Pure: the caller decides whether to write.
  */
 export function embed(

@@ -1,7 +1,7 @@
 /**
- * `npm run plan -- --mermaid` and the README's diagrams: the renderer on small hand-built graphs
- * (grouping, ids, edge rules, determinism, secrets), and every committed stack's diagram in the
- * README against what the real CLI prints today.
+ * `npm run plan -- --mermaid` and the resource graphs in docs/resource-graphs.md: the renderer on
+ * small hand-built graphs (grouping, ids, edge rules, determinism, secrets), and every committed
+ * stack's graph on that page against what the real CLI prints today.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -219,7 +219,7 @@ test("no input, output or option value reaches the diagram, secret or not", () =
         assert.ok(!text.includes(leak), `no ${leak} in the diagram`);
 });
 
-test("embedding: a block per stack, stale ones named, gone stacks removed, the rest of the README untouched", () => {
+test("embedding: a block per stack, stale ones named, gone stacks removed, the rest of the page untouched", () => {
     const readme = `# x\n\n## Resource graphs\n\nIntro.\n\n${block("old", "flowchart LR\n")}\n${block("prod", "flowchart LR\n    a\n")}\n## Policy pack\n\ntext\n`;
     const same = embed(readme, { prod: "flowchart LR\n    a\n", old: "flowchart LR\n" });
     assert.deepEqual(same.stale, []);
@@ -239,7 +239,7 @@ test("embedding: a block per stack, stale ones named, gone stacks removed, the r
     assert.throws(() => embed("# x\n", {}), /no "## Resource graphs" section/);
 });
 
-test("every committed stack's diagram in the README is what `plan --mermaid` prints today; --json with it is a usage error; violations still exit 1", async () => {
+test("every committed stack's graph in docs/resource-graphs.md is what `plan --mermaid` prints today; --json with it is a usage error; violations still exit 1", async () => {
     const stacks = knownStacks();
     const [usage, violating, ...runs] = await Promise.all([
         planCli(["--stack", "staging", "--mermaid", "--json"]),

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { ENV_LABEL, declarationLabel, parseEnvDeclaration, type EnvEntry } from "../components/contract";
-import { declarationFromLabels } from "../components/image";
+import { declarationFromLabels } from "../components/contract";
 import {
     RegistryReadError,
     parseChallenge,

@@ -68,8 +68,8 @@ export interface StackConfig extends Omit<RawStackConfig, "services" | "database
 }
 
 /**
- * Every config key path the schema accepts, e.g. `services[].health.readiness`, for the README's
- * config reference (test/readme.test.ts keeps the two equal). Secret names are user-chosen keys.
+ * Every config key path the schema accepts, e.g. `services[].health.readiness`, for
+ * docs/configuration.md's config reference (test/readme.test.ts keeps the two equal). Secret names are user-chosen keys.
  */
 export function schemaKeyPaths(): string[] {
     const out = new Set<string>();

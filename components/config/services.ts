@@ -177,7 +177,7 @@ export const serviceSchema = strict({
     desiredCount: z.number().int().min(0).max(100).optional(),
     /** CPU architecture the service runs on. @default "arm64" on aws, "amd64" on gcp (Cloud Run runs amd64 only) */
     architecture: z.enum(ARCHITECTURES).optional(),
-    /** Cloud Run settings (target gcp only). @default see the README */
+    /** Cloud Run settings (target gcp only). @default see docs/gcp.md and docs/configuration.md */
     cloudRun: cloudRunSchema.optional(),
     image: imageSchema,
     /** The app's env contract: every variable the app reads, and where its value comes from. */

@@ -49,28 +49,29 @@ export function cloudRunSizeProblem(
     return undefined;
 }
 
+/**
+ * Fargate's task sizes: per vCPU count, the memory range (MiB) and its step. 0.25 vCPU takes
+ * 512, 1024 or 2048, which is no single step, so it is listed (AWS's "Task size" table).
+ */
+const FARGATE_MEMORY: Record<number, number[] | { from: number; to: number; step: number }> = {
+    0.25: [512, 1024, 2048],
+    0.5: { from: 1024, to: 4096, step: 1024 },
+    1: { from: 2048, to: 8192, step: 1024 },
+    2: { from: 4096, to: 16384, step: 1024 },
+    4: { from: 8192, to: 30720, step: 1024 },
+    8: { from: 16384, to: 61440, step: 4096 },
+    16: { from: 32768, to: 122880, step: 8192 },
+};
+
 /** Memory sizes (MiB) Fargate accepts for a vCPU count. */
 export function fargateMemoryOptions(vcpu: number): number[] {
-    const range = (from: number, to: number, step: number) =>
-        Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
-    switch (vcpu) {
-        case 0.25:
-            return [512, 1024, 2048];
-        case 0.5:
-            return range(1024, 4096, 1024);
-        case 1:
-            return range(2048, 8192, 1024);
-        case 2:
-            return range(4096, 16384, 1024);
-        case 4:
-            return range(8192, 30720, 1024);
-        case 8:
-            return range(16384, 61440, 4096);
-        case 16:
-            return range(32768, 122880, 8192);
-        default:
-            return [];
-    }
+    const sizes = FARGATE_MEMORY[vcpu];
+    if (sizes === undefined) return [];
+    if (Array.isArray(sizes)) return sizes;
+    return Array.from(
+        { length: (sizes.to - sizes.from) / sizes.step + 1 },
+        (_, i) => sizes.from + i * sizes.step,
+    );
 }
 
 /** Why a vCPU/memory pair is not a Fargate size, or undefined when it is. Pure. */

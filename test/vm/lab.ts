@@ -377,7 +377,7 @@ export class Lab {
      * keep-alive client connections, which HTTP clients retry but wrk counts as read errors, so
      * keep-alive would measure wrk, not the deploy. A slow answer is not a failed one: the
      * timeout is 10 s (wrk's 2 s default trips on this shared 2-core machine while podman starts
-     * a container). The README's VM section says so.
+     * a container).
      */
     load(seconds: number, connections = 16): Promise<{ requests: number; failed: number; raw: string }> {
         return new Promise((resolve) => {
