@@ -3,7 +3,8 @@
  * provider sends for it (RegisterTaskDefinition, CreateService, PutMetricAlarm, ...), and each
  * request is checked against AWS's own service models: required members, enums, min/max
  * (length, count or value), string patterns, plus the cross-field rules AWS documents in the
- * same models' text (Fargate cpu/memory pairs, metric math ids and periods).
+ * same models' text (Fargate cpu/memory pairs, metric math ids and periods), and ECR's documented lifecycle
+ * policy rules.
  *
  * Source of truth: botocore's `data/<service>/<version>/service-2.json` (Apache-2.0), recorded in
  * `rules/aws-botocore.json` by `extract-aws.py` with the botocore version it read (1.43.11 at
@@ -15,7 +16,7 @@
  *
  * The pieces, one file per concern: `aws-model.ts` (the recorded models and the generic shape
  * check), `aws-cross-field.ts` (documented cross-field rules), `aws-requests.ts` and
- * `aws-map-*.ts` (resource -> request).
+ * `aws-map-*.ts` (resource -> request), `aws-ecr-lifecycle.ts` (ECR's lifecycle policy document).
  * This file is the entry point: it joins them into the checker.
  *
  * The mapping from a Pulumi resource to its request follows the provider's create calls
@@ -26,6 +27,7 @@ import { isSecretValue, type RecordedResource } from "../offline";
 import type { Checker, Finding } from "./index";
 import { type AwsRules, awsRules, validateShape, type Violation } from "./aws-model";
 import { fargateSizeViolations, metricAlarmViolations } from "./aws-cross-field";
+import { lifecyclePolicyViolations } from "./aws-ecr-lifecycle";
 import type { ApiRequest, Inputs } from "./aws-requests";
 import { COMPUTE_MAPPERS } from "./aws-map-compute";
 import { NETWORK_MAPPERS } from "./aws-map-network";
@@ -91,6 +93,8 @@ export function checkRequest(req: ApiRequest, rules: AwsRules = awsRules()): Vio
     validateShape(req.service, input, req.request, "", out, rules);
     if (req.operation === "RegisterTaskDefinition") out.push(...fargateSizeViolations(req.request));
     if (req.operation === "PutMetricAlarm") out.push(...metricAlarmViolations(req.request));
+    if (req.operation === "PutLifecyclePolicy" && req.request.lifecyclePolicyText !== undefined)
+        out.push(...lifecyclePolicyViolations(req.request.lifecyclePolicyText));
     return out;
 }
 
