@@ -39,6 +39,7 @@ import {
     type Change,
     type PlannedResource,
 } from "./promotion";
+import { copyDigestCommand } from "./copy-digest";
 
 export interface PromoteArgs {
     from: string;
@@ -307,7 +308,7 @@ function describe(c: Change, evidence: string, from: string, to: string): string
         );
     if (c.copyFrom)
         lines.push(
-            `    the digest comes from ${c.copyFrom.split("@")[0]}: copy it first, digest intact, e.g. \`crane copy ${c.copyFrom} ${c.to}\` (the preview's manifest check fails until it is there)`,
+            `    the digest comes from ${c.copyFrom.split("@")[0]}: copy it first, digest intact, e.g. \`${copyDigestCommand(c.copyFrom, c.to)}\` (promote.yml runs npm run copy-digest -- --from ${from} --to ${to} --run; the preview's manifest check fails until it is there)`,
         );
     return lines.join("\n");
 }

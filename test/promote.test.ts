@@ -484,7 +484,7 @@ test("npm run promote: writes staging's digest into Pulumi.production.yaml, one 
     // Production keeps its own repository and is told to copy staging's digest into it, unchanged.
     assert.match(
         r.stderr,
-        /the digest comes from 123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/api: copy it first, digest intact, e\.g\. `crane copy \S+\/api@sha256:9c3e\S+ \S+\/production\/api@sha256:9c3e/,
+        /the digest comes from 123456789012\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/api: copy it first, digest intact, e\.g\. `skopeo copy --all --preserve-digests docker:\/\/\S+\/api@sha256:9c3e\S+ docker:\/\/\S+\/production\/api@sha256:9c3e/,
     );
     assert.match(
         r.stderr,
@@ -560,7 +560,7 @@ test("npm run promote: gcp-staging -> gcp-production keeps production's reposito
     );
     assert.match(
         r.stderr,
-        /copy it first, digest intact, e\.g\. `crane copy asia-east1-docker\.pkg\.dev\/acme-services-staging\/services\/api@sha256:9c3e\S+ asia-east1-docker\.pkg\.dev\/acme-services-prod\/services\/api@sha256:9c3e/,
+        /copy it first, digest intact, e\.g\. `skopeo copy --all --preserve-digests docker:\/\/asia-east1-docker\.pkg\.dev\/acme-services-staging\/services\/api@sha256:9c3e\S+ docker:\/\/asia-east1-docker\.pkg\.dev\/acme-services-prod\/services\/api@sha256:9c3e/,
     );
     assert.match(r.stderr, /not verified offline: that gcp-production has no pending changes/);
     assert.match(r.stderr, /only the digests and Cloud Run's traffic change/);
