@@ -7,7 +7,7 @@
  *
  * The pieces: workflow-parse.ts (GitHub's parser), workflow-rules.ts (what is known about the
  * actions), workflow-walk.ts (the repository's stacks, walking a workflow), and the checks here
- * and in workflow-image-checks.ts. This file is the entry point the tests import.
+ * and in workflow-image-checks.ts (imported directly). This file is the entry point the tests import.
  */
 export * from "./workflow-parse";
 export * from "./workflow-rules";
