@@ -44,8 +44,9 @@ const imageSchema = z.union(
                 dockerfile: z.string().min(1).optional(),
                 /**
                  * The tag pushed to the registry. Tags are immutable there, so the default is derived
-                 * from the content of the build context: same sources, same tag.
-                 * @default "src-<first 12 hex of the context's sha256>"
+                 * from what the build is made of and the last commit that changed the context
+                 * (components/image.ts buildTag): same sources and commit, same tag.
+                 * @default "src-<12 hex of sha256(context files, dockerfile, platforms)>-<12 hex of the context's last commit>"
                  */
                 tag: z
                     .string()
