@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type { Finding } from "../scripts/conformance";
+import { type Finding, renderFindings } from "../scripts/conformance";
 import { awsChecker, requestsOf } from "../scripts/conformance/aws";
 import { lifecyclePolicyViolations } from "../scripts/conformance/aws-ecr-lifecycle";
 import { type Graph, graphOf, type RecordedResource } from "./mocks";
@@ -206,4 +206,18 @@ describe("AWS conformance: ECR", () => {
             assert.match(f.rule, rule);
             assert.match(f.rule, /lifecycle_policy_parameters\.html/);
         });
+
+    it("the plan prints an ECR finding under AWS would reject:, naming resource, operation, field, value and rule", () => {
+        const text = renderFindings(
+            awsChecker([
+                policyChanged((d) => {
+                    d.rules[0].selection.tagStatus = "all";
+                }),
+            ]),
+        );
+        assert.match(
+            text,
+            /^\nAWS would reject:\n {2}ecr-api-lifecycle \(aws:ecr\/lifecyclePolicy:LifecyclePolicy\) PutLifecyclePolicy lifecyclePolicyText\.rules\[0\]\.selection\.tagStatus = "all"\n {6}ECR lifecycle policy \(docs\.aws\.amazon\.com\/AmazonECR\/latest\/userguide\/lifecycle_policy_parameters\.html\): tagStatus is one of tagged, untagged, any$/,
+        );
+    });
 });

@@ -120,7 +120,10 @@ export const awsChecker: Checker = (resources) => {
                 operation,
                 field: v.field,
                 value: SECRET_FIELDS.test(v.field) ? "[secret]" : v.value,
-                rule: `${v.rule} (botocore ${rules.botocore})`,
+                // A rule read from AWS's docs cites its page; one from the models, the botocore version.
+                rule: /docs\.aws\.amazon\.com/.test(v.rule)
+                    ? v.rule
+                    : `${v.rule} (botocore ${rules.botocore})`,
             });
     }
     return findings;
