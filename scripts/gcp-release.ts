@@ -17,9 +17,16 @@ import type { TokenSource } from "./gcp-release/api";
 import { release } from "./gcp-release/release";
 import { parseSpec } from "./gcp-release/spec";
 
-/** Application Default Credentials, cloud-platform scope (what Cloud Run Admin and IAM Credentials accept). */
-export function adcTokenSource(): TokenSource {
-    const auth = new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] });
+/**
+ * Application Default Credentials, cloud-platform scope (what Cloud Run Admin and IAM Credentials
+ * accept). The project is given, so google-auth-library never looks it up (gcloud config, the
+ * metadata server or, for workload identity federation, Cloud Resource Manager).
+ */
+export function adcTokenSource(project: string): TokenSource {
+    const auth = new GoogleAuth({
+        scopes: ["https://www.googleapis.com/auth/cloud-platform"],
+        projectId: project,
+    });
     return {
         async accessToken() {
             const token = await auth.getAccessToken();
@@ -40,7 +47,7 @@ async function main(): Promise<number> {
         return 2;
     }
     return release(spec.value, {
-        auth: adcTokenSource(),
+        auth: adcTokenSource(spec.value.project),
         runApi: process.env.RELEASE_RUN_API || undefined,
         iamApi: process.env.RELEASE_IAM_API || undefined,
         out: (line) => process.stdout.write(`${line}\n`),
