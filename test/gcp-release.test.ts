@@ -72,61 +72,112 @@ describe("release spec validation", () => {
     });
 
     it("names the field of every bad spec", () => {
-        const table: [string, (s: any) => unknown, RegExp][] = [
-            ["unset", () => undefined, /^RELEASE_SPEC is not set/],
-            ["not JSON", () => "{project:", /^RELEASE_SPEC is not JSON/],
+        const table: [string, ((s: any) => void) | { raw: string | undefined }, RegExp][] = [
+            ["unset", { raw: undefined }, /^RELEASE_SPEC is not set/],
+            ["not JSON", { raw: "{project:" }, /^RELEASE_SPEC is not JSON/],
             [
                 "project with capitals",
-                (s) => ((s.project = "Acme"), s),
+                (s) => {
+                    s.project = "Acme";
+                },
                 /^RELEASE_SPEC\.project: must be a Google Cloud project ID/,
             ],
-            ["region missing", (s) => (delete s.region, s), /^RELEASE_SPEC\.region: /],
+            [
+                "region missing",
+                (s) => {
+                    delete s.region;
+                },
+                /^RELEASE_SPEC\.region: /,
+            ],
             [
                 "service with an underscore",
-                (s) => ((s.service = "my_api"), s),
+                (s) => {
+                    s.service = "my_api";
+                },
                 /^RELEASE_SPEC\.service: must be a Cloud Run service name/,
             ],
             [
                 "smoke tag upper case",
-                (s) => ((s.smoke.tag = "Rev-1"), s),
+                (s) => {
+                    s.smoke.tag = "Rev-1";
+                },
                 /^RELEASE_SPEC\.smoke\.tag: must be a traffic tag/,
             ],
-            ["smoke missing (must be null to skip)", (s) => (delete s.smoke, s), /^RELEASE_SPEC\.smoke: /],
+            [
+                "smoke missing (must be null to skip)",
+                (s) => {
+                    delete s.smoke;
+                },
+                /^RELEASE_SPEC\.smoke: /,
+            ],
             [
                 "percents add to 90",
-                (s) => ((s.target[0].percent = 90), s),
+                (s) => {
+                    s.target[0].percent = 90;
+                },
                 /^RELEASE_SPEC\.target: percents must add up to 100/,
             ],
             [
                 "a tag twice",
-                (s) => ((s.target[1].tag = s.target[0].tag), s),
+                (s) => {
+                    s.target[1].tag = s.target[0].tag;
+                },
                 /^RELEASE_SPEC\.target: each tag may appear once/,
             ],
-            ["percent 12.5", (s) => ((s.target[0].percent = 12.5), s), /^RELEASE_SPEC\.target\.0\.percent: /],
-            ["empty target (null means none)", (s) => ((s.target = []), s), /^RELEASE_SPEC\.target: /],
+            [
+                "percent 12.5",
+                (s) => {
+                    s.target[0].percent = 12.5;
+                },
+                /^RELEASE_SPEC\.target\.0\.percent: /,
+            ],
+            [
+                "empty target (null means none)",
+                (s) => {
+                    s.target = [];
+                },
+                /^RELEASE_SPEC\.target: /,
+            ],
             [
                 "timeout as a string",
-                (s) => ((s.checks.timeoutSeconds = "5"), s),
+                (s) => {
+                    s.checks.timeoutSeconds = "5";
+                },
                 /^RELEASE_SPEC\.checks\.timeoutSeconds: /,
             ],
             [
                 "check path relative",
-                (s) => ((s.checks.checks = [{ path: "v1" }]), s),
+                (s) => {
+                    s.checks.checks = [{ path: "v1" }];
+                },
                 /^RELEASE_SPEC\.checks\.checks\.0\.path: must be an absolute URL path/,
             ],
             [
                 "tester not an account",
-                (s) => ((s.tester = "ops@example.com"), s),
+                (s) => {
+                    s.tester = "ops@example.com";
+                },
                 /^RELEASE_SPEC\.tester: must be a service account email/,
             ],
-            ["audience not a URL", (s) => ((s.audience = "api"), s), /^RELEASE_SPEC\.audience: /],
-            ["an unknown key", (s) => ((s.token = "x"), s), /^RELEASE_SPEC: .*"token"/],
+            [
+                "audience not a URL",
+                (s) => {
+                    s.audience = "api";
+                },
+                /^RELEASE_SPEC\.audience: /,
+            ],
+            [
+                "an unknown key",
+                (s) => {
+                    s.token = "x";
+                },
+                /^RELEASE_SPEC: .*"token"/,
+            ],
         ];
         for (const [name, change, want] of table) {
-            const input = change(clone());
-            const r = parseSpec(
-                typeof input === "string" || input === undefined ? input : JSON.stringify(input),
-            );
+            const spec = clone();
+            if (typeof change === "function") change(spec);
+            const r = parseSpec(typeof change === "function" ? JSON.stringify(spec) : change.raw);
             assert.equal(r.ok, false, name);
             if (!r.ok) assert.match(r.error, want, name);
         }
