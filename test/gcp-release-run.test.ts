@@ -65,7 +65,7 @@ interface Run {
 
 let tmp = "";
 
-function runRunner(spec: unknown, google: FakeGoogle): Promise<Run> {
+async function runRunner(spec: unknown, google: FakeGoogle): Promise<Run> {
     const subject = path.join(tmp, "subject-token");
     fs.writeFileSync(subject, "header.fake-oidc-subject.sig");
     const adc = path.join(tmp, `adc-${google.url.split(":").pop()}.json`);
@@ -85,7 +85,7 @@ function runRunner(spec: unknown, google: FakeGoogle): Promise<Run> {
         }),
     );
     const started = Date.now();
-    return new Promise((resolve) => {
+    return new Promise<Run>((resolve) => {
         const child = spawn(
             process.execPath,
             ["--require", "./scripts/register.js", "scripts/gcp-release.ts"],
@@ -115,11 +115,10 @@ function runRunner(spec: unknown, google: FakeGoogle): Promise<Run> {
         child.stderr.on("data", (d) => {
             stderr += d;
         });
-        child.on("close", (code) => {
-            const run = { code, stdout, stderr, ms: Date.now() - started };
-            onlyLoopback(run, google);
-            resolve(run);
-        });
+        child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+    }).then((run) => {
+        onlyLoopback(run, google);
+        return run;
     });
 }
 
