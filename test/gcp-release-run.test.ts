@@ -65,7 +65,7 @@ interface Run {
 
 let tmp = "";
 
-async function runRunner(spec: unknown, google: FakeGoogle): Promise<Run> {
+async function runRunner(spec: unknown, google: FakeGoogle, env: Record<string, string> = {}): Promise<Run> {
     const subject = path.join(tmp, "subject-token");
     fs.writeFileSync(subject, "header.fake-oidc-subject.sig");
     const adc = path.join(tmp, `adc-${google.url.split(":").pop()}.json`);
@@ -104,6 +104,7 @@ async function runRunner(spec: unknown, google: FakeGoogle): Promise<Run> {
                     // And google-auth-library's own requests anywhere else go to a closed loopback proxy.
                     HTTPS_PROXY: "http://127.0.0.1:9",
                     NO_PROXY: "127.0.0.1",
+                    ...env,
                 },
             },
         );
@@ -284,6 +285,37 @@ describe("Cloud Run release runner against loopback Google", () => {
             for (const a of app.seen) assert.equal(a, `Bearer ${priv.idToken}`);
             assert.equal(priv.of("PATCH").length, 1);
             noTokenPrinted(r, priv);
+        } finally {
+            await w.close();
+        }
+    });
+
+    it("a private service smoke-tested without a tester fails on 403, says to set one, and never patches", async () => {
+        const w = await world("private");
+        try {
+            const r = await runRunner(baseSpec(), w.google);
+            assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+            assert.match(r.stdout, /GET \/readiness -> 403 \(expected 2xx\) FAIL/);
+            assert.match(r.stderr, /refuses unauthenticated requests: .*RELEASE_SPEC\.tester/);
+            assert.equal(w.google.of("PATCH").length, 0);
+        } finally {
+            await w.close();
+        }
+    });
+
+    it("without Application Default Credentials it fails saying how to sign in, and calls nothing", async () => {
+        const w = await world("good");
+        try {
+            const r = await runRunner(baseSpec(), w.google, {
+                GOOGLE_APPLICATION_CREDENTIALS: path.join(tmp, "no-such-credentials.json"),
+            });
+            assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+            assert.match(r.stderr, /no access token from Application Default Credentials/);
+            assert.match(
+                r.stderr,
+                /next: sign in for Application Default Credentials \(`gcloud auth application-default login`/,
+            );
+            assert.equal(w.google.requests.length, 0);
         } finally {
             await w.close();
         }

@@ -8,8 +8,8 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { describeSmoke, runSmoke } from "../components/smoke";
-import { ApiError, apiError } from "../scripts/gcp-release/api";
-import { nextStep } from "../scripts/gcp-release/release";
+import { ApiError, AuthError, apiError } from "../scripts/gcp-release/api";
+import { nextStep, smokeHint } from "../scripts/gcp-release/release";
 import {
     BY_REVISION,
     backoffMs,
@@ -330,6 +330,27 @@ describe("result line and failures", () => {
         assert.match(at(409, "ABORTED"), /changed while the release ran/);
         assert.match(at(503), /run `pulumi up` again in a few minutes/);
         assert.match(nextStep(new Error("x"), GOOD), /pulumi up/);
+        assert.match(
+            nextStep(new AuthError("could not load"), GOOD),
+            /gcloud auth application-default login/,
+        );
+    });
+
+    it("tells a refused smoke test (401/403) from a failing release", () => {
+        const report = (status: number) => ({
+            ok: false,
+            results: [{ path: "/readiness", expected: "2xx", status, ok: false, durationMs: 1 }],
+        });
+        const sa = "api-smoke@p-123456.iam.gserviceaccount.com";
+        assert.match(
+            smokeHint(report(403), null),
+            /refuses unauthenticated requests: .*RELEASE_SPEC\.tester/,
+        );
+        assert.match(
+            smokeHint(report(401), sa),
+            /refuses api-smoke@p-123456\.iam\.gserviceaccount\.com's ID token: grant it roles\/run\.invoker/,
+        );
+        assert.match(smokeHint(report(500), null), /^fix the release/);
     });
 
     it("reads Google's JSON error body", () => {

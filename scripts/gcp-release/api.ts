@@ -44,6 +44,13 @@ export class ApiError extends Error {
     }
 }
 
+/** No access token from the credentials (Application Default Credentials in production). */
+export class AuthError extends Error {
+    constructor(detail: string) {
+        super(`no access token from Application Default Credentials: ${detail}`);
+    }
+}
+
 export interface Operation {
     name?: string | null;
     done?: boolean | null;
@@ -69,8 +76,8 @@ export class GoogleApi {
         for (let attempt = 1; ; attempt++) {
             let status = 0;
             let text = "";
+            const token = await this.accessToken();
             try {
-                const token = await this.o.auth.accessToken();
                 const res = await fetch(url, {
                     method,
                     headers: {
@@ -96,6 +103,15 @@ export class GoogleApi {
                 continue;
             }
             throw err;
+        }
+    }
+
+    /** The access token, or an AuthError (not retried: google-auth-library retries its own calls). */
+    private async accessToken(): Promise<string> {
+        try {
+            return await this.o.auth.accessToken();
+        } catch (e) {
+            throw new AuthError(e instanceof Error ? e.message : String(e));
         }
     }
 

@@ -8,7 +8,7 @@
  * Exit codes: 0 released (or verified), 1 smoke test or API failure, 2 bad spec (scripts/gcp-release.ts).
  */
 import { describeSmoke, runSmoke, type SmokeReport } from "../../components/smoke";
-import { ApiError, GoogleApi, type TokenSource } from "./api";
+import { ApiError, AuthError, GoogleApi, type TokenSource } from "./api";
 import {
     type ReleaseSpec,
     resultLine,
@@ -37,6 +37,11 @@ export interface ReleaseDeps {
 
 /** What to do next after an API failure, by its HTTP status. Pure. */
 export function nextStep(e: unknown, spec: Pick<ReleaseSpec, "project" | "region" | "service">): string {
+    if (e instanceof AuthError)
+        return (
+            "sign in for Application Default Credentials (`gcloud auth application-default login` " +
+            "on a laptop; workload identity federation in CI), then run `pulumi up` again"
+        );
     if (!(e instanceof ApiError))
         return "run `pulumi up` again; if it fails the same way, look at the service in the console";
     if (e.status === 401 || e.status === 403)
@@ -53,6 +58,25 @@ export function nextStep(e: unknown, spec: Pick<ReleaseSpec, "project" | "region
     if (e.status === 0 || e.status === 429 || e.status >= 500)
         return "Google did not answer after retries: run `pulumi up` again in a few minutes";
     return "fix what the message names, then run `pulumi up` again";
+}
+
+/**
+ * What to do about a failed smoke test: a service that refuses the checks (401/403) wants a
+ * tester account, or the tester its invoker role; anything else is the release's own answer. Pure.
+ */
+export function smokeHint(report: SmokeReport, tester: string | null): string {
+    const refused = report.results.some((r) => r.status === 401 || r.status === 403);
+    if (refused && !tester)
+        return (
+            "the service refuses unauthenticated requests: set cloudRun's smoke tester account " +
+            "(RELEASE_SPEC.tester) so the checks carry an ID token"
+        );
+    if (refused)
+        return (
+            `the service refuses ${tester}'s ID token: grant it roles/run.invoker on the service, ` +
+            "and check the audience is one the service accepts"
+        );
+    return "fix the release (or its smoke checks in services[].smoke)";
 }
 
 /** Run one release; the process exit code (0 or 1). Never throws. */
@@ -114,8 +138,8 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
             if (!smoke.ok)
                 return fail(
                     `smoke test of tag "${spec.smoke.tag}" failed; traffic was not moved. ` +
-                        `The revision stays at 0% on ${url.value} for a look; fix the release ` +
-                        "(or its smoke checks in services[].smoke) and run `pulumi up` again.",
+                        `The revision stays at 0% on ${url.value} for a look; ` +
+                        `${smokeHint(smoke, spec.tester)}, then run \`pulumi up\` again.`,
                 );
             deps.out("smoke test passed");
         }
