@@ -68,7 +68,7 @@ export function smokeHint(report: SmokeReport, tester: string | null): string {
     const refused = report.results.some((r) => r.status === 401 || r.status === 403);
     if (refused && !tester)
         return (
-            "the service refuses unauthenticated requests: set cloudRun's smoke tester account " +
+            "the service refuses unauthenticated requests: give the release a tester account " +
             "(RELEASE_SPEC.tester) so the checks carry an ID token"
         );
     if (refused)
