@@ -367,6 +367,28 @@ describe("Cloud Run release runner against loopback Google", () => {
         }
     });
 
+    it("a traffic PATCH that landed but answered 503 is retried, its 409 recognized as ours, and the release goes through", async () => {
+        const w = await world("good");
+        try {
+            w.google.patchLandsButFails = true;
+            const r = await runRunner(baseSpec(), w.google);
+            assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+            assert.equal(w.google.of("PATCH").length, 2);
+            assert.match(r.stdout, /HTTP 409 ABORTED.*reading the service/);
+            assert.match(r.stdout, /an earlier try of this change landed/);
+            assert.match(r.stdout, /is reconciling; reading it again/);
+            assert.deepEqual(
+                result(r.stdout).trafficStatuses.map((t: any) => [t.revision, t.percent]),
+                [
+                    [NEW, 100],
+                    [OLD, 0],
+                ],
+            );
+        } finally {
+            await w.close();
+        }
+    });
+
     it("a 503 from the API is retried and the release goes through", async () => {
         const w = await world("good");
         try {

@@ -119,6 +119,22 @@ export class GoogleApi {
         return this.call<ServiceView>(`GET ${path}`, "GET", `${this.runApi}/${path}`);
     }
 
+    /**
+     * The service once Cloud Run has finished reconciling it (`reconciling` false: then
+     * `trafficStatuses` match `traffic`, per the field's documentation), or as it stands after
+     * `timeoutMs`.
+     */
+    async getSettledService(path: string, timeoutMs: number): Promise<ServiceView> {
+        const started = Date.now();
+        let svc = await this.getService(path);
+        for (let i = 1; svc.reconciling && Date.now() - started < timeoutMs; i++) {
+            this.o.log(`  ${path} is reconciling; reading it again`);
+            await this.sleep(Math.min(2000, 100 * 2 ** i));
+            svc = await this.getService(path);
+        }
+        return svc;
+    }
+
     patchTraffic(p: TrafficPatch): Promise<Operation> {
         const url = `${this.runApi}/${p.path}?updateMask=${encodeURIComponent(p.query.updateMask)}`;
         return this.call<Operation>(`PATCH ${p.path} (traffic)`, "PATCH", url, p.body);

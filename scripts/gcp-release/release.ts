@@ -163,18 +163,24 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
                         );
                 } catch (e) {
                     // A retried PATCH whose first try did land answers 409 (the etag moved): the
-                    // traffic may be ours already. Read it back and let the verification decide.
+                    // service then already asks for our traffic. Anything else is someone else's.
                     if (!(e instanceof ApiError && e.status === 409)) throw e;
                     deps.out(`  ${e.message}; reading the service to see whose change it was`);
                     last = await api.getService(path);
-                    const diff = trafficDiff(spec.target, trafficLines(last));
+                    const diff = trafficDiff(spec.target, wantedFromService(last));
                     if (diff.length > 0)
-                        return fail(`${e.message}; traffic is not the target (${diff.join("; ")})`, e);
+                        return fail(
+                            `${e.message}; the service asks for other traffic (${diff.join("; ")})`,
+                            e,
+                        );
+                    deps.out(
+                        "  the service already asks for this traffic: an earlier try of this change landed",
+                    );
                 }
             }
         }
 
-        last = await api.getService(path);
+        last = await api.getSettledService(path, deps.operationTimeoutMs ?? 600_000);
         const want = spec.target ?? wantedFromService(last);
         const diff = trafficDiff(want, trafficLines(last));
         if (diff.length > 0)

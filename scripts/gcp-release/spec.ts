@@ -200,7 +200,7 @@ const key = (t: Want) => `${t.revision ?? "LATEST"} ${t.percent}% tag ${t.tag ??
  * What differs between the traffic wanted and the traffic served, one line each (empty: they
  * match). Order does not matter; a missing percent is 0. Pure.
  */
-export function trafficDiff(want: Want[], served: TrafficLine[]): string[] {
+export function trafficDiff(want: Want[], served: Want[]): string[] {
     const a = want.map(key).sort();
     const b = served.map(key).sort();
     const out: string[] = [];
