@@ -10,21 +10,23 @@
  * config parser; revision names and tags from components/gcp/cloud-run-service.ts.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import YAML from "yaml";
 import { revisionName, revisionTag } from "../components/gcp/cloud-run-service";
 import type { ReleaseSpec } from "../scripts/gcp-release/spec";
 import { stackConfigOf } from "../scripts/policy-config";
 import { type AppMode, FakeGoogle, startApp } from "./fixtures/gcp-release/fake-google";
+import { type Run, runReleaseRunner } from "./fixtures/gcp-release/run-runner";
 
 const ROOT = path.join(__dirname, "..");
 const staging = stackConfigOf(path.join(ROOT, "Pulumi.gcp-staging.yaml"));
 const svc = staging.services.find((s) => s.target === "gcp")!;
-const PROJECT = "acme-services-staging";
-const REGION = "asia-east1";
+const stackFile = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8")).config;
+const PROJECT: string = stackFile["gcp:project"];
+const REGION: string = stackFile["gcp:region"];
 const DIGEST = "sha256:4f2a9c1e7b3d5a6f8e0c2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a";
 const OLD = revisionName(
     svc.name,
@@ -56,72 +58,9 @@ function baseSpec(): ReleaseSpec {
     };
 }
 
-interface Run {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-    ms: number;
-}
-
 let tmp = "";
-
-async function runRunner(spec: unknown, google: FakeGoogle, env: Record<string, string> = {}): Promise<Run> {
-    const subject = path.join(tmp, "subject-token");
-    fs.writeFileSync(subject, "header.fake-oidc-subject.sig");
-    const adc = path.join(tmp, `adc-${google.url.split(":").pop()}.json`);
-    // An external_account (workload identity federation) credential file, the format
-    // google-auth-library 10.5.0 reads from GOOGLE_APPLICATION_CREDENTIALS; token_url is the fake STS.
-    fs.writeFileSync(
-        adc,
-        JSON.stringify({
-            type: "external_account",
-            audience:
-                "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/ci/providers/loopback",
-            subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
-            token_url: `${google.url}/v1/token`,
-            credential_source: { file: subject },
-            // Were the project ever looked up, the lookup lands on the fake (and fails the test).
-            cloud_resource_manager_url: `${google.url}/v1/projects/`,
-        }),
-    );
-    const started = Date.now();
-    return new Promise<Run>((resolve) => {
-        const child = spawn(
-            process.execPath,
-            ["--require", "./scripts/register.js", "scripts/gcp-release.ts"],
-            {
-                cwd: ROOT,
-                env: {
-                    PATH: process.env.PATH,
-                    HOME: tmp,
-                    RELEASE_SPEC: typeof spec === "string" ? spec : JSON.stringify(spec),
-                    RELEASE_RUN_API: google.url,
-                    RELEASE_IAM_API: google.url,
-                    GOOGLE_APPLICATION_CREDENTIALS: adc,
-                    // Should anything look for the metadata server, it finds a closed loopback port.
-                    GCE_METADATA_HOST: "127.0.0.1:1",
-                    GCE_METADATA_IP: "127.0.0.1:1",
-                    // And google-auth-library's own requests anywhere else go to a closed loopback proxy.
-                    HTTPS_PROXY: "http://127.0.0.1:9",
-                    NO_PROXY: "127.0.0.1",
-                    ...env,
-                },
-            },
-        );
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => {
-            stdout += d;
-        });
-        child.stderr.on("data", (d) => {
-            stderr += d;
-        });
-        child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-    }).then((run) => {
-        onlyLoopback(run, google);
-        return run;
-    });
-}
+const runRunner = (spec: unknown, google: FakeGoogle, env: Record<string, string> = {}) =>
+    runReleaseRunner(tmp, spec, google, env);
 
 /** The fake API serving OLD at 100% and NEW tagged at 0%, NEW's tag URL on an app in `mode`. */
 async function world(mode: AppMode) {
@@ -149,14 +88,6 @@ function result(stdout: string): any {
     const last = lines[lines.length - 1];
     assert.match(last, /^release-result: \{/, `last stdout line is the result line:\n${stdout}`);
     return JSON.parse(last.slice("release-result: ".length));
-}
-
-function onlyLoopback(r: Run, google: FakeGoogle): void {
-    assert.doesNotMatch(`${r.stdout}${r.stderr}`, /googleapis\.com|ENOTFOUND/);
-    assert.ok(
-        google.requests.every((q) => !q.path.startsWith("/v1/projects/1")),
-        "google-auth-library looked the project up",
-    );
 }
 
 function noTokenPrinted(r: Run, google: FakeGoogle): void {
