@@ -39,6 +39,12 @@ export interface SmokeArgs {
     insecureTls?: boolean;
     /** Host header to send (e.g. the certificate's domain), when it differs from the URL's host. @default the URL's host */
     hostHeader?: string;
+    /**
+     * Extra request headers sent with every check, e.g. `{ authorization: "Bearer <ID token>" }`
+     * for a Cloud Run service that is not public. Never logged or put in a result.
+     * @default {}
+     */
+    headers?: Record<string, string>;
 }
 
 /** The outcome of one check. */
@@ -87,7 +93,13 @@ export function checkUrl(baseUrl: string, path: string): URL {
     return new URL(`${base.origin}${prefix}${path}`);
 }
 
-function getStatus(url: URL, timeoutMs: number, insecureTls: boolean, hostHeader?: string): Promise<number> {
+function getStatus(
+    url: URL,
+    timeoutMs: number,
+    insecureTls: boolean,
+    hostHeader: string | undefined,
+    extraHeaders: Record<string, string>,
+): Promise<number> {
     return new Promise((resolve, reject) => {
         const lib = url.protocol === "https:" ? https : http;
         const req = lib.request(
@@ -95,6 +107,7 @@ function getStatus(url: URL, timeoutMs: number, insecureTls: boolean, hostHeader
             {
                 method: "GET",
                 headers: {
+                    ...extraHeaders,
                     "user-agent": "service-deploy-smoke",
                     ...(hostHeader ? { host: hostHeader } : {}),
                 },
@@ -125,6 +138,7 @@ export async function runSmoke(args: SmokeArgs): Promise<SmokeReport> {
                 timeoutMs,
                 args.insecureTls ?? false,
                 args.hostHeader,
+                args.headers ?? {},
             );
             results.push({
                 path: check.path,
