@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { awsPlaceholders, describePlaceholder } from "../components/aws/placeholders";
 import { setImageConfigReader } from "../components/registry";
+import { formatReleaseResult, type ReleaseSpec } from "../components/gcp/release-plan";
 
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { specialSigKey: string; specialSecretSig: string };
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -159,6 +160,33 @@ function replaceSecure(v: unknown, key: string, found: () => void): unknown {
     return v;
 }
 
+/** Traffic each Cloud Run service was last written with (project/name), for the release step's answer. */
+const cloudRunTraffic = new Map<string, { revision: string; percent: number; tag?: string; uri: string }[]>();
+
+/**
+ * What the release runner (scripts/gcp-release.ts) prints last, answered offline as if its smoke
+ * test passed: the traffic it moved to, or the traffic the Service wrote when it only read it back.
+ */
+function offlineReleaseStdout(specJson: string | undefined): string {
+    if (!specJson) return "";
+    const spec = JSON.parse(specJson) as ReleaseSpec;
+    const written = cloudRunTraffic.get(`${spec.project}/${spec.service}`) ?? [];
+    const host = `${spec.service}-abc123xyz-de.a.run.app`;
+    const traffic = spec.target
+        ? spec.target.map((t) => ({ ...t, uri: `https://${t.tag}---${host}` }))
+        : written.map((t) => ({ revision: t.revision, percent: t.percent, tag: t.tag ?? "", uri: t.uri }));
+    const latest = spec.smoke
+        ? (traffic.find((t) => t.tag === spec.smoke!.tag)?.revision ?? "")
+        : ([...traffic].sort((a, b) => b.percent - a.percent)[0]?.revision ?? "");
+    return formatReleaseResult({
+        service: spec.service,
+        smoked: spec.smoke !== null,
+        smoke: spec.smoke,
+        latestReadyRevision: latest,
+        trafficStatuses: traffic,
+    });
+}
+
 /** Computed outputs a provider would return, so the program's applies have values. */
 function mockState(
     type: string,
@@ -244,12 +272,14 @@ function mockState(
             break;
         case "gcp:cloudrunv2/service:Service": {
             const host = `${inputs.name ?? name}-abc123xyz-de.a.run.app`;
+            const trafficStatuses = (inputs.traffics ?? []).map((t: any) => ({
+                ...t,
+                uri: t.tag ? `https://${t.tag}---${host}` : "",
+            }));
+            cloudRunTraffic.set(`${gcp.project}/${inputs.name ?? name}`, trafficStatuses);
             Object.assign(s, {
                 uri: `https://${host}`,
-                trafficStatuses: (inputs.traffics ?? []).map((t: any) => ({
-                    ...t,
-                    uri: t.tag ? `https://${t.tag}---${host}` : "",
-                })),
+                trafficStatuses,
                 latestReadyRevision: inputs.template?.revision,
                 terminalConditions: [{ type: "Ready", state: "CONDITION_SUCCEEDED" }],
             });
@@ -291,6 +321,9 @@ function mockState(
             });
             break;
         }
+        case "command:local:Command":
+            Object.assign(s, { stdout: offlineReleaseStdout(inputs.environment?.RELEASE_SPEC), stderr: "" });
+            break;
         case "gcp:monitoring/notificationChannel:NotificationChannel":
             Object.assign(s, {
                 name: `projects/${gcp.project}/notificationChannels/${Buffer.from(name).toString("hex").slice(0, 16)}`,
@@ -456,6 +489,13 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
                             zone: `${gcpLocation.region}-a`,
                             id: gcpLocation.project,
                         };
+                    case "gcp:organizations/getClientOpenIdUserInfo:getClientOpenIdUserInfo": {
+                        const email = `deployer@${gcpLocation.project}.iam.gserviceaccount.com`;
+                        notes.push(
+                            `the deployer's identity (who may mint the release tester's ID tokens): taken from the provider's credentials at deploy time; assumed ${email} offline`,
+                        );
+                        return { email, id: email };
+                    }
                     case "gcp:organizations/getProject:getProject":
                         return {
                             projectId: config["gcp:project"] ?? "offline-project",
