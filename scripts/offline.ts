@@ -17,7 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { awsPlaceholders, describePlaceholder } from "../components/aws/placeholders";
 import { setImageConfigReader } from "../components/registry";
-import { formatReleaseResult, type ReleaseSpec } from "../components/gcp/release-plan";
+import { cloudRunTraffic, offlineReleaseStdout } from "./offline-release";
 
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { specialSigKey: string; specialSecretSig: string };
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -158,33 +158,6 @@ function replaceSecure(v: unknown, key: string, found: () => void): unknown {
     if (v && typeof v === "object")
         return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replaceSecure(x, key, found)]));
     return v;
-}
-
-/** Traffic each Cloud Run service was last written with (project/name), for the release step's answer. */
-const cloudRunTraffic = new Map<string, { revision: string; percent: number; tag?: string; uri: string }[]>();
-
-/**
- * What the release runner (scripts/gcp-release.ts) prints last, answered offline as if its smoke
- * test passed: the traffic it moved to, or the traffic the Service wrote when it only read it back.
- */
-function offlineReleaseStdout(specJson: string | undefined): string {
-    if (!specJson) return "";
-    const spec = JSON.parse(specJson) as ReleaseSpec;
-    const written = cloudRunTraffic.get(`${spec.project}/${spec.service}`) ?? [];
-    const host = `${spec.service}-abc123xyz-de.a.run.app`;
-    const traffic = spec.target
-        ? spec.target.map((t) => ({ ...t, uri: `https://${t.tag}---${host}` }))
-        : written.map((t) => ({ revision: t.revision, percent: t.percent, tag: t.tag ?? "", uri: t.uri }));
-    const latest = spec.smoke
-        ? (traffic.find((t) => t.tag === spec.smoke!.tag)?.revision ?? "")
-        : ([...traffic].sort((a, b) => b.percent - a.percent)[0]?.revision ?? "");
-    return formatReleaseResult({
-        service: spec.service,
-        smoked: spec.smoke !== null,
-        smoke: spec.smoke,
-        latestReadyRevision: latest,
-        trafficStatuses: traffic,
-    });
 }
 
 /** Computed outputs a provider would return, so the program's applies have values. */
