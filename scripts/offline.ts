@@ -118,6 +118,13 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
                             zone: `${gcpLocation.region}-a`,
                             id: gcpLocation.project,
                         };
+                    case "gcp:organizations/getClientOpenIdUserInfo:getClientOpenIdUserInfo": {
+                        const email = `deployer@${gcpLocation.project}.iam.gserviceaccount.com`;
+                        notes.push(
+                            `the deployer's identity (who may mint the release tester's ID tokens): taken from the provider's credentials at deploy time; assumed ${email} offline`,
+                        );
+                        return { email, id: email };
+                    }
                     case "gcp:organizations/getProject:getProject":
                         return {
                             projectId: config["gcp:project"] ?? "offline-project",

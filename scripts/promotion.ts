@@ -311,7 +311,7 @@ export function changesBeyondDigests(
         before.map((r) => ({ ...r, inputs: collapseTraffic(r.inputs) })),
         after,
         back,
-        () => false,
+        releaseSpec,
         "the digest",
     );
 }
@@ -326,12 +326,14 @@ export function changesBeyondTraffic(before: PlannedResource[], after: PlannedRe
         before,
         after,
         (v) => v,
-        (type, key) => type === CLOUD_RUN_SERVICE && key === "traffics",
+        (type, key) => (type === CLOUD_RUN_SERVICE && key === "traffics") || releaseSpec(type, key),
         "Cloud Run's traffic",
     );
 }
 
 const CLOUD_RUN_SERVICE = "gcp:cloudrunv2/service:Service";
+/** The Cloud Run release step's RELEASE_SPEC: which tag it smokes and where it moves traffic, from the traffic list. */
+const releaseSpec = (type: string, key: string) => type === "command:local:Command" && key === "environment";
 
 function collapseTraffic(inputs: unknown): unknown {
     const t = (inputs as { traffics?: { revision?: string; percent?: number }[] } | undefined)?.traffics;

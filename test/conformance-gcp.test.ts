@@ -58,6 +58,21 @@ async function broken(
 const RUN = "gcp:cloudrunv2/service:Service";
 const cases: [string, string, (i: any) => void, string, RegExp, string?][] = [
     [
+        "a service account id past IAM's 30 characters (the release tester's rule)",
+        "gcp:serviceaccount/account:Account",
+        (i) => (i.accountId = "api-gcp-staging-release-smoke-1"),
+        "accountId",
+        /must be 6-30 characters long and match .*iam\/v1\.ts/,
+        "gcp-api-sa",
+    ],
+    [
+        "a custom audience that is not a URL (a private service's ID token audience)",
+        RUN,
+        (i) => (i.customAudiences = ["api-release-smoke"]),
+        "customAudiences[0]",
+        /each custom audience is the full URL/,
+    ],
+    [
         "a revision that sets PORT",
         RUN,
         (i) => i.template.containers[0].envs.push({ name: "PORT", value: "8080" }),

@@ -7,13 +7,11 @@
  * resources, scaling, egress, volumes, the service account, labels, and whatever a later version
  * adds to the template. The same image and config always make the same name; any change makes a
  * new one, as Cloud Run requires (it answers 409 to a new configuration under an existing revision
- * name). The traffic list is written
- * out in full from config: the new revision with `traffic.percent`, `traffic.previous` (the last
- * deploy's `servingRevision` output) with the rest, `traffic.keep` at 0%, every one tagged so it
- * keeps a URL. This is the answer to pulumi/pulumi#11967 and pulumi-gcp#977 (tag a new revision
- * without listing every old one): "the old one" is a name in config, never read back from the
- * cloud, and nothing uses LATEST, whose tags Cloud Run moves on each deploy. Promotion and
- * rollback are config changes: percent 0 -> 100, or back to the previous revision.
+ * name). The traffic list is written out in full from config: the new revision with
+ * `traffic.percent`, `traffic.previous` (the last deploy's `servingRevision` output) with the rest,
+ * `traffic.keep` at 0%, every one tagged so it keeps a URL; "the old one" is a name in config and
+ * nothing uses LATEST, whose tags Cloud Run moves (pulumi/pulumi#11967, pulumi-gcp#977). A revision
+ * that gains traffic is smoke-tested at 0% first: the release step (components/gcp/release.ts).
  *
  * A REVISION traffic target must exist when the request arrives, so `previous` and `keep` must
  * name revisions this stack has created: the caller passes the `revisions` output of the stack's
@@ -36,6 +34,8 @@ import * as random from "@pulumi/random";
 import type { CloudRunConfig, NormalizedService } from "../config";
 import type { CloudRunSecretEnv } from "./secrets";
 import { CLOUD_RUN_RESERVED_ENV } from "../config";
+import { releaseAudience, releasePlan, servingOf, tagUrlsOf } from "./release-plan";
+import { CloudRunRelease } from "./release";
 
 export interface CloudRunServiceArgs {
     service: NormalizedService & { cloudRun: CloudRunConfig };
@@ -59,6 +59,13 @@ export interface CloudRunServiceArgs {
     labels?: Record<string, string>;
     /** Revisions this stack's last update left in place (its `revisions` output). @default [] */
     knownRevisions?: pulumi.Input<string[]>;
+    /**
+     * Revisions that passed a release (the stack's last `released` output); a revision that gains
+     * traffic outside it is smoke-tested at 0% first (components/gcp/release.ts). @default []
+     */
+    released?: pulumi.Input<string[]>;
+    /** The tester's account id when the service is private (`public: false`). @default undefined */
+    testerAccountId?: string;
     /** Config key of `cloudRun.traffic`, for messages, e.g. `service-deploy:services[0].cloudRun.traffic`. */
     trafficKey: string;
     /** What a revision needs before it starts: the secret accessor bindings, the database user. @default [] */
@@ -181,6 +188,10 @@ export class CloudRunService extends pulumi.ComponentResource {
     public readonly servingRevision: pulumi.Output<string>;
     /** Revisions this stack has created and left in place, newest first (next update's `knownRevisions`). */
     public readonly revisions: pulumi.Output<string[]>;
+    /** Revisions that passed a release, newest first (next update's `released`). */
+    public readonly released: pulumi.Output<string[]>;
+    /** The release step: the smoke test and the traffic move. */
+    public readonly release: CloudRunRelease;
     /** Health evidence for promotion (components/evidence.ts). */
     public readonly deployed: pulumi.Output<Deployed>;
 
@@ -263,7 +274,16 @@ export class CloudRunService extends pulumi.ComponentResource {
                 );
             return k;
         });
-        const plan = pulumi.all([revision, known]).apply(([r]) => trafficPlan(svc.name, r, cr.traffic));
+        const plan = pulumi
+            .all([revision, known, pulumi.output(args.released ?? [])])
+            .apply(([r, _k, released]) => {
+                try {
+                    return releasePlan(svc.name, cr.traffic, r, released);
+                } catch (e) {
+                    throw new Error(`${args.trafficKey}.${(e as Error).message}`);
+                }
+            });
+        const audience = cr.public ? undefined : releaseAudience(args.project, args.region, svc.name);
         const platformsLabel = pulumi.output(args.imagePlatforms).apply((ps) =>
             [...ps]
                 .sort()
@@ -287,9 +307,11 @@ export class CloudRunService extends pulumi.ComponentResource {
                 },
                 // Shared by the revisions that serve traffic: a revision at 0% holds no instance.
                 scaling: { minInstanceCount: cr.minInstances },
+                // A private service's ID tokens name this audience, whichever URL (tag or not) is called.
+                customAudiences: audience ? [audience] : undefined,
                 template: { ...template, revision },
-                traffics: plan.apply((entries) =>
-                    entries.map((e) => ({
+                traffics: plan.apply((p) =>
+                    p.service.map((e) => ({
                         type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
                         revision: e.revision,
                         percent: e.percent,
@@ -300,8 +322,9 @@ export class CloudRunService extends pulumi.ComponentResource {
             { parent: this, dependsOn: args.dependsOn },
         );
 
+        const invokers: pulumi.Resource[] = [];
         if (cr.public) {
-            new gcp.cloudrunv2.ServiceIamMember(
+            const invoker = new gcp.cloudrunv2.ServiceIamMember(
                 `${name}-public`,
                 {
                     project: args.project,
@@ -312,31 +335,47 @@ export class CloudRunService extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
+            invokers.push(invoker);
         }
+        this.release = new CloudRunRelease(
+            `${name}-release`,
+            {
+                project: args.project,
+                region: args.region,
+                service: this.service,
+                plan,
+                checks: {
+                    readinessPath: svc.health.readiness,
+                    healthPath: svc.health.health,
+                    checks: svc.smoke.checks,
+                    timeoutSeconds: svc.smoke.timeoutSeconds,
+                },
+                tester:
+                    audience && args.testerAccountId
+                        ? { accountId: args.testerAccountId, audience }
+                        : undefined,
+                dependsOn: invokers,
+            },
+            { parent: this },
+        );
+        const result = this.release.result;
         this.url = this.service.uri;
-        this.tagUrls = this.service.trafficStatuses.apply((ts) =>
-            Object.fromEntries((ts ?? []).filter((t) => t.tag).map((t) => [t.tag!, t.uri!])),
-        );
-        this.revisions = pulumi.all([known, plan]).apply(([k, p]) => revisionsAfter(k, p));
-        this.servingRevision = plan.apply(
-            (entries) => [...entries].sort((a, b) => b.percent - a.percent)[0].revision,
-        );
+        // From the runner's result: after a staged release the Service's own outputs show the staged list.
+        this.tagUrls = result.apply(tagUrlsOf);
+        this.revisions = pulumi.all([known, plan]).apply(([k, p]) => revisionsAfter(k, p.target));
+        // Recorded only once the runner succeeded: a failed smoke leaves the revision unreleased.
+        this.released = pulumi.all([plan, result]).apply(([p]) => p.released);
+        this.servingRevision = result.apply(servingOf);
         this.deployed = pulumi.unsecret(
             pulumi
-                .all([
-                    this.service.template,
-                    revision,
-                    this.service.latestReadyRevision,
-                    this.service.terminalConditions,
-                    this.service.trafficStatuses,
-                ])
-                .apply(([t, rev, latest, conditions, traffic]) =>
+                .all([this.service.template, revision, this.service.terminalConditions, result])
+                .apply(([t, rev, conditions, r]) =>
                     cloudRunDeployed({
                         image: t?.containers?.[0]?.image ?? "",
                         revision: rev,
-                        latestReadyRevision: latest ?? "",
+                        latestReadyRevision: r.latestReadyRevision,
                         terminalConditions: conditions ?? [],
-                        trafficStatuses: traffic ?? [],
+                        trafficStatuses: r.trafficStatuses,
                     }),
                 ),
         );
@@ -345,6 +384,7 @@ export class CloudRunService extends pulumi.ComponentResource {
             tagUrls: this.tagUrls,
             servingRevision: this.servingRevision,
             revisions: this.revisions,
+            released: this.released,
             deployed: this.deployed,
         });
     }

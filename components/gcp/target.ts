@@ -17,6 +17,7 @@ import { ServiceSecrets } from "./secrets";
 import { CloudRunService } from "./cloud-run-service";
 import { ServiceAlerts } from "./alerts";
 import type { ProjectApis } from "./apis";
+import { testerAccountId } from "./release-plan";
 
 export interface GcpTargetArgs {
     config: StackConfig;
@@ -34,6 +35,8 @@ export interface GcpServiceOutputs {
     servingRevision: pulumi.Output<string>;
     /** Revisions this stack has created and left in place, newest first. */
     revisions: pulumi.Output<string[]>;
+    /** Revisions that passed a release (smoke-tested before taking traffic), newest first. */
+    released: pulumi.Output<string[]>;
     image: pulumi.Output<string>;
     /** Health evidence for promotion (components/evidence.ts). */
     deployed: pulumi.Output<Deployed>;
@@ -58,6 +61,18 @@ export function knownRevisions(lastServices: unknown, service: string): string[]
     if (Array.isArray(s.revisions)) return s.revisions.map(String);
     const tags = Object.keys(s.tagUrls ?? {}).map((t) => `${service}-${t.replace(/^rev-/, "")}`);
     return [...new Set([...(s.servingRevision ? [String(s.servingRevision)] : []), ...tags])];
+}
+
+/**
+ * Revisions of a service that passed a release, from the stack's outputs of its last update: its
+ * `released`, or for outputs written before that existed, the serving revision (it serves, so it
+ * is treated as released). Pure.
+ */
+export function releasedRevisions(lastServices: unknown, service: string): string[] {
+    const s = (lastServices as Record<string, any> | undefined)?.[service];
+    if (!s || typeof s !== "object") return [];
+    if (Array.isArray(s.released)) return s.released.map(String);
+    return s.servingRevision ? [String(s.servingRevision)] : [];
 }
 
 export class GcpTarget extends pulumi.ComponentResource {
@@ -206,6 +221,8 @@ export class GcpTarget extends pulumi.ComponentResource {
                     deletionProtection: cfg.production,
                     labels,
                     knownRevisions: lastServices.apply((s) => knownRevisions(s, svc.name)),
+                    released: lastServices.apply((s) => releasedRevisions(s, svc.name)),
+                    testerAccountId: testerAccountId(serviceAccountId(args.stack, svc.name)),
                     trafficKey: `${PROJECT}:services[${index}].cloudRun.traffic`,
                     dependsOn: [...secrets.readers, ...(readsDb && db ? [db.user] : [])],
                 },
@@ -232,6 +249,7 @@ export class GcpTarget extends pulumi.ComponentResource {
                 tagUrls: run.tagUrls,
                 servingRevision: run.servingRevision,
                 revisions: run.revisions,
+                released: run.released,
                 image: image.ref,
                 deployed: run.deployed,
             };

@@ -27,7 +27,10 @@ export const GCP: Picture = {
         },
         {
             id: "job",
-            match: (r) => r.type.startsWith("gcp:cloudrunv2/job:") || r.type.startsWith("gcp:cloudbuild/"),
+            match: (r) =>
+                r.type === "command:local:Command" ||
+                r.type.startsWith("gcp:cloudrunv2/job:") ||
+                r.type.startsWith("gcp:cloudbuild/"),
             label: () => "release check<br/>smoke before traffic moves",
         },
         {

@@ -13,6 +13,7 @@ import type { RecordedResource } from "../offline";
 import { unwrap } from "../offline";
 import type { Checker, Finding } from "./index";
 import rules from "./rules/gcp.json";
+import { checkCustomAudiences, checkServiceAccount } from "./gcp-iam";
 
 const CLOUD = "Google Cloud" as const;
 
@@ -85,6 +86,7 @@ function checkCloudRun(r: RecordedResource, report: Report): void {
     fields(report, run, "Service", s, "", PROVIDER_ONLY[r.type]);
     oneOf(report, run.enums.ingress, s.ingress, "ingress", "ingress", run.enumsSource);
     fields(report, run, "ServiceScaling", s.scaling, "scaling");
+    checkCustomAudiences(s.customAudiences, report);
     const t = s.template ?? {};
     fields(report, run, "RevisionTemplate", t, "template");
     fields(report, run, "RevisionScaling", t.scaling, "template.scaling");
@@ -302,10 +304,7 @@ function checkSecret(r: RecordedResource, report: Report): void {
     fields(report, sm, "Replication", i.replication, "replication");
 }
 
-function seconds(d: unknown): number | undefined {
-    const m = /^([0-9]+(?:\.[0-9]+)?)s$/.exec(String(d));
-    return m ? Number(m[1]) : undefined;
-}
+const seconds = (d: unknown) => Number(/^([0-9]+(?:\.[0-9]+)?)s$/.exec(String(d))?.[1] ?? Number.NaN);
 
 function checkAlertPolicy(r: RecordedResource, report: Report): void {
     const m = rules.monitoring;
@@ -362,10 +361,7 @@ function checkAlertPolicy(r: RecordedResource, report: Report): void {
                     m.source,
                 );
                 const period = seconds(a.alignmentPeriod);
-                if (
-                    a.alignmentPeriod !== undefined &&
-                    (period === undefined || period < m.alignmentPeriodMinSeconds)
-                )
+                if (a.alignmentPeriod !== undefined && !(period >= m.alignmentPeriodMinSeconds))
                     report(
                         `${aat}.alignmentPeriod`,
                         a.alignmentPeriod,
@@ -382,6 +378,10 @@ const CHECKS: Record<string, { operation: string; check: (r: RecordedResource, r
     },
     "gcp:sql/databaseInstance:DatabaseInstance": { operation: "sql.instances.insert", check: checkCloudSql },
     "gcp:secretmanager/secret:Secret": { operation: "projects.secrets.create", check: checkSecret },
+    "gcp:serviceaccount/account:Account": {
+        operation: "projects.serviceAccounts.create",
+        check: checkServiceAccount,
+    },
     "gcp:monitoring/alertPolicy:AlertPolicy": {
         operation: "projects.alertPolicies.create",
         check: checkAlertPolicy,

@@ -4,6 +4,7 @@
  * plans are stable.
  */
 import * as crypto from "node:crypto";
+import { cloudRunTraffic, offlineReleaseStdout } from "./release";
 
 export const ACCOUNT = "123456789012";
 
@@ -92,12 +93,14 @@ export function mockState(
             break;
         case "gcp:cloudrunv2/service:Service": {
             const host = `${inputs.name ?? name}-abc123xyz-de.a.run.app`;
+            const trafficStatuses = (inputs.traffics ?? []).map((t: any) => ({
+                ...t,
+                uri: t.tag ? `https://${t.tag}---${host}` : "",
+            }));
+            cloudRunTraffic.set(`${gcp.project}/${inputs.name ?? name}`, trafficStatuses);
             Object.assign(s, {
                 uri: `https://${host}`,
-                trafficStatuses: (inputs.traffics ?? []).map((t: any) => ({
-                    ...t,
-                    uri: t.tag ? `https://${t.tag}---${host}` : "",
-                })),
+                trafficStatuses,
                 latestReadyRevision: inputs.template?.revision,
                 terminalConditions: [{ type: "Ready", state: "CONDITION_SUCCEEDED" }],
             });
@@ -139,6 +142,9 @@ export function mockState(
             });
             break;
         }
+        case "command:local:Command":
+            Object.assign(s, { stdout: offlineReleaseStdout(inputs.environment?.RELEASE_SPEC), stderr: "" });
+            break;
         case "gcp:monitoring/notificationChannel:NotificationChannel":
             Object.assign(s, {
                 name: `projects/${gcp.project}/notificationChannels/${Buffer.from(name).toString("hex").slice(0, 16)}`,

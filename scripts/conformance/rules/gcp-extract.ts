@@ -101,6 +101,9 @@ const DOCUMENTED = {
             // container down.
             startupProbeWindowMaxSeconds: 240,
             envMax: 1000,
+            // @googleapis/run v2 GoogleCloudRunV2Service.customAudiences: "Specify each custom
+            // audience as the full URL in a string" (https://cloud.google.com/run/docs/configuring/custom-audiences).
+            customAudiencePattern: "^https?://[^\\s/]+(/\\S*)?$",
         },
         limitsSource: "https://cloud.google.com/run/docs/configuring/healthchecks",
         enums: {
@@ -150,6 +153,19 @@ const DOCUMENTED = {
             secretIdPattern: "^[a-zA-Z0-9_-]{1,255}$",
         },
         limitsSource: "https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets",
+    },
+    iam: {
+        limits: {
+            // IAM v1 Schema$CreateServiceAccountRequest.accountId: "must be 6-30 characters long,
+            // and match the regular expression `[a-z]([-a-z0-9]*[a-z0-9])` to comply with RFC1035"
+            // (googleapis/google-api-nodejs-client src/apis/iam/v1.ts at
+            // 2de643a15ca7453484fa6466eccd28bc62d27135, published as @googleapis/iam; not installed).
+            accountIdPattern: "^[a-z]([-a-z0-9]*[a-z0-9])$",
+            accountIdMinLength: 6,
+            accountIdMaxLength: 30,
+        },
+        limitsSource:
+            "googleapis/google-api-nodejs-client src/apis/iam/v1.ts@2de643a15ca7453484fa6466eccd28bc62d27135 Schema$CreateServiceAccountRequest",
     },
     monitoring: {
         // Monitoring API v3, https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.alertPolicies
@@ -264,6 +280,7 @@ export function extract(): Record<string, any> {
             ...(DOCUMENTED as Record<string, object>)[api],
         };
     }
+    apis.iam = DOCUMENTED.iam;
     apis.monitoring = DOCUMENTED.monitoring;
     return apis;
 }

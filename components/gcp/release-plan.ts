@@ -1,0 +1,225 @@
+/**
+ * What a Cloud Run release does, decided before anything is sent (pure functions, table-tested in
+ * test/gcp-staged-release.test.ts): which traffic the Service resource writes, what the release
+ * runner (scripts/gcp-release.ts, run by a `local.Command`) is asked to smoke-test and where it then
+ * moves traffic, and how the runner's result line is read back. The flow and its semantics under
+ * preview, refresh and a failed run are in components/gcp/release.ts and docs/gcp.md
+ * ("Releases and rollback by traffic").
+ */
+import { REMEMBERED_REVISIONS, type TrafficEntry, revisionTag, trafficPlan } from "./cloud-run-service";
+
+/** The command the release step runs, from the project root (the runner's contract). */
+export const RELEASE_COMMAND = "node --require ./scripts/register.js scripts/gcp-release.ts";
+
+/** The last stdout line's prefix of the runner's result. */
+export const RELEASE_RESULT_PREFIX = "release-result: ";
+
+export interface ReleasePlan {
+    /**
+     * `staged`: a revision that gains traffic has not passed a release; the Service serves
+     * `previous` and tags the new one at 0%, the runner smokes it, then moves traffic.
+     * `first`: no `previous`; the Service gives the new revision 100% (Cloud Run needs traffic
+     * summing to 100) and the runner smokes it after. `direct`: every revision that gains traffic
+     * has passed a release (a rollback, a canary going to 100); the Service writes the target and
+     * the runner only reads it back.
+     */
+    kind: "staged" | "first" | "direct";
+    /** The traffic the Service resource writes. */
+    service: TrafficEntry[];
+    /** The config's full list: what serves once the release is through. */
+    target: TrafficEntry[];
+    /** The tag the runner smoke-tests, or null. */
+    smoke: { tag: string } | null;
+    /** Where the runner moves traffic after the smoke, or null when the Service wrote it. */
+    runnerTarget: TrafficEntry[] | null;
+    /** The `released` output after a successful up: before, and every revision with traffic. */
+    released: string[];
+}
+
+/**
+ * The release for a traffic config (`cloudRun.traffic`), the revision this update creates and
+ * the revisions that already passed a release (`released`). Throws, naming `previous`, when a
+ * revision other than the new one would gain traffic without having passed a release: only the
+ * new revision can be tagged at 0% and smoke-tested first. Pure.
+ */
+export function releasePlan(
+    service: string,
+    traffic: { percent: number; previous?: string; keep: string[] },
+    revision: string,
+    released: readonly string[],
+): ReleasePlan {
+    const target = trafficPlan(service, revision, traffic);
+    const serving = target.filter((e) => e.percent > 0).map((e) => e.revision);
+    const after = [...new Set([...serving, ...released])].slice(0, REMEMBERED_REVISIONS);
+    const untested = serving.filter((r) => !released.includes(r));
+    const other = untested.filter((r) => r !== revision);
+    if (other.length > 0)
+        throw new Error(
+            `previous: revision ${other.join(", ")} would take traffic but has never passed a release's smoke test (it was only deployed at 0%); release it as the new revision (its image and config, percent 10 or 100) so it is tested first`,
+        );
+    if (untested.length === 0)
+        return { kind: "direct", service: target, target, smoke: null, runnerTarget: null, released: after };
+    const smoke = { tag: revisionTag(service, revision) };
+    if (!traffic.previous)
+        return { kind: "first", service: target, target, smoke, runnerTarget: null, released: after };
+    return {
+        kind: "staged",
+        service: trafficPlan(service, revision, { ...traffic, percent: 0 }),
+        target,
+        smoke,
+        runnerTarget: target,
+        released: after,
+    };
+}
+
+/** The smoke settings the runner reads (the AWS hook's: readiness, health, `services[].smoke`). */
+export interface ReleaseChecks {
+    readinessPath: string;
+    healthPath: string;
+    checks: { path: string; status?: number }[];
+    timeoutSeconds: number;
+}
+
+/** `RELEASE_SPEC`, the runner's whole input: plain JSON, nothing secret. */
+export interface ReleaseSpec {
+    project: string;
+    region: string;
+    service: string;
+    smoke: { tag: string } | null;
+    target: TrafficEntry[] | null;
+    checks: ReleaseChecks;
+    /** The ID token's audience (the Service's custom audience) when the service is private. */
+    audience: string | null;
+    /** The tester service account whose ID token calls a private service. */
+    tester: string | null;
+}
+
+/** `RELEASE_SPEC` as the command's environment carries it: keys in the contract's order. Pure. */
+export function releaseSpecJson(spec: ReleaseSpec): string {
+    return JSON.stringify({
+        project: spec.project,
+        region: spec.region,
+        service: spec.service,
+        smoke: spec.smoke,
+        target: spec.target?.map((e) => ({ revision: e.revision, percent: e.percent, tag: e.tag })) ?? null,
+        checks: {
+            readinessPath: spec.checks.readinessPath,
+            healthPath: spec.checks.healthPath,
+            checks: spec.checks.checks.map((c) => (c.status === undefined ? { path: c.path } : c)),
+            timeoutSeconds: spec.checks.timeoutSeconds,
+        },
+        audience: spec.audience,
+        tester: spec.tester,
+    });
+}
+
+/**
+ * Minutes the release step may take: every check's timeout three times over (a revision at 0%
+ * starts cold, and a fresh invoker binding takes a while to apply) plus three minutes for the
+ * token, the traffic PATCH and its wait. Pure.
+ */
+export function releaseTimeoutMinutes(checks: ReleaseChecks): number {
+    const count = 2 + checks.checks.length;
+    return Math.ceil((count * checks.timeoutSeconds * 3 + 180) / 60);
+}
+
+/** The audience of a private service's ID tokens: a name under `.invalid` (RFC 2606), so no one owns it. Pure. */
+export function releaseAudience(project: string, region: string, service: string): string {
+    return `https://${service}.${region}.${project}.release-smoke.invalid`;
+}
+
+/**
+ * The tester's account id: the service's account id (components/gcp/target.ts) cut to leave room
+ * for `-smoke`, so the two never collide (6-30 characters, `[a-z]([-a-z0-9]*[a-z0-9])`). Pure.
+ */
+export function testerAccountId(serviceAccountId: string): string {
+    return `${serviceAccountId.slice(0, 24).replace(/-+$/, "")}-smoke`;
+}
+
+/** The IAM member of the identity running `pulumi up`: a service account (CI) or a person. Pure. */
+export function deployerMember(email: string): string {
+    if (!email) throw new Error("the Google provider's credentials carry no email: cannot name the deployer");
+    return email.endsWith(".gserviceaccount.com") ? `serviceAccount:${email}` : `user:${email}`;
+}
+
+export interface ReleaseTraffic {
+    revision: string;
+    percent: number;
+    tag: string;
+    uri: string;
+}
+
+/** The runner's result, read back from the Cloud Run API after the release. */
+export interface ReleaseResult {
+    service: string;
+    /** Whether this run smoke-tested a tag (false: it only read the traffic back). */
+    smoked: boolean;
+    smoke: { tag: string } | null;
+    latestReadyRevision: string;
+    trafficStatuses: ReleaseTraffic[];
+}
+
+/** The runner's last stdout line for a result. Pure. */
+export function formatReleaseResult(r: ReleaseResult): string {
+    return `${RELEASE_RESULT_PREFIX}${JSON.stringify(r)}`;
+}
+
+/**
+ * The result in the runner's stdout: its last `release-result: <json>` line. Throws, saying what
+ * is missing, when there is none or it does not hold the contract's fields. Pure.
+ */
+export function parseReleaseResult(stdout: string): ReleaseResult {
+    const line = stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith(RELEASE_RESULT_PREFIX))
+        .pop();
+    if (!line)
+        throw new Error(
+            `the release runner printed no "${RELEASE_RESULT_PREFIX.trim()}" line (scripts/gcp-release.ts); its output was: ${stdout.slice(-500) || "(empty)"}`,
+        );
+    let r: any;
+    try {
+        r = JSON.parse(line.slice(RELEASE_RESULT_PREFIX.length));
+    } catch (e) {
+        throw new Error(`the release runner's result is not JSON (${(e as Error).message}): ${line}`);
+    }
+    const problems: string[] = [];
+    if (typeof r?.service !== "string") problems.push("service");
+    if (typeof r?.smoked !== "boolean") problems.push("smoked");
+    if (typeof r?.latestReadyRevision !== "string") problems.push("latestReadyRevision");
+    if (
+        !Array.isArray(r?.trafficStatuses) ||
+        !r.trafficStatuses.every(
+            (t: any) =>
+                typeof t?.revision === "string" &&
+                typeof t?.percent === "number" &&
+                typeof t?.uri === "string",
+        )
+    )
+        problems.push("trafficStatuses[{ revision, percent, tag, uri }]");
+    if (problems.length > 0)
+        throw new Error(`the release runner's result lacks ${problems.join(", ")}: ${line}`);
+    return {
+        service: r.service,
+        smoked: r.smoked,
+        smoke: r.smoke ?? null,
+        latestReadyRevision: r.latestReadyRevision,
+        trafficStatuses: r.trafficStatuses.map((t: any) => ({
+            revision: t.revision,
+            percent: t.percent,
+            tag: typeof t.tag === "string" ? t.tag : "",
+            uri: t.uri,
+        })),
+    };
+}
+
+/** The revision serving the most traffic in a result. Pure. */
+export function servingOf(r: ReleaseResult): string {
+    return [...r.trafficStatuses].sort((a, b) => b.percent - a.percent)[0]?.revision ?? "";
+}
+
+/** Tag -> URL of every tagged revision in a result. Pure. */
+export function tagUrlsOf(r: ReleaseResult): Record<string, string> {
+    return Object.fromEntries(r.trafficStatuses.filter((t) => t.tag).map((t) => [t.tag, t.uri]));
+}
