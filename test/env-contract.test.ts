@@ -148,7 +148,7 @@ const SHAPES: Shape[] = [
         env: (t) => ({ DATABASE_URL: url(t) }),
         want: () => ({
             errors: [
-                'env.LOG_LEVEL: service "api" reads LOG_LEVEL (app/.env.example), which env does not set; add env.LOG_LEVEL',
+                'env.LOG_LEVEL: SD-006: service "api" reads LOG_LEVEL (app/.env.example), which env does not set; add env.LOG_LEVEL',
             ],
         }),
     },
@@ -202,7 +202,7 @@ const SHAPES: Shape[] = [
         env: () => ({ SESSION_SECRET: { from: "stack.environment" } }),
         want: () => ({
             errors: [
-                "env.SESSION_SECRET: SESSION_SECRET is a secret in app/.env.example but env sets it in plain text",
+                "env.SESSION_SECRET: SD-007: SESSION_SECRET is a secret in app/.env.example but env sets it in plain text",
             ],
         }),
     },
@@ -256,8 +256,8 @@ const SHAPES: Shape[] = [
         env: () => ({ DATABASE_URL: { value: "mysql+pymysql://admin:hunter2@localhost:3306/app" } }),
         want: () => ({
             errors: [
-                "env.DATABASE_URL: env DATABASE_URL is a literal that looks like a credential (a URL with user:password@); it would sit in plain text in the stack file, the task definition or the VM env file. Run: pulumi config set --secret databaseUrl <value>, declare secrets.databaseUrl: { source: config }, and set env.DATABASE_URL: { secret: databaseUrl }",
-                "env.DATABASE_URL: DATABASE_URL is a secret in app/.env.example but env sets it in plain text",
+                "env.DATABASE_URL: SD-007: env DATABASE_URL is a literal that looks like a credential (a URL with user:password@); it would sit in plain text in the stack file, the task definition or the VM env file. Run: pulumi config set --secret databaseUrl <value>, declare secrets.databaseUrl: { source: config }, and set env.DATABASE_URL: { secret: databaseUrl }",
+                "env.DATABASE_URL: SD-007: DATABASE_URL is a secret in app/.env.example but env sets it in plain text",
             ],
         }),
     },
@@ -267,7 +267,7 @@ const SHAPES: Shape[] = [
         env: (t) => ({ DATABASE_URL: url(t), GITHUB_TOKEN: { value: "ghp_x" } }),
         want: () => ({
             errors: [
-                "env.GITHUB_TOKEN: env GITHUB_TOKEN is a literal that looks like a credential (a name ending in _TOKEN)",
+                "env.GITHUB_TOKEN: SD-007: env GITHUB_TOKEN is a literal that looks like a credential (a name ending in _TOKEN)",
             ],
             warnings: ["sets GITHUB_TOKEN,"],
         }),
@@ -295,6 +295,17 @@ for (const shape of SHAPES) {
                 );
             }
             const mine = errors.filter((e) => e.startsWith("env."));
+            // A variable the app reads and env lacks is SD-006; a credential in plain env, SD-007.
+            for (const e of mine) {
+                const code = e.includes("which env does not set") ? "sd-006" : "sd-007";
+                assert.match(
+                    e,
+                    new RegExp(
+                        `^env\\.[A-Z0-9_]+: ${code.toUpperCase()}: .*\\(see docs/failures\\.md#${code}\\)$`,
+                        "s",
+                    ),
+                );
+            }
             assert.equal(mine.length, want.errors.length, mine.join("\n"));
             for (const w of want.errors)
                 assert.ok(

@@ -18,6 +18,7 @@ const gcpCases: Case[] = [
                 destinations: [{ name: "oncall", type: "slack", webhookSecret: "slackWebhok" }],
             }),
         key: "service-deploy:notifications.destinations[0].webhookSecret",
+        code: "SD-010",
         message: /"slackWebhok", which is not declared.*pulumi config set --secret slackWebhok/,
     },
     {
@@ -60,6 +61,7 @@ const gcpCases: Case[] = [
                 destinations: [{ name: "ops", type: "webhook", urlSecret: "https://ops.example.com/hook" }],
             }),
         key: "service-deploy:notifications.destinations[0].urlSecret",
+        code: "SD-010",
         message: /not declared/,
     },
     {
@@ -98,6 +100,7 @@ const gcpCases: Case[] = [
                 s.architecture = "arm64";
             }),
         key: "service-deploy:services[0].architecture",
+        code: "SD-002",
         message:
             /^SD-002: Cloud Run runs linux\/amd64 only; an arm64 image fails there with "exec format error".*see docs\/failures.md#sd-002/,
     },
@@ -121,6 +124,7 @@ const gcpCases: Case[] = [
                 x.traffic = { percent: 10 };
             }),
         key: "service-deploy:services[0].cloudRun.traffic.previous",
+        code: "SD-020",
         message: /gets 10%, so name the revision serving the other 90% \(the servingRevision output\)/,
     },
     {
@@ -131,6 +135,7 @@ const gcpCases: Case[] = [
                 x.startupProbe = { periodSeconds: 300 };
             }),
         key: "service-deploy:services[0].cloudRun.startupProbe.periodSeconds",
+        code: "SD-015",
         message: /at most 240 s/,
     },
     {
@@ -141,6 +146,7 @@ const gcpCases: Case[] = [
                 s.env.K_SERVICE = { value: "api" };
             }),
         key: "service-deploy:services[0].env.K_SERVICE",
+        code: "SD-019",
         message: /Cloud Run sets K_SERVICE itself and refuses a revision that sets it/,
     },
     {
@@ -151,6 +157,7 @@ const gcpCases: Case[] = [
                 s.env.PORT = { value: "9000" };
             }),
         key: "service-deploy:services[0].env.PORT",
+        code: "SD-019",
         message: /Cloud Run sets PORT itself to the container port.*\{ from: service\.port \}/,
     },
     {
@@ -184,6 +191,7 @@ const gcpCases: Case[] = [
                 x.startupProbe = { periodSeconds: 10, failureThreshold: 30 };
             }),
         key: "service-deploy:services[0].cloudRun.startupProbe.failureThreshold",
+        code: "SD-015",
         message: /failureThreshold x periodSeconds is 300 s; Cloud Run allows a startup probe at most 240 s/,
     },
     {
@@ -205,6 +213,7 @@ const gcpCases: Case[] = [
                 x.traffic = { percent: 0, previous: "api-00042-abc" };
             }),
         key: "service-deploy:services[0].cloudRun.traffic.previous",
+        code: "SD-020",
         message: /must be a revision name from the servingRevision output, e.g\. api-4f2a9c1e7b3d-0a1b2c/,
     },
     {
@@ -215,6 +224,7 @@ const gcpCases: Case[] = [
                 s.vcpu = 0.5;
             }),
         key: "service-deploy:services[0].vcpu",
+        code: "SD-025",
         message: /below 1 vCPU Cloud Run serves one request at a time/,
     },
     {

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { readStackFile } from "../scripts/offline";
 import { ConfigError } from "../components/config";
+import { FAILURES_PAGE, type FailureCode } from "../components/failures";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const base = (stack = "staging") => {
@@ -35,6 +36,8 @@ export interface Case {
     mutate: (c: Record<string, string>, secretKeys: string[]) => void;
     key: string;
     message: RegExp;
+    /** The failure of docs/failures.md the problem is, when it is one: its code leads the message, its link ends it. */
+    code?: FailureCode;
     stack?: string;
 }
 export const cr = (c: Record<string, string>, f: (cloudRun: any) => void) => svc(c, (s) => f(s.cloudRun));
@@ -81,6 +84,13 @@ export function invalidConfigTests(cases: Case[]): void {
             const line = err.problems.find((p) => p.key === c.key);
             assert.ok(line, `a problem names ${c.key}; got: ${err.problems.map((p) => p.key).join(", ")}`);
             assert.match(line.message, c.message);
+            if (c.code) {
+                assert.ok(line.message.startsWith(`${c.code}: `), `starts with ${c.code}: ${line.message}`);
+                assert.ok(
+                    line.message.endsWith(`(see ${FAILURES_PAGE}#${c.code.toLowerCase()})`),
+                    `ends with the link to ${c.code}: ${line.message}`,
+                );
+            }
             assert.match(
                 err.message,
                 new RegExp(`Pulumi\\.staging\\.yaml: ${c.key.replace(/[.[\]$]/g, "\\$&")}: `),

@@ -43,6 +43,7 @@ const cases: Case[] = [
                 s.memoryMiB = 3000;
             }),
         key: "service-deploy:services[0].memoryMiB",
+        code: "SD-025",
         message: /3000 MiB is not a Fargate size for 1 vCPU; choose one of 2048-8192/,
     },
     {
@@ -52,6 +53,7 @@ const cases: Case[] = [
                 s.image = { ref: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:latest" };
             }),
         key: "service-deploy:services[0].image.ref",
+        code: "SD-004",
         message:
             /must be pinned by digest: <registry>\/<name>@sha256:<64 hex digits> \(a tag alone is mutable\)/,
     },
@@ -62,6 +64,7 @@ const cases: Case[] = [
                 s.image = { ref: "registry.example.com/api@sha256:xyz" };
             }),
         key: "service-deploy:services[0].image.ref",
+        code: "SD-004",
         message: /must be pinned by digest/,
     },
     {
@@ -80,6 +83,7 @@ const cases: Case[] = [
                 s.env.API_TOKEN = { secret: "apiToken" };
             }),
         key: "service-deploy:services[0].env.API_TOKEN.secret",
+        code: "SD-010",
         message:
             /secret "apiToken", which is not declared under service-deploy:secrets \(declared: stripeApiKey, slackWebhookUrl, sessionSecret\)/,
     },
@@ -117,6 +121,7 @@ const cases: Case[] = [
                 s.image.build.platforms = ["linux/amd64"];
             }),
         key: "service-deploy:services[0].image.build.platforms",
+        code: "SD-001",
         message: /runs on linux\/arm64 but the build only produces linux\/amd64; add linux\/arm64/,
     },
     {
@@ -162,6 +167,7 @@ const cases: Case[] = [
             set(c, "blueGreen", b);
         },
         key: "service-deploy:blueGreen.testCidr",
+        code: "SD-023",
         message: /opens the unreleased revision to the world/,
     },
     {
@@ -200,6 +206,7 @@ const cases: Case[] = [
             sk.splice(sk.indexOf("service-deploy:stripeApiKey"), 1);
         },
         key: "service-deploy:stripeApiKey",
+        code: "SD-007",
         message:
             /stored in plain text in Pulumi\.staging\.yaml; remove it and run: pulumi config set --secret stripeApiKey <value>/,
     },
@@ -209,6 +216,7 @@ const cases: Case[] = [
             delete c["service-deploy:stripeApiKey"];
         },
         key: "service-deploy:stripeApiKey",
+        code: "SD-010",
         message: /not set; run: pulumi config set --secret stripeApiKey <value>/,
     },
     {
@@ -245,6 +253,7 @@ const cases: Case[] = [
         name: "a webhook under alarms.webhooks, the path SNS never confirms",
         mutate: (c) => set(c, "alarms", { webhooks: ["https://hooks.slack.com/services/T0/B0/xyz"] }),
         key: "service-deploy:alarms.webhooks[0]",
+        code: "SD-016",
         message: /never confirms.*notifications\.destinations/,
     },
     {
@@ -262,6 +271,7 @@ const cases: Case[] = [
             delete c["service-deploy:blueGreen"];
         },
         key: "service-deploy:blueGreen",
+        code: "SD-023",
         message: /set blueGreen\.testCidr/,
     },
     {
@@ -280,6 +290,51 @@ const cases: Case[] = [
         },
         key: "service-deploy:blueGreen.rollbackErrorRateMinutes",
         message: />=2|at least 2|too small/i,
+    },
+    {
+        name: "a test listener on the production port",
+        mutate: (c) => set(c, "blueGreen", { ...obj(c, "blueGreen"), testListenerPort: 443 }),
+        key: "service-deploy:blueGreen.testListenerPort",
+        code: "SD-023",
+        message: /443 is the production listener; choose another port such as 8443/,
+    },
+    {
+        name: "a service reading the database of a stack that declares none",
+        mutate: (c) => {
+            delete c["service-deploy:database"];
+        },
+        key: "service-deploy:services[0].env.DATABASE_URL.from",
+        code: "SD-006",
+        message: /reads database\.url but the stack declares no service-deploy:database/,
+    },
+    {
+        name: "a config secret set to nothing",
+        mutate: (c) => {
+            c["service-deploy:stripeApiKey"] = "";
+        },
+        key: "service-deploy:stripeApiKey",
+        code: "SD-010",
+        message: /secret "stripeApiKey" is empty/,
+    },
+    {
+        name: "a VM SSH key naming a secret the stack does not declare",
+        stack: "vm-staging",
+        mutate: (c) => set(c, "vm", { ...obj(c, "vm"), sshKeySecret: "vmSshKye" }),
+        key: "service-deploy:vm.sshKeySecret",
+        code: "SD-010",
+        message: /must name a declared secret \(declared: .*vmSshKey/,
+    },
+    {
+        name: "a provisioned VM whose shape runs another CPU than the service",
+        stack: "oci-staging",
+        mutate: (c) => {
+            const vm = obj(c, "vm");
+            vm.provision.oci.shape = "VM.Standard.E4.Flex";
+            set(c, "vm", vm);
+        },
+        key: "service-deploy:vm.provision.oci.shape",
+        code: "SD-003",
+        message: /VM\.Standard\.E4\.Flex runs linux\/amd64 but services\[0\]\.architecture is arm64/,
     },
 ];
 
