@@ -225,7 +225,10 @@ const fixtures: Fixture[] = [
         name: "a release tag in the stack config",
         failure: "mutable tag",
         args: stack("mutable-tag-release"),
-        expect: { exit: 2, stderr: /service-deploy:services\[0\]\.image\.ref: SD-004: must be pinned by digest/ },
+        expect: {
+            exit: 2,
+            stderr: /service-deploy:services\[0\]\.image\.ref: SD-004: must be pinned by digest/,
+        },
     },
     {
         name: "single-AZ production with one day of backups",
