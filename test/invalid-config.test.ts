@@ -178,7 +178,8 @@ const cases: Case[] = [
             set(c, "blueGreen", b);
         },
         key: "service-deploy:blueGreen.testCidr",
-        message: /./,
+        code: "SD-023",
+        message: /must be the CIDR of your office or CI range/,
     },
     {
         name: "a certificate that is not an ACM ARN",
