@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CLOUD_RUN_PROVIDED, credentialLike, declarationFindings } from "../policies/lib";
 import { ENV_DECLARATION_FILE, type KnownDeclaration } from "./contract/declaration";
+import type { FailureCode } from "./failures";
 
 export {
     DeclarationError,
@@ -179,6 +180,8 @@ export interface EnvProblem {
     /** The env key the problem is about. */
     variable: string;
     message: string;
+    /** The failure of docs/failures.md it is, for callers that cite it. @default none (a warning) */
+    code?: FailureCode;
 }
 
 /**
@@ -203,11 +206,13 @@ export function envAgainstDeclaration(
         if (f.kind === "missing")
             errors.push({
                 variable: f.variable,
+                code: "SD-006",
                 message: `service "${service}" reads ${f.variable} (${known.source}), which env does not set${f.hint ? `; ${f.hint}` : ""}; add env.${f.variable}`,
             });
         else if (f.kind === "secret-in-plain")
             errors.push({
                 variable: f.variable,
+                code: "SD-007",
                 message: `${f.variable} is a secret in ${known.source} but env sets it in plain text; deliver it through a secret store: { secret: <declared secret> } or a secret source such as { from: database.url }`,
             });
         else
@@ -238,6 +243,7 @@ export function literalCredentials(env: Record<string, EnvEntry>): EnvProblem[] 
         const name = secretNameFor(k);
         out.push({
             variable: k,
+            code: "SD-007",
             message: `env ${k} is a literal that looks like a credential (${why}); it would sit in plain text in the stack file, the task definition or the VM env file. Run: pulumi config set --secret ${name} <value>, declare secrets.${name}: { source: config }, and set env.${k}: { secret: ${name} }`,
         });
     }

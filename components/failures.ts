@@ -33,6 +33,7 @@ export const FAILURES = {
     "SD-022": "another deploy holds the host's lock",
     "SD-023": "test listener open to the world",
     "SD-024": "production image in another stack's repository",
+    "SD-025": "CPU and memory the platform does not offer",
 } as const;
 
 export type FailureCode = keyof typeof FAILURES;

@@ -19,8 +19,6 @@
  * A benchmark, not a test. Needs the lab's packages and root, like test/vm.
  */
 import { spawn } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { Lab, labAvailable, NGINX_LISTEN } from "../test/vm/lab";
 import {
     deployCommand,
@@ -56,11 +54,7 @@ async function main() {
         const v2 = lab.image("bench", "v2", "ok", "v2");
         const p = hostPaths("bench", lab.hostRoot);
         lab.ssh(prepareCommand(p));
-        lab.copy(
-            fs.readFileSync(path.resolve(__dirname, "..", "components", "vm", "deploy.sh"), "utf8"),
-            p.script,
-            "0755",
-        );
+        lab.installScript(p);
         lab.copy(envFileContent({ DATABASE_URL: "postgresql://app:bench@db:5432/app" }), p.envFile, "0600");
         const o: DeployOptions = {
             service: "bench",

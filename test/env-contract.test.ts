@@ -5,7 +5,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError, PROJECT, parseStackConfig, type StackConfig } from "../components/config";
 import {
@@ -18,7 +17,6 @@ import {
 } from "../components/contract";
 import { fillMissingConfigSecrets, readStackFile } from "../scripts/offline";
 import { policyConfigFor } from "../scripts/policy-config";
-import { runPlan } from "../scripts/plan-process";
 import { imageBuild } from "../scripts/policy-fixtures";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -148,7 +146,7 @@ const SHAPES: Shape[] = [
         env: (t) => ({ DATABASE_URL: url(t) }),
         want: () => ({
             errors: [
-                'env.LOG_LEVEL: service "api" reads LOG_LEVEL (app/.env.example), which env does not set; add env.LOG_LEVEL',
+                'env.LOG_LEVEL: SD-006: service "api" reads LOG_LEVEL (app/.env.example), which env does not set; add env.LOG_LEVEL',
             ],
         }),
     },
@@ -202,7 +200,7 @@ const SHAPES: Shape[] = [
         env: () => ({ SESSION_SECRET: { from: "stack.environment" } }),
         want: () => ({
             errors: [
-                "env.SESSION_SECRET: SESSION_SECRET is a secret in app/.env.example but env sets it in plain text",
+                "env.SESSION_SECRET: SD-007: SESSION_SECRET is a secret in app/.env.example but env sets it in plain text",
             ],
         }),
     },
@@ -256,8 +254,8 @@ const SHAPES: Shape[] = [
         env: () => ({ DATABASE_URL: { value: "mysql+pymysql://admin:hunter2@localhost:3306/app" } }),
         want: () => ({
             errors: [
-                "env.DATABASE_URL: env DATABASE_URL is a literal that looks like a credential (a URL with user:password@); it would sit in plain text in the stack file, the task definition or the VM env file. Run: pulumi config set --secret databaseUrl <value>, declare secrets.databaseUrl: { source: config }, and set env.DATABASE_URL: { secret: databaseUrl }",
-                "env.DATABASE_URL: DATABASE_URL is a secret in app/.env.example but env sets it in plain text",
+                "env.DATABASE_URL: SD-007: env DATABASE_URL is a literal that looks like a credential (a URL with user:password@); it would sit in plain text in the stack file, the task definition or the VM env file. Run: pulumi config set --secret databaseUrl <value>, declare secrets.databaseUrl: { source: config }, and set env.DATABASE_URL: { secret: databaseUrl }",
+                "env.DATABASE_URL: SD-007: DATABASE_URL is a secret in app/.env.example but env sets it in plain text",
             ],
         }),
     },
@@ -267,7 +265,7 @@ const SHAPES: Shape[] = [
         env: (t) => ({ DATABASE_URL: url(t), GITHUB_TOKEN: { value: "ghp_x" } }),
         want: () => ({
             errors: [
-                "env.GITHUB_TOKEN: env GITHUB_TOKEN is a literal that looks like a credential (a name ending in _TOKEN)",
+                "env.GITHUB_TOKEN: SD-007: env GITHUB_TOKEN is a literal that looks like a credential (a name ending in _TOKEN)",
             ],
             warnings: ["sets GITHUB_TOKEN,"],
         }),
@@ -295,6 +293,17 @@ for (const shape of SHAPES) {
                 );
             }
             const mine = errors.filter((e) => e.startsWith("env."));
+            // A variable the app reads and env lacks is SD-006; a credential in plain env, SD-007.
+            for (const e of mine) {
+                const code = e.includes("which env does not set") ? "sd-006" : "sd-007";
+                assert.match(
+                    e,
+                    new RegExp(
+                        `^env\\.[A-Z0-9_]+: ${code.toUpperCase()}: .*\\(see docs/failures\\.md#${code}\\)$`,
+                        "s",
+                    ),
+                );
+            }
             assert.equal(mine.length, want.errors.length, mine.join("\n"));
             for (const w of want.errors)
                 assert.ok(
@@ -332,90 +341,4 @@ test("without the app's declaration the pack's env check is advisory for the sta
 
 test("a build stamps the app's declaration into the image as the one label", () => {
     assert.deepEqual(imageBuild().props.labels, { [ENV_LABEL]: declarationLabel(app()) });
-});
-
-/** A --registry file answering for a committed stack's prebuilt ref, in the per-ref form, with labels. */
-function registryFile(ref: string, labels: Record<string, string> | undefined, legacy = false): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sd-registry-"));
-    const file = path.join(dir, "registry.json");
-    const platforms = ["linux/amd64", "linux/arm64"];
-    fs.writeFileSync(
-        file,
-        JSON.stringify(legacy ? { [ref.split("@")[0]]: platforms } : { [ref]: { platforms, labels } }),
-    );
-    return file;
-}
-const VM_REF = () => {
-    const text = fs.readFileSync(path.join(ROOT, "Pulumi.vm-staging.yaml"), "utf8");
-    return /ref: (\S+@sha256:[0-9a-f]{64})/.exec(text)![1];
-};
-
-test("plan: a prebuilt ref's label read from the --registry file holds the VM stack to the app's declaration", async () => {
-    const ok = await runPlan([
-        "--stack",
-        "vm-staging",
-        "--json",
-        "--registry",
-        registryFile(VM_REF(), { [ENV_LABEL]: declarationLabel(app()) }),
-    ]);
-    assert.equal(ok.code, 0, ok.stderr);
-    const good = JSON.parse(ok.stdout);
-    assert.deepEqual(good.violations, []);
-    assert.ok(!good.notes.some((n: string) => n.includes(ENV_LABEL)), good.notes.join("\n"));
-    assert.ok(
-        good.warnings.some((w: string) =>
-            w.includes("sets STRIPE_API_KEY, which label dev.service-deploy.env of ghcr.io/acme/api@sha256:"),
-        ),
-    );
-
-    const asks = JSON.stringify({ ...JSON.parse(declarationLabel(app())), REDIS_URL: "required" });
-    const bad = await runPlan([
-        "--stack",
-        "vm-staging",
-        "--json",
-        "--registry",
-        registryFile(VM_REF(), { [ENV_LABEL]: asks }),
-    ]);
-    // The program itself reads the label (here from the file, at preview from the registry) and
-    // stops before any resource, naming the variable: what a real preview does.
-    assert.equal(bad.code, 1, bad.stderr);
-    assert.equal(bad.stdout, "");
-    assert.match(
-        bad.stderr,
-        /service "api" reads REDIS_URL \(label dev\.service-deploy\.env of ghcr\.io\/acme\/api@sha256:[0-9a-f]{64}\), which env does not set; add env\.REDIS_URL/,
-    );
-});
-
-test("plan: without the label (or with the old --registry form) the declaration is listed as not verified offline and the check is advisory", async () => {
-    for (const file of [undefined, registryFile(VM_REF(), undefined, true)]) {
-        const r = await runPlan(["--stack", "vm-staging", "--json", ...(file ? ["--registry", file] : [])]);
-        assert.equal(r.code, 0, r.stderr);
-        const out = JSON.parse(r.stdout);
-        assert.ok(
-            out.notes.some(
-                (n: string) =>
-                    n.startsWith('env declaration of service "api" (ghcr.io/acme/api@sha256:') &&
-                    n.endsWith("env-contract-complete is advisory for this stack"),
-            ),
-            out.notes.join("\n"),
-        );
-        assert.equal(
-            out.policies.find((p: { name: string }) => p.name === "env-contract-complete").enforcementLevel,
-            "advisory",
-        );
-    }
-});
-
-test("plan: a malformed label in the --registry file is refused naming the image and the label", async () => {
-    const r = await runPlan([
-        "--stack",
-        "vm-staging",
-        "--registry",
-        registryFile(VM_REF(), { [ENV_LABEL]: '{"DATABASE_URL":"sekret"}' }),
-    ]);
-    assert.equal(r.code, 2);
-    assert.match(
-        r.stderr,
-        /label dev\.service-deploy\.env of ghcr\.io\/acme\/api@sha256:[0-9a-f]{64}: label dev\.service-deploy\.env: DATABASE_URL: /,
-    );
 });

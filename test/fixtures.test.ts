@@ -174,7 +174,7 @@ const fixtures: Fixture[] = [
         // Refused at config parse, before the pack (which keeps its own check for other programs).
         expect: {
             exit: 2,
-            stderr: /services\[0\]\.env\.DATABASE_URL: env DATABASE_URL is a literal that looks like a credential \(a URL with user:password@\);.* Run: pulumi config set --secret databaseUrl <value>/,
+            stderr: /services\[0\]\.env\.DATABASE_URL: SD-007: env DATABASE_URL is a literal that looks like a credential \(a URL with user:password@\);.* Run: pulumi config set --secret databaseUrl <value>/,
         },
     },
     {
@@ -183,7 +183,7 @@ const fixtures: Fixture[] = [
         args: stack("plaintext-webhook-secret"),
         expect: {
             exit: 2,
-            stderr: /env\.PAYMENTS_WEBHOOK_SECRET: env PAYMENTS_WEBHOOK_SECRET is a literal that looks like a credential \(a name ending in _SECRET\);.* pulumi config set --secret paymentsWebhookSecret <value>/,
+            stderr: /env\.PAYMENTS_WEBHOOK_SECRET: SD-007: env PAYMENTS_WEBHOOK_SECRET is a literal that looks like a credential \(a name ending in _SECRET\);.* pulumi config set --secret paymentsWebhookSecret <value>/,
         },
     },
     {
@@ -225,7 +225,10 @@ const fixtures: Fixture[] = [
         name: "a release tag in the stack config",
         failure: "mutable tag",
         args: stack("mutable-tag-release"),
-        expect: { exit: 2, stderr: /service-deploy:services\[0\]\.image\.ref: must be pinned by digest/ },
+        expect: {
+            exit: 2,
+            stderr: /service-deploy:services\[0\]\.image\.ref: SD-004: must be pinned by digest/,
+        },
     },
     {
         name: "single-AZ production with one day of backups",

@@ -5,38 +5,17 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { readStackFile } from "../scripts/offline";
 import { ConfigError, parseStackConfig } from "../components/config";
-
-const ROOT = path.resolve(__dirname, "..");
-const base = (stack = "staging") => {
-    const { config, secretKeys } = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`), [], []);
-    config["service-deploy:stripeApiKey"] = "sk_test_staging_value";
-    // The Slack destination's secret the committed stacks declare (docs/notifications.md).
-    const slack = stack === "gcp-staging" ? "slackBotToken" : "slackWebhookUrl";
-    config[`service-deploy:${slack}`] = "https://hooks.slack.com/services/T0/B0/staging";
-    return { config, secretKeys: [...secretKeys, "service-deploy:stripeApiKey", `service-deploy:${slack}`] };
-};
-const obj = (c: Record<string, string>, k: string) => JSON.parse(c[`service-deploy:${k}`]);
-const set = (c: Record<string, string>, k: string, v: unknown) => {
-    c[`service-deploy:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-};
-const svc = (c: Record<string, string>, f: (s: any) => void) => {
-    const s = obj(c, "services");
-    f(s[0]);
-    set(c, "services", s);
-};
-
-interface Case {
-    name: string;
-    mutate: (c: Record<string, string>, secretKeys: string[]) => void;
-    key: string;
-    message: RegExp;
-    stack?: string;
-}
-const cr = (c: Record<string, string>, f: (cloudRun: any) => void) => svc(c, (s) => f(s.cloudRun));
+import {
+    base,
+    type Case,
+    invalidConfigTests,
+    obj,
+    ready,
+    runProgram,
+    set,
+    svc,
+} from "./invalid-config-suite";
 
 const cases: Case[] = [
     {
@@ -64,6 +43,7 @@ const cases: Case[] = [
                 s.memoryMiB = 3000;
             }),
         key: "service-deploy:services[0].memoryMiB",
+        code: "SD-025",
         message: /3000 MiB is not a Fargate size for 1 vCPU; choose one of 2048-8192/,
     },
     {
@@ -73,6 +53,7 @@ const cases: Case[] = [
                 s.image = { ref: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/api:latest" };
             }),
         key: "service-deploy:services[0].image.ref",
+        code: "SD-004",
         message:
             /must be pinned by digest: <registry>\/<name>@sha256:<64 hex digits> \(a tag alone is mutable\)/,
     },
@@ -83,6 +64,7 @@ const cases: Case[] = [
                 s.image = { ref: "registry.example.com/api@sha256:xyz" };
             }),
         key: "service-deploy:services[0].image.ref",
+        code: "SD-004",
         message: /must be pinned by digest/,
     },
     {
@@ -101,6 +83,7 @@ const cases: Case[] = [
                 s.env.API_TOKEN = { secret: "apiToken" };
             }),
         key: "service-deploy:services[0].env.API_TOKEN.secret",
+        code: "SD-010",
         message:
             /secret "apiToken", which is not declared under service-deploy:secrets \(declared: stripeApiKey, slackWebhookUrl, sessionSecret\)/,
     },
@@ -138,6 +121,7 @@ const cases: Case[] = [
                 s.image.build.platforms = ["linux/amd64"];
             }),
         key: "service-deploy:services[0].image.build.platforms",
+        code: "SD-001",
         message: /runs on linux\/arm64 but the build only produces linux\/amd64; add linux\/arm64/,
     },
     {
@@ -183,6 +167,7 @@ const cases: Case[] = [
             set(c, "blueGreen", b);
         },
         key: "service-deploy:blueGreen.testCidr",
+        code: "SD-023",
         message: /opens the unreleased revision to the world/,
     },
     {
@@ -193,7 +178,8 @@ const cases: Case[] = [
             set(c, "blueGreen", b);
         },
         key: "service-deploy:blueGreen.testCidr",
-        message: /./,
+        code: "SD-023",
+        message: /must be the CIDR of your office or CI range/,
     },
     {
         name: "a certificate that is not an ACM ARN",
@@ -221,6 +207,7 @@ const cases: Case[] = [
             sk.splice(sk.indexOf("service-deploy:stripeApiKey"), 1);
         },
         key: "service-deploy:stripeApiKey",
+        code: "SD-007",
         message:
             /stored in plain text in Pulumi\.staging\.yaml; remove it and run: pulumi config set --secret stripeApiKey <value>/,
     },
@@ -230,6 +217,7 @@ const cases: Case[] = [
             delete c["service-deploy:stripeApiKey"];
         },
         key: "service-deploy:stripeApiKey",
+        code: "SD-010",
         message: /not set; run: pulumi config set --secret stripeApiKey <value>/,
     },
     {
@@ -266,236 +254,8 @@ const cases: Case[] = [
         name: "a webhook under alarms.webhooks, the path SNS never confirms",
         mutate: (c) => set(c, "alarms", { webhooks: ["https://hooks.slack.com/services/T0/B0/xyz"] }),
         key: "service-deploy:alarms.webhooks[0]",
+        code: "SD-016",
         message: /never confirms.*notifications\.destinations/,
-    },
-    {
-        name: "a Slack destination without its secret",
-        mutate: (c) => set(c, "notifications", { destinations: [{ name: "oncall", type: "slack" }] }),
-        key: "service-deploy:notifications.destinations[0].webhookSecret",
-        message: /aws or vm, where alarms reach Slack through an incoming webhook: name the declared secret/,
-    },
-    {
-        name: "a Slack destination whose secret is not declared",
-        mutate: (c) =>
-            set(c, "notifications", {
-                destinations: [{ name: "oncall", type: "slack", webhookSecret: "slackWebhok" }],
-            }),
-        key: "service-deploy:notifications.destinations[0].webhookSecret",
-        message: /"slackWebhok", which is not declared.*pulumi config set --secret slackWebhok/,
-    },
-    {
-        name: "a PagerDuty key from a generated secret",
-        mutate: (c) =>
-            set(c, "notifications", {
-                destinations: [{ name: "pager", type: "pagerduty", integrationKeySecret: "sessionSecret" }],
-            }),
-        key: "service-deploy:notifications.destinations[0].integrationKeySecret",
-        message: /is generated, but a vendor issues this value/,
-    },
-    {
-        name: "an e-mail destination that is not an address",
-        mutate: (c) =>
-            set(c, "notifications", {
-                destinations: [{ name: "ops", type: "email", address: "ops-at-example" }],
-            }),
-        key: "service-deploy:notifications.destinations[0].address",
-        message: /must be an e-mail address/,
-    },
-    {
-        name: "a destination of an unknown type",
-        mutate: (c) => set(c, "notifications", { destinations: [{ name: "ops", type: "teams" }] }),
-        key: "service-deploy:notifications.destinations[0].type",
-        message: /"email", "slack", "pagerduty", "webhook"/,
-    },
-    {
-        name: "a destination that hears nothing",
-        mutate: (c) =>
-            set(c, "notifications", {
-                destinations: [{ name: "ops", type: "email", address: "ops@example.com", events: [] }],
-            }),
-        key: "service-deploy:notifications.destinations[0].events",
-        message: /at least one of alerts, rollbacks, recoveries/,
-    },
-    {
-        name: "a webhook URL pasted where the secret's name goes",
-        mutate: (c) =>
-            set(c, "notifications", {
-                destinations: [{ name: "ops", type: "webhook", urlSecret: "https://ops.example.com/hook" }],
-            }),
-        key: "service-deploy:notifications.destinations[0].urlSecret",
-        message: /not declared/,
-    },
-    {
-        name: "two destinations with one name",
-        mutate: (c) =>
-            set(c, "notifications", {
-                destinations: [
-                    { name: "ops", type: "email", address: "a@example.com" },
-                    { name: "ops", type: "email", address: "b@example.com" },
-                ],
-            }),
-        key: "service-deploy:notifications.destinations[1].name",
-        message: /duplicate destination name "ops"/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "a Slack destination on gcp without the app's channel",
-        mutate: (c, keys) => {
-            const secrets = obj(c, "secrets");
-            secrets.slackWebhook = { source: "config" };
-            set(c, "secrets", secrets);
-            c["service-deploy:slackWebhook"] = "https://hooks.slack.com/services/T0/B0/x";
-            keys.push("service-deploy:slackWebhook");
-            set(c, "notifications", {
-                destinations: [{ name: "oncall", type: "slack", webhookSecret: "slackWebhook" }],
-            });
-        },
-        key: "service-deploy:notifications.destinations[0].channel",
-        message: /gcp, whose slack notification channel posts as a Slack app/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "an arm64 service on Cloud Run",
-        mutate: (c) =>
-            svc(c, (s) => {
-                s.architecture = "arm64";
-            }),
-        key: "service-deploy:services[0].architecture",
-        message:
-            /^SD-002: Cloud Run runs linux\/amd64 only; an arm64 image fails there with "exec format error".*see docs\/failures.md#sd-002/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "a production Cloud Run service that scales to zero",
-        mutate: (c) => {
-            set(c, "environment", "production");
-            cr(c, (x) => {
-                x.minInstances = 0;
-            });
-        },
-        key: "service-deploy:services[0].cloudRun.minInstances",
-        message: /production keeps at least 1 instance warm/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "a canary without the revision serving the rest",
-        mutate: (c) =>
-            cr(c, (x) => {
-                x.traffic = { percent: 10 };
-            }),
-        key: "service-deploy:services[0].cloudRun.traffic.previous",
-        message: /gets 10%, so name the revision serving the other 90% \(the servingRevision output\)/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "a startup probe period beyond Cloud Run's 240 s",
-        mutate: (c) =>
-            cr(c, (x) => {
-                x.startupProbe = { periodSeconds: 300 };
-            }),
-        key: "service-deploy:services[0].cloudRun.startupProbe.periodSeconds",
-        message: /at most 240 s/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "a Cloud Run service setting K_SERVICE, which Cloud Run sets itself",
-        mutate: (c) =>
-            svc(c, (s) => {
-                s.env.K_SERVICE = { value: "api" };
-            }),
-        key: "service-deploy:services[0].env.K_SERVICE",
-        message: /Cloud Run sets K_SERVICE itself and refuses a revision that sets it/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "a Cloud Run service setting PORT to a literal",
-        mutate: (c) =>
-            svc(c, (s) => {
-                s.env.PORT = { value: "9000" };
-            }),
-        key: "service-deploy:services[0].env.PORT",
-        message: /Cloud Run sets PORT itself to the container port.*\{ from: service\.port \}/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "Cloud SQL on a private IP with no subnet for Direct VPC egress (unix socket)",
-        mutate: (c) => {
-            const g = obj(c, "gcp");
-            delete g.subnetwork;
-            set(c, "gcp", g);
-        },
-        key: "service-deploy:gcp.subnetwork",
-        message:
-            /Cloud SQL has a private IP only, so Cloud Run reaches it through Direct VPC egress \(unix-socket too/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "one Cloud SQL backup, which point-in-time recovery logs cannot stay below",
-        mutate: (c) => {
-            const d = obj(c, "database");
-            d.backupRetentionDays = 1;
-            set(c, "database", d);
-        },
-        key: "service-deploy:database.backupRetentionDays",
-        message: /keep at least 2 backups/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "a startup probe that outlasts Cloud Run's 240 s window",
-        mutate: (c) =>
-            cr(c, (x) => {
-                x.startupProbe = { periodSeconds: 10, failureThreshold: 30 };
-            }),
-        key: "service-deploy:services[0].cloudRun.startupProbe.failureThreshold",
-        message: /failureThreshold x periodSeconds is 300 s; Cloud Run allows a startup probe at most 240 s/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "a Cloud Run service name too long for its revision tags (46 with the tag)",
-        mutate: (c) =>
-            svc(c, (s) => {
-                s.name = "payments-api-eu-west-primary";
-            }),
-        key: "service-deploy:services[0].name",
-        message:
-            /at most 46 characters for a service name and a tag together; revision tags take 23, so a Cloud Run service name may have at most 23 \(got 28\)/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "a previous revision Cloud Run named, not this project",
-        mutate: (c) =>
-            cr(c, (x) => {
-                x.traffic = { percent: 0, previous: "api-00042-abc" };
-            }),
-        key: "service-deploy:services[0].cloudRun.traffic.previous",
-        message: /must be a revision name from the servingRevision output, e.g\. api-4f2a9c1e7b3d-0a1b2c/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "Cloud Run below 1 vCPU serving 80 requests at once",
-        mutate: (c) =>
-            svc(c, (s) => {
-                s.vcpu = 0.5;
-            }),
-        key: "service-deploy:services[0].vcpu",
-        message: /below 1 vCPU Cloud Run serves one request at a time/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "a gcp service without the provider's project",
-        mutate: (c) => {
-            delete c["gcp:project"];
-        },
-        key: "gcp:project",
-        message: /pulumi config set gcp:project <project-id>/,
-    },
-    {
-        stack: "gcp-staging",
-        name: "private-IP database access without a subnetwork",
-        mutate: (c) =>
-            set(c, "gcp", { network: "projects/p/global/networks/v", databaseConnection: "private-ip" }),
-        key: "service-deploy:gcp.network",
-        message: /private-ip needs gcp\.network and gcp\.subnetwork/,
     },
     {
         name: "Cloud Run settings on an AWS service",
@@ -512,6 +272,7 @@ const cases: Case[] = [
             delete c["service-deploy:blueGreen"];
         },
         key: "service-deploy:blueGreen",
+        code: "SD-023",
         message: /set blueGreen\.testCidr/,
     },
     {
@@ -531,60 +292,59 @@ const cases: Case[] = [
         key: "service-deploy:blueGreen.rollbackErrorRateMinutes",
         message: />=2|at least 2|too small/i,
     },
-];
-
-// The program runs under mocks that count registrations: a bad config must register none.
-let registered = 0;
-const ready = pulumi.runtime.setMocks(
     {
-        newResource: (a) => {
-            registered++;
-            return { id: `${a.name}-id`, state: a.inputs };
-        },
-        call: () => {
-            throw new Error("no invoke expected");
-        },
+        name: "a test listener on the production port",
+        mutate: (c) => set(c, "blueGreen", { ...obj(c, "blueGreen"), testListenerPort: 443 }),
+        key: "service-deploy:blueGreen.testListenerPort",
+        code: "SD-023",
+        message: /443 is the production listener; choose another port such as 8443/,
     },
-    "service-deploy",
-    "staging",
-    true,
-);
-
-function runProgram(config: Record<string, string>, secretKeys: string[]): Error | undefined {
-    pulumi.runtime.setAllConfig(config, secretKeys);
-    const program = require.resolve(path.join(ROOT, "index.ts"));
-    delete require.cache[program];
-    try {
-        require(program);
-        return undefined;
-    } catch (e) {
-        return e as Error;
-    }
-}
+    {
+        name: "a service reading the database of a stack that declares none",
+        mutate: (c) => {
+            delete c["service-deploy:database"];
+        },
+        key: "service-deploy:services[0].env.DATABASE_URL.from",
+        code: "SD-006",
+        message: /reads database\.url but the stack declares no service-deploy:database/,
+    },
+    {
+        name: "a config secret set to nothing",
+        mutate: (c) => {
+            c["service-deploy:stripeApiKey"] = "";
+        },
+        key: "service-deploy:stripeApiKey",
+        code: "SD-010",
+        message: /secret "stripeApiKey" is empty/,
+    },
+    {
+        name: "a VM SSH key naming a secret the stack does not declare",
+        stack: "vm-staging",
+        mutate: (c) => set(c, "vm", { ...obj(c, "vm"), sshKeySecret: "vmSshKye" }),
+        key: "service-deploy:vm.sshKeySecret",
+        code: "SD-010",
+        message: /must name a declared secret \(declared: .*vmSshKey/,
+    },
+    {
+        name: "a provisioned VM whose shape runs another CPU than the service",
+        stack: "oci-staging",
+        mutate: (c) => {
+            const vm = obj(c, "vm");
+            vm.provision.oci.shape = "VM.Standard.E4.Flex";
+            set(c, "vm", vm);
+        },
+        key: "service-deploy:vm.provision.oci.shape",
+        code: "SD-003",
+        message: /VM\.Standard\.E4\.Flex runs linux\/amd64 but services\[0\]\.architecture is arm64/,
+    },
+];
 
 test("at least 15 distinct invalid configs are covered", () => {
     assert.ok(cases.length >= 15, `${cases.length} cases`);
     assert.equal(new Set(cases.map((c) => c.name)).size, cases.length);
 });
 
-for (const c of cases) {
-    test(`invalid config is refused, naming ${c.key}, with nothing registered: ${c.name}`, async () => {
-        await ready;
-        const { config, secretKeys } = base(c.stack);
-        c.mutate(config, secretKeys);
-        registered = 0;
-        const err = runProgram(config, secretKeys);
-        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
-        const line = err.problems.find((p) => p.key === c.key);
-        assert.ok(line, `a problem names ${c.key}; got: ${err.problems.map((p) => p.key).join(", ")}`);
-        assert.match(line.message, c.message);
-        assert.match(
-            err.message,
-            new RegExp(`Pulumi\\.staging\\.yaml: ${c.key.replace(/[.[\]$]/g, "\\$&")}: `),
-        );
-        assert.equal(registered, 0, "no resource registered");
-    });
-}
+invalidConfigTests(cases);
 
 test("every problem is reported at once, not one per run", async () => {
     await ready;

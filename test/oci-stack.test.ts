@@ -14,7 +14,7 @@ import { policies } from "../policies/policies";
 import { cite } from "../components/failures";
 import { alarmKinds, stampedService } from "../policies/alarms";
 import { vmWorkloads } from "../policies/lib";
-import { cloudInitWaitCommand } from "../components/vm/commands";
+import { cloudInitWaitCommand, HOST_SCRIPT_PARTS } from "../components/vm/commands";
 import { PREPARED_MARKER } from "../components/oci/cloud-init";
 import { imageQuery } from "../components/oci/instance";
 import { onsSubscriptions } from "../components/oci/monitoring";
@@ -141,7 +141,7 @@ test("the host key is pinned in every SSH connection of the deploy, to the insta
     const g = await graph();
     const pinned = String(g.one("tls:index/privateKey:PrivateKey").state.publicKeyOpenssh).trim();
     const commands = [...g.all("command:remote:Command"), ...g.all("command:remote:CopyToRemote")];
-    assert.equal(commands.length, 7);
+    assert.equal(commands.length, 7 + HOST_SCRIPT_PARTS.length, "the host script's parts are copied too");
     for (const c of commands) {
         const conn = g.inputs(c).connection;
         assert.equal(conn.hostKey, pinned, c.name);

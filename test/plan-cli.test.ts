@@ -58,9 +58,9 @@ test("invalid config exits 2 with every problem on stderr, each naming the file 
     );
     assert.match(
         r.stderr,
-        /service-deploy:services\[0\]\.memoryMiB: 1024 MiB is not a Fargate size for 1 vCPU/,
+        /service-deploy:services\[0\]\.memoryMiB: SD-025: 1024 MiB is not a Fargate size for 1 vCPU/,
     );
-    assert.match(r.stderr, /service-deploy:services\[0\]\.image\.ref: must be pinned by digest/);
+    assert.match(r.stderr, /service-deploy:services\[0\]\.image\.ref: SD-004: must be pinned by digest/);
 });
 
 test("secure: values are opaque secrets offline, not errors", async () => {

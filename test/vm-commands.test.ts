@@ -1,10 +1,14 @@
 /** The VM target's command lines, as strings: what runs on the host, quoted, with no secret in it. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import {
     deployCommand,
     envFileContent,
+    HOST_SCRIPT_PARTS,
     hostPaths,
+    hostScriptFiles,
     parseActive,
     prepareCommand,
     removeCommand,
@@ -55,14 +59,38 @@ test("paths and the prepare line: a 0700 secrets directory before anything is co
     assert.deepEqual(p, {
         dir: "/opt/service-deploy/api",
         script: "/opt/service-deploy/api/service-deploy.sh",
+        partsDir: "/opt/service-deploy/api/host",
         secretsDir: "/opt/service-deploy/api/secrets",
         envFile: "/opt/service-deploy/api/secrets/env",
         webhookFile: "/opt/service-deploy/api/secrets/webhook",
     });
     assert.equal(
         prepareCommand(p),
-        "umask 077 && mkdir -p '/opt/service-deploy/api' '/opt/service-deploy/api/secrets' && chmod 0755 '/opt/service-deploy/api' && chmod 0700 '/opt/service-deploy/api/secrets'",
+        "umask 077 && mkdir -p '/opt/service-deploy/api' '/opt/service-deploy/api/host' '/opt/service-deploy/api/secrets' && chmod 0755 '/opt/service-deploy/api' '/opt/service-deploy/api/host' && chmod 0700 '/opt/service-deploy/api/secrets'",
     );
+});
+
+test("the host script ships with every part it sources, each beside it under host/, and no file over 400 lines", () => {
+    const vm = path.join(__dirname, "..", "components", "vm");
+    const script = fs.readFileSync(path.join(vm, "deploy.sh"), "utf8");
+    const sourced = /^for part in ([a-z ]+); do$/m.exec(script);
+    assert.ok(sourced, "deploy.sh sources its parts in one loop");
+    assert.deepEqual(sourced[1].split(" "), [...HOST_SCRIPT_PARTS], "sourced = shipped");
+    assert.deepEqual(
+        fs.readdirSync(path.join(vm, "host")).sort(),
+        HOST_SCRIPT_PARTS.map((part) => `${part}.sh`).sort(),
+        "every file under host/ is a shipped part",
+    );
+    const files = hostScriptFiles(p);
+    assert.deepEqual(files[0], { source: "deploy.sh", remotePath: p.script });
+    for (const f of files.slice(1)) {
+        assert.equal(path.posix.dirname(f.remotePath), p.partsDir);
+        assert.equal(path.posix.basename(f.remotePath), path.posix.basename(f.source));
+    }
+    for (const f of files) {
+        const lines = fs.readFileSync(path.join(vm, f.source), "utf8").split("\n").length - 1;
+        assert.ok(lines < 400, `${f.source}: ${lines} lines`);
+    }
 });
 
 test("the deploy line, exactly", () => {

@@ -41,14 +41,14 @@ test("a URL or key holding a line break is refused, naming the destination and n
     );
 });
 
-/** One helper line of deploy.sh, run by /bin/sh on its own. */
+/** One helper line of the host script's watchdog part (host/watchdog.sh), run by /bin/sh on its own. */
 function shHelper(name: string, call: string): string {
     const script = require("node:fs").readFileSync(
-        require("node:path").join(__dirname, "..", "components", "vm", "deploy.sh"),
+        require("node:path").join(__dirname, "..", "components", "vm", "host", "watchdog.sh"),
         "utf8",
     );
     const line = script.split("\n").find((l: string) => l.startsWith(`${name}() {`));
-    assert.ok(line, `deploy.sh defines ${name}()`);
+    assert.ok(line, `host/watchdog.sh defines ${name}()`);
     const r = require("node:child_process").spawnSync("sh", ["-c", `set -eu\n${line}\n${call}`], {
         encoding: "utf8",
     });

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as YAML from "yaml";
 import { graphOf, type Graph } from "./mocks";
+import { HOST_SCRIPT_PARTS } from "../components/vm/commands";
 
 let g: Graph;
 const graph = async () => (g ??= await graphOf("vm-staging"));
@@ -17,14 +18,18 @@ test("per host: prepare, the script and the 0600 env file copied, then the deplo
         .map((r) => r.name)
         .concat(g.all("command:remote:CopyToRemote").map((r) => r.name))
         .sort();
-    assert.deepEqual(names, [
-        "vm-api-oci-arm-1-deploy",
-        "vm-api-oci-arm-1-env",
-        "vm-api-oci-arm-1-prepare",
-        "vm-api-oci-arm-1-script",
-        "vm-api-oci-arm-1-watchdog",
-        "vm-api-oci-arm-1-webhook",
-    ]);
+    assert.deepEqual(
+        names,
+        [
+            "vm-api-oci-arm-1-deploy",
+            "vm-api-oci-arm-1-env",
+            "vm-api-oci-arm-1-prepare",
+            "vm-api-oci-arm-1-script",
+            ...HOST_SCRIPT_PARTS.map((part) => `vm-api-oci-arm-1-script-${part}`),
+            "vm-api-oci-arm-1-watchdog",
+            "vm-api-oci-arm-1-webhook",
+        ].sort(),
+    );
     const script = g.inputs(g.one("command:remote:CopyToRemote", "vm-api-oci-arm-1-script"));
     assert.equal(script.remotePath, "/opt/service-deploy/api/service-deploy.sh");
     assert.match(
@@ -34,11 +39,20 @@ test("per host: prepare, the script and the 0600 env file copied, then the deplo
     );
     const deploy = g.one("command:remote:Command", "vm-api-oci-arm-1-deploy");
     const deps = deploy.options.dependsOn!.map((u) => u.split("::").pop());
-    assert.deepEqual(deps.sort(), [
-        "vm-api-oci-arm-1-env",
-        "vm-api-oci-arm-1-script",
-        "vm-api-oci-arm-1-webhook",
-    ]);
+    assert.deepEqual(
+        deps.sort(),
+        [
+            "vm-api-oci-arm-1-env",
+            "vm-api-oci-arm-1-script",
+            ...HOST_SCRIPT_PARTS.map((part) => `vm-api-oci-arm-1-script-${part}`),
+            "vm-api-oci-arm-1-webhook",
+        ].sort(),
+    );
+    for (const part of HOST_SCRIPT_PARTS) {
+        const copy = g.inputs(g.one("command:remote:CopyToRemote", `vm-api-oci-arm-1-script-${part}`));
+        assert.equal(copy.remotePath, `/opt/service-deploy/api/host/${part}.sh`);
+        assert.match(copy.source.path, new RegExp(`components/vm/host/${part}\\.sh$`));
+    }
 });
 
 test("the digest is in the deploy line, so a new digest is an update, never a replacement that would run delete", async () => {

@@ -1,5 +1,6 @@
 /** `aws`, `blueGreen` and `network`: the sections only the AWS target reads. */
 import { z } from "zod";
+import { cite } from "../failures";
 import { percent, strict } from "./common";
 
 export const blueGreenSchema = strict({
@@ -8,7 +9,12 @@ export const blueGreenSchema = strict({
     /** Port of the test listener that serves the green revision before the switch. @default 8443 */
     testListenerPort: z.number().int().min(1).max(65535).default(8443),
     /** CIDR allowed on the test listener (your office or CI egress). */
-    testCidr: z.cidrv4(),
+    testCidr: z.cidrv4({
+        error: cite(
+            "SD-023",
+            "must be the CIDR of your office or CI range, e.g. 203.0.113.0/24: only it reaches the unreleased revision on the test listener",
+        ),
+    }),
     /** Roll back automatically when 5xx exceed this share... @default 10 */
     rollbackErrorRatePercent: percent.default(10),
     /** ...in M of this many minutes (M = 60%, below N; at least 2). @default 5 */

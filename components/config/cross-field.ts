@@ -1,5 +1,6 @@
 /** The rules between sections of the stack config (names unique, one database target, VM, GCP, AWS). */
 import { rollbackWindowProblem } from "../aws/rollback";
+import { cite } from "../failures";
 import { PROJECT } from "./common";
 import { type ConfigProblem, keyOf } from "./errors";
 import { gcpDatabaseProblems } from "./gcp";
@@ -48,7 +49,10 @@ export function checkCrossField(
             if (name !== undefined && !(name in raw.secrets))
                 problems.push({
                     key: `${PROJECT}:${k}`,
-                    message: `must name a declared secret (declared: ${Object.keys(raw.secrets).join(", ") || "none"})`,
+                    message: cite(
+                        "SD-010",
+                        `must name a declared secret (declared: ${Object.keys(raw.secrets).join(", ") || "none"})`,
+                    ),
                 });
         }
         if (!!raw.vm.nginx.tlsCertificatePath !== !!raw.vm.nginx.tlsKeyPath)
@@ -111,17 +115,23 @@ export function checkCrossField(
     )
         problems.push({
             key: `${PROJECT}:blueGreen`,
-            message: "a service targets aws, so set blueGreen.testCidr (who may reach the test listener)",
+            message: cite(
+                "SD-023",
+                "a service targets aws, so set blueGreen.testCidr (who may reach the test listener)",
+            ),
         });
     if (raw.blueGreen && raw.blueGreen.testListenerPort === 443)
         problems.push({
             key: `${PROJECT}:blueGreen.testListenerPort`,
-            message: "443 is the production listener; choose another port such as 8443",
+            message: cite("SD-023", "443 is the production listener; choose another port such as 8443"),
         });
     if (raw.blueGreen && raw.blueGreen.testCidr === "0.0.0.0/0")
         problems.push({
             key: `${PROJECT}:blueGreen.testCidr`,
-            message: "0.0.0.0/0 opens the unreleased revision to the world; use your office or CI range",
+            message: cite(
+                "SD-023",
+                "0.0.0.0/0 opens the unreleased revision to the world; use your office or CI range",
+            ),
         });
     if (raw.database && raw.database.maxAllocatedStorageGiB < raw.database.allocatedStorageGiB) {
         problems.push({
@@ -132,8 +142,10 @@ export function checkCrossField(
     raw.alarms?.webhooks.forEach((_w, i) => {
         problems.push({
             key: `${PROJECT}:alarms.webhooks[${i}]`,
-            message:
+            message: cite(
+                "SD-016",
                 "an SNS https subscription to a Slack or PagerDuty URL never confirms and a Cloud Monitoring webhook posts JSON Slack rejects (no_text); declare it under notifications.destinations instead, e.g. { name: oncall, type: slack, webhookSecret: <secret> } (docs/notifications.md)",
+            ),
         });
     });
     problems.push(

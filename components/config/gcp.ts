@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { EnvEntry } from "../contract";
 import gcpRules from "../../scripts/conformance/rules/gcp.json";
+import { cite } from "../failures";
 import { strict } from "./common";
 import type { CloudRunConfig } from "./schema";
 
@@ -44,10 +45,12 @@ export function cloudRunEnvProblems(env: Record<string, EnvEntry>): { name: stri
         if (name === "PORT" && "from" in entry && entry.from === "service.port") continue;
         out.push({
             name,
-            message:
+            message: cite(
+                "SD-019",
                 name === "PORT"
                     ? "Cloud Run sets PORT itself to the container port and refuses a revision that sets it; declare it as { from: service.port } (Cloud Run then satisfies it from port) or remove it"
                     : `Cloud Run sets ${name} itself and refuses a revision that sets it ("reserved env names"); remove it from env and let the app read the value Cloud Run provides`,
+            ),
         });
     }
     return out;
@@ -87,29 +90,38 @@ export function cloudRunProblems(
         if (probe === "startupProbe" && p.periodSeconds > 240)
             out.push({
                 path: [probe, "periodSeconds"],
-                message: `Cloud Run allows at most 240 s for a startup probe period (got ${p.periodSeconds})`,
+                message: cite(
+                    "SD-015",
+                    `Cloud Run allows at most 240 s for a startup probe period (got ${p.periodSeconds})`,
+                ),
             });
         if (p.initialDelaySeconds > 240)
             out.push({
                 path: [probe, "initialDelaySeconds"],
-                message: `Cloud Run allows at most 240 s (got ${p.initialDelaySeconds})`,
+                message: cite("SD-015", `Cloud Run allows at most 240 s (got ${p.initialDelaySeconds})`),
             });
         if (p.timeoutSeconds > p.periodSeconds)
             out.push({
                 path: [probe, "timeoutSeconds"],
-                message: `must not exceed periodSeconds (${p.periodSeconds})`,
+                message: cite("SD-015", `must not exceed periodSeconds (${p.periodSeconds})`),
             });
     }
     const window = c.startupProbe.failureThreshold * c.startupProbe.periodSeconds;
     if (window > gcpRules.run.limits.startupProbeWindowMaxSeconds)
         out.push({
             path: ["startupProbe", "failureThreshold"],
-            message: `failureThreshold x periodSeconds is ${window} s; Cloud Run allows a startup probe at most ${gcpRules.run.limits.startupProbeWindowMaxSeconds} s before it shuts the container down`,
+            message: cite(
+                "SD-015",
+                `failureThreshold x periodSeconds is ${window} s; Cloud Run allows a startup probe at most ${gcpRules.run.limits.startupProbeWindowMaxSeconds} s before it shuts the container down`,
+            ),
         });
     if (c.traffic.percent < 100 && !c.traffic.previous)
         out.push({
             path: ["traffic", "previous"],
-            message: `the new revision gets ${c.traffic.percent}%, so name the revision serving the other ${100 - c.traffic.percent}% (the servingRevision output)`,
+            message: cite(
+                "SD-020",
+                `the new revision gets ${c.traffic.percent}%, so name the revision serving the other ${100 - c.traffic.percent}% (the servingRevision output)`,
+            ),
         });
     return out;
 }

@@ -46,7 +46,8 @@ export function normalizeService(
             });
     } else if (s.target === "aws") {
         const sizeProblem = fargateSizeProblem(vcpu, memoryMiB);
-        if (sizeProblem) problems.push({ key: keyOf([...base, "memoryMiB"]), message: sizeProblem });
+        if (sizeProblem)
+            problems.push({ key: keyOf([...base, "memoryMiB"]), message: cite("SD-025", sizeProblem) });
         if (s.cloudRun)
             problems.push({
                 key: keyOf([...base, "cloudRun"]),
@@ -59,7 +60,7 @@ export function normalizeService(
         if (sizeProblem)
             problems.push({
                 key: keyOf([...base, s.vcpu !== undefined && vcpu < 1 ? "vcpu" : "memoryMiB"]),
-                message: sizeProblem,
+                message: cite("SD-025", sizeProblem),
             });
         if (architecture !== "amd64")
             problems.push({
@@ -79,20 +80,26 @@ export function normalizeService(
     if ("build" in s.image && !s.image.build.platforms.includes(platformOf(architecture) as never)) {
         problems.push({
             key: keyOf([...base, "image", "build", "platforms"]),
-            message: `service "${s.name}" runs on ${platformOf(architecture)} but the build only produces ${s.image.build.platforms.join(", ")}; add ${platformOf(architecture)}`,
+            message: cite(
+                "SD-001",
+                `service "${s.name}" runs on ${platformOf(architecture)} but the build only produces ${s.image.build.platforms.join(", ")}; add ${platformOf(architecture)}`,
+            ),
         });
     }
     for (const [name, entry] of Object.entries(s.env)) {
         if ("secret" in entry && raw.secrets && !(entry.secret in raw.secrets)) {
             problems.push({
                 key: keyOf([...base, "env", name, "secret"]),
-                message: `refers to secret "${entry.secret}", which is not declared under ${PROJECT}:secrets (declared: ${Object.keys(raw.secrets).join(", ") || "none"})`,
+                message: cite(
+                    "SD-010",
+                    `refers to secret "${entry.secret}", which is not declared under ${PROJECT}:secrets (declared: ${Object.keys(raw.secrets).join(", ") || "none"})`,
+                ),
             });
         }
         if ("from" in entry && entry.from.startsWith("database.") && raw.database === undefined) {
             problems.push({
                 key: keyOf([...base, "env", name, "from"]),
-                message: `reads ${entry.from} but the stack declares no ${PROJECT}:database`,
+                message: cite("SD-006", `reads ${entry.from} but the stack declares no ${PROJECT}:database`),
             });
         }
     }

@@ -1,5 +1,6 @@
 /** `notifications`: who hears about alarms, rollbacks and recoveries, on every target. */
 import { z } from "zod";
+import { cite } from "../failures";
 import { PROJECT, slug, strict } from "./common";
 import type { ConfigProblem } from "./errors";
 import type { RawStackConfig } from "./schema";
@@ -113,7 +114,10 @@ export function notificationProblems(
             if (!decl)
                 out.push({
                     key: at(k),
-                    message: `refers to secret "${name}", which is not declared under ${PROJECT}:secrets (declared: ${Object.keys(declared).join(", ") || "none"}); declare it { source: config } and run: pulumi config set --secret ${name} <value>`,
+                    message: cite(
+                        "SD-010",
+                        `refers to secret "${name}", which is not declared under ${PROJECT}:secrets (declared: ${Object.keys(declared).join(", ") || "none"}); declare it { source: config } and run: pulumi config set --secret ${name} <value>`,
+                    ),
                 });
             else if (decl.source !== "config")
                 out.push({

@@ -2,12 +2,14 @@
 import { z } from "zod";
 import {
     DeclarationError,
+    type EnvProblem,
     envAgainstDeclaration,
     literalCredentials,
     readContextDeclaration,
     type KnownDeclaration,
 } from "../contract";
 import { awsPlaceholders, describePlaceholder } from "../aws/placeholders";
+import { cite } from "../failures";
 import { PROJECT, suggestKey } from "./common";
 import { checkCrossField } from "./cross-field";
 import { type DatabaseConfig, databaseDefaults } from "./database";
@@ -53,6 +55,11 @@ export interface ParseInput {
      * @default a build's context `.env.example`; undefined for a prebuilt `ref` (its image label is read later)
      */
     declarationOf?: (service: ServiceConfig) => KnownDeclaration | undefined;
+}
+
+/** An env problem's message, with its failure code and link when it has one. Pure. */
+function cited(p: EnvProblem): string {
+    return p.code ? cite(p.code, p.message) : p.message;
 }
 
 /** The default declaration lookup: a build context's `.env.example`. */
@@ -135,7 +142,7 @@ export function parseStackConfig({
                         ? fargateSizeProblem(vcpu, memory)
                         : undefined;
                 if (p && !problems.some((x) => x.key === keyOf(["services", i, "memoryMiB"])))
-                    problems.push({ key: keyOf(["services", i, "memoryMiB"]), message: p });
+                    problems.push({ key: keyOf(["services", i, "memoryMiB"]), message: cite("SD-025", p) });
             }
         });
     }
@@ -155,15 +162,27 @@ export function parseStackConfig({
             if (!(name in rawStrings)) {
                 problems.push({
                     key: fullKey,
-                    message: `secret "${name}" is declared with source: config but not set; run: pulumi config set --secret ${name} <value>`,
+                    message: cite(
+                        "SD-010",
+                        `secret "${name}" is declared with source: config but not set; run: pulumi config set --secret ${name} <value>`,
+                    ),
                 });
             } else if (!isSecret(fullKey)) {
                 problems.push({
                     key: fullKey,
-                    message: `secret "${name}" is stored in plain text in ${file}; remove it and run: pulumi config set --secret ${name} <value>`,
+                    message: cite(
+                        "SD-007",
+                        `secret "${name}" is stored in plain text in ${file}; remove it and run: pulumi config set --secret ${name} <value>`,
+                    ),
                 });
             } else if (rawStrings[name].length === 0) {
-                problems.push({ key: fullKey, message: `secret "${name}" is empty` });
+                problems.push({
+                    key: fullKey,
+                    message: cite(
+                        "SD-010",
+                        `secret "${name}" is empty; run: pulumi config set --secret ${name} <value>`,
+                    ),
+                });
             } else {
                 secretValues[name] = rawStrings[name];
             }
@@ -180,7 +199,7 @@ export function parseStackConfig({
     const warnings: string[] = [];
     for (const [i, svc] of services) {
         for (const p of literalCredentials(svc.env))
-            problems.push({ key: keyOf(["services", i, "env", p.variable]), message: p.message });
+            problems.push({ key: keyOf(["services", i, "env", p.variable]), message: cited(p) });
         let known: KnownDeclaration | undefined;
         try {
             known = declarationOf(svc);
@@ -194,7 +213,7 @@ export function parseStackConfig({
         if (!known) continue;
         const r = envAgainstDeclaration(svc.name, svc.target, svc.env, known);
         for (const p of r.errors)
-            problems.push({ key: keyOf(["services", i, "env", p.variable]), message: p.message });
+            problems.push({ key: keyOf(["services", i, "env", p.variable]), message: cited(p) });
         for (const w of r.warnings)
             warnings.push(`${file}: ${keyOf(["services", i, "env", w.variable])}: ${w.message}`);
     }

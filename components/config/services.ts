@@ -1,6 +1,7 @@
 /** `services[]`: one service's schema: image, health, probes, Cloud Run settings, smoke checks, env. */
 import { z } from "zod";
 import { envEntrySchema } from "../contract";
+import { cite } from "../failures";
 import { ARCHITECTURES, TARGETS, path, slug, strict } from "./common";
 
 export const DIGEST_REF =
@@ -33,7 +34,10 @@ const imageSchema = z.union(
                 .string()
                 .regex(
                     DIGEST_REF,
-                    "must be pinned by digest: <registry>/<name>@sha256:<64 hex digits> (a tag alone is mutable)",
+                    cite(
+                        "SD-004",
+                        "must be pinned by digest: <registry>/<name>@sha256:<64 hex digits> (a tag alone is mutable)",
+                    ),
                 ),
         }),
         strict({
@@ -79,6 +83,10 @@ const LIVENESS_PROBE = { periodSeconds: 15, timeoutSeconds: 3, failureThreshold:
 
 /** A Cloud Run revision name as the GCP target makes them: `<service>-<digest 12 hex>-<config 6 hex>`. */
 export const REVISION = /^[a-z][a-z0-9-]*-[a-f0-9]{12}-[a-f0-9]{6}$/;
+const REVISION_MESSAGE = cite(
+    "SD-020",
+    "must be a revision name from the servingRevision output, e.g. api-4f2a9c1e7b3d-0a1b2c",
+);
 
 export const cloudRunSchema = strict({
     /** Requests one instance serves at once. @default 80 */
@@ -105,24 +113,9 @@ export const cloudRunSchema = strict({
         /** Share of traffic for the new revision: 0 (tag URL only), a canary, or 100. @default 100 */
         percent: z.number().int().min(0).max(100).default(100),
         /** The revision that serves the rest and stays addressable for rollback: the last deploy's `servingRevision` output. */
-        previous: z
-            .string()
-            .regex(
-                REVISION,
-                "must be a revision name from the servingRevision output, e.g. api-4f2a9c1e7b3d-0a1b2c",
-            )
-            .optional(),
+        previous: z.string().regex(REVISION, REVISION_MESSAGE).optional(),
         /** Older revisions to keep addressable at 0%. @default [] */
-        keep: z
-            .array(
-                z
-                    .string()
-                    .regex(
-                        REVISION,
-                        "must be a revision name from the servingRevision output, e.g. api-4f2a9c1e7b3d-0a1b2c",
-                    ),
-            )
-            .default([]),
+        keep: z.array(z.string().regex(REVISION, REVISION_MESSAGE)).default([]),
     }).default({ percent: 100, keep: [] }),
 });
 

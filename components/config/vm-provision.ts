@@ -1,5 +1,6 @@
 /** `vm.provision.oci`: the VM made on Oracle Cloud by the stack, and its rules against the rest. */
 import { z } from "zod";
+import { cite } from "../failures";
 import { type Architecture, platformOf, strict } from "./common";
 import type { SecretDecl } from "./secrets";
 import type { ServiceConfig } from "./services";
@@ -164,7 +165,10 @@ export function ociProvisionProblems(
         if (want !== arch)
             out.push({
                 key: `${at}.shape`,
-                message: `${o.shape} runs ${platformOf(arch)} but services[${i}].architecture is ${want}: the container would fail with "exec format error"; use an Ampere shape such as VM.Standard.A1.Flex or set services[${i}].architecture to ${arch} with an image that has ${platformOf(arch)}`,
+                message: cite(
+                    "SD-003",
+                    `${o.shape} runs ${platformOf(arch)} but services[${i}].architecture is ${want}: the container would fail with "exec format error"; use an Ampere shape such as VM.Standard.A1.Flex or set services[${i}].architecture to ${arch} with an image that has ${platformOf(arch)}`,
+                ),
             });
     }
     if (production && o.sshSourceCidr.endsWith("/0"))
@@ -205,7 +209,10 @@ export function ociProvisionProblems(
             if (!(o.tls[k] in secrets))
                 out.push({
                     key: `${at}.tls.${k}`,
-                    message: `must name a declared secret (declared: ${Object.keys(secrets).join(", ") || "none"})`,
+                    message: cite(
+                        "SD-010",
+                        `must name a declared secret (declared: ${Object.keys(secrets).join(", ") || "none"})`,
+                    ),
                 });
     return out;
 }

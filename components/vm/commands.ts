@@ -15,6 +15,8 @@ export interface HostPaths {
     dir: string;
     /** The deploy script. */
     script: string;
+    /** The script's parts, which it sources from `host/` beside it (`HOST_SCRIPT_PARTS`). */
+    partsDir: string;
     /** 0700 directory for the env file and the webhook URL. */
     secretsDir: string;
     /** 0600 env file. */
@@ -29,15 +31,37 @@ export function hostPaths(service: string, root = "/opt/service-deploy"): HostPa
     return {
         dir,
         script: `${dir}/service-deploy.sh`,
+        partsDir: `${dir}/host`,
         secretsDir: `${dir}/secrets`,
         envFile: `${dir}/secrets/env`,
         webhookFile: `${dir}/secrets/webhook`,
     };
 }
 
+/**
+ * The host script's parts, one concern each (components/vm/host/<part>.sh), in the order
+ * deploy.sh sources them from `host/` beside itself. test/vm-commands.test.ts holds the two equal.
+ */
+export const HOST_SCRIPT_PARTS = ["state", "image", "colors", "nginx", "release", "watchdog"] as const;
+
+/**
+ * Every file of the host script: its source under components/vm and where it goes on the host.
+ * All are copied the same way (same user, same connection, same directory tree), so the parts
+ * that root sources are exactly as trusted as the script the sudoers line names. Pure.
+ */
+export function hostScriptFiles(p: HostPaths): { source: string; remotePath: string }[] {
+    return [
+        { source: "deploy.sh", remotePath: p.script },
+        ...HOST_SCRIPT_PARTS.map((part) => ({
+            source: `host/${part}.sh`,
+            remotePath: `${p.partsDir}/${part}.sh`,
+        })),
+    ];
+}
+
 /** Creates the service's directories; the secrets one is 0700 before anything is copied into it. Pure. */
 export function prepareCommand(p: HostPaths): string {
-    return `umask 077 && mkdir -p ${sq(p.dir)} ${sq(p.secretsDir)} && chmod 0755 ${sq(p.dir)} && chmod 0700 ${sq(p.secretsDir)}`;
+    return `umask 077 && mkdir -p ${sq(p.dir)} ${sq(p.partsDir)} ${sq(p.secretsDir)} && chmod 0755 ${sq(p.dir)} ${sq(p.partsDir)} && chmod 0700 ${sq(p.secretsDir)}`;
 }
 
 /** An env file as docker and podman read it (`NAME=value`, one a line, no quoting). Pure. */

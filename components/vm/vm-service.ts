@@ -1,8 +1,8 @@
 /**
  * One service on one or more VMs over SSH (docker or podman behind nginx), deployed by the host
  * script deploy.sh with the command lines commands.ts builds:
- * - per host: a prepare command (0700 secrets dir), the script and the 0600 env file copied with
- *   `remote.CopyToRemote`, then the deploy `remote.Command`;
+ * - per host: a prepare command (0700 secrets dir), the script with its parts (host/*.sh) and
+ *   the 0600 env file copied with `remote.CopyToRemote`, then the deploy `remote.Command`;
  * - hosts go one batch at a time: each batch's deploys depend on the previous batch's, so the
  *   first failure stops the rollout and later hosts stay on the old version;
  * - the image digest is in the deploy's `create` line, so a new digest is an update (the create
@@ -25,6 +25,7 @@ import {
     deployCommand,
     envFileContent,
     hostPaths,
+    hostScriptFiles,
     parseActive,
     prepareCommand,
     removeCommand,
@@ -175,14 +176,19 @@ export class VmService extends pulumi.ComponentResource {
                     { connection, create: prepareCommand(paths), ...quiet },
                     { parent: this, dependsOn: args.after },
                 );
-                const script = new command.remote.CopyToRemote(
-                    `${n}-script`,
-                    {
-                        connection,
-                        source: new pulumi.asset.FileAsset(path.join(__dirname, "deploy.sh")),
-                        remotePath: paths.script,
-                    },
-                    { parent: this, dependsOn: [prepare] },
+                // The script and the parts it sources, each copied alike; the script keeps its
+                // logical name, a part is `${n}-script-<part>`.
+                const script = hostScriptFiles(paths).map(
+                    (file, i) =>
+                        new command.remote.CopyToRemote(
+                            i === 0 ? `${n}-script` : `${n}-script-${path.basename(file.source, ".sh")}`,
+                            {
+                                connection,
+                                source: new pulumi.asset.FileAsset(path.join(__dirname, file.source)),
+                                remotePath: file.remotePath,
+                            },
+                            { parent: this, dependsOn: [prepare] },
+                        ),
                 );
                 const envFile = new command.remote.CopyToRemote(
                     `${n}-env`,
@@ -232,7 +238,7 @@ export class VmService extends pulumi.ComponentResource {
                     },
                     {
                         parent: this,
-                        dependsOn: [script, envFile, ...extra, ...previousBatch],
+                        dependsOn: [...script, envFile, ...extra, ...previousBatch],
                         deleteBeforeReplace: true,
                         additionalSecretOutputs: ["stdout", "stderr"],
                     },

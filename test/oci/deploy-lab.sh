@@ -44,6 +44,8 @@ PREPARE=$(echo "$LINES" | sed -n 1p); SCRIPT=$(echo "$LINES" | sed -n 2p); ENVF=
 $SSH "$PREPARE"
 SCP="scp -q -P $PORT -i $LAB/deploy_ed25519 -o UserKnownHostsFile=$LAB/known_hosts -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o BatchMode=yes"
 $SCP "$VM_SCRIPT" "deploy@127.0.0.1:$SCRIPT"
+# The parts the script sources, beside it in host/ (hostScriptFiles), copied the same way.
+$SCP "$(dirname "$VM_SCRIPT")"/host/*.sh "deploy@127.0.0.1:$(dirname "$SCRIPT")/host/"
 printf 'APP_ENV=oci-lab\nDATABASE_URL=postgresql://lab@127.0.0.1/lab\n' > "$LAB/env"; chmod 0600 "$LAB/env"
 $SCP "$LAB/env" "deploy@127.0.0.1:$ENVF"
 T0=$(date +%s)

@@ -6,6 +6,7 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { assertCited } from "./cited";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Lab, labAvailable, NGINX_LISTEN } from "./lab";
@@ -21,7 +22,6 @@ import { ENV_LABEL, declarationLabel, parseEnvDeclaration } from "../../componen
 
 const skip = labAvailable();
 const ROOT = path.resolve(__dirname, "..", "..");
-const SCRIPT = fs.readFileSync(path.join(ROOT, "components", "vm", "deploy.sh"), "utf8");
 /** The example app's real declaration, as a build stamps it. */
 const APP_LABEL = declarationLabel(
     parseEnvDeclaration(fs.readFileSync(path.join(ROOT, "app", ".env.example"), "utf8"), "app/.env.example"),
@@ -46,7 +46,7 @@ before(() => {
     });
     paths = hostPaths("app", lab.hostRoot);
     assert.equal(lab.ssh(prepareCommand(paths)).code, 0);
-    lab.copy(SCRIPT, paths.script, "0755");
+    lab.installScript(paths);
     lab.copy(
         envFileContent({
             APP_ENV: "staging",
@@ -121,6 +121,7 @@ test("an image that reads variables the env file lacks is refused naming them, b
         r.stderr,
         /image 127\.0\.0\.1:5000\/app@sha256:[0-9a-f]{64} reads REDIS_URL SENTRY_DSN \(its label dev\.service-deploy\.env\), which the env file \S+ does not set; .* Nothing was changed/,
     );
+    assertCited(r.stderr, "SD-006", /reads REDIS_URL SENTRY_DSN .*add them to the service's env/);
     assert.ok(!r.stderr.includes("lab-db-password"), "no secret in the output");
     assert.equal(containers(), before);
     assert.match(lab.get("/version").body, /ok v1/);

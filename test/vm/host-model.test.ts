@@ -30,7 +30,6 @@ const USER = "sd-lab-deploy";
 const SUDOERS = "/etc/sudoers.d/sd-vm-lab";
 const skip =
     labAvailable() ?? (fs.existsSync("/usr/bin/sudo") ? undefined : "sudo is missing (apt-get install sudo)");
-const SCRIPT = fs.readFileSync(path.resolve(__dirname, "..", "..", "components", "vm", "deploy.sh"), "utf8");
 let lab: Lab;
 let root: string;
 const images: Record<string, string> = {};
@@ -115,7 +114,7 @@ test("a non-root deploy user deploys, rolls back, runs the watchdog and removes,
     const { p, o } = options();
     assert.equal(as("id -u").stdout.trim() !== "0", true, "the SSH login is not root");
     assert.equal(as(prepareCommand(p)).code, 0);
-    lab.copy(SCRIPT, p.script, "0755", USER);
+    lab.installScript(p, USER);
     lab.copy(
         envFileContent({ APP_ENV: "staging", DATABASE_URL: "postgresql://a:pw@db:5432/a" }),
         p.envFile,
@@ -170,7 +169,7 @@ test("the deploy user gets nothing else as root, and the script run without sudo
     ])
         assert.notEqual(as(cmd).code, 0, `${cmd} is refused`);
     assert.equal(as(prepareCommand(p)).code, 0);
-    lab.copy(SCRIPT, p.script, "0755", USER);
+    lab.installScript(p, USER);
     const plain = as(statusCommand(p, { ...o, sudo: false }));
     assert.notEqual(plain.code, 0);
     assert.match(
@@ -181,7 +180,7 @@ test("the deploy user gets nothing else as root, and the script run without sudo
 
 test("a host with neither systemd nor cron: the watchdog install fails naming both", { skip }, () => {
     const { p, o } = options();
-    lab.copy(SCRIPT, p.script, "0755");
+    lab.installScript(p);
     const r = lab.ssh(
         watchdogInstallCommand(p, { ...o, sudo: false, healthPath: "/health", intervalSeconds: 60 }),
         {

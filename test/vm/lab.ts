@@ -12,6 +12,8 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_pr
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type HostPaths, hostScriptFiles } from "../../components/vm/commands";
+import { buildTestImage, type TestImageVariant } from "./lab-images";
 
 export const SSH_PORT = 2222;
 export const REGISTRY = "127.0.0.1:5000";
@@ -19,6 +21,8 @@ export const NGINX_LISTEN = "127.0.0.1:8088";
 export const HOOK_PORT = 8099;
 export const REGISTRY_USER = "deployer";
 export const REGISTRY_PASSWORD = "lab-registry-password";
+/** Where the host script and its parts live in this repository. */
+const VM_DIR = path.resolve(__dirname, "..", "..", "components", "vm");
 
 const sh = (cmd: string, opts: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
     execFileSync("bash", ["-c", cmd], { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], ...opts });
@@ -281,78 +285,26 @@ export class Lab {
 
     /**
      * Build and push a test app image as an index of the given architectures; returns
-     * `<registry>/<name>@sha256:<digest>`. `variant` decides the app's behaviour.
+     * `<registry>/<name>@sha256:<digest>` (lab-images.ts). `variant` decides the app's behaviour.
      */
     image(
         name: string,
         tag: string,
-        variant: "ok" | "no-readiness" | "crash" | "hang",
+        variant: TestImageVariant,
         version: string,
         archs: string[] = ["amd64", "arm64"],
         labels: Record<string, string> = {},
     ): string {
-        const root = path.join(this.dir, "images", `${name}-${tag}`);
-        fs.mkdirSync(path.join(root, "bin"), { recursive: true });
-        fs.mkdirSync(path.join(root, "www"), { recursive: true });
-        fs.copyFileSync("/bin/busybox", path.join(root, "bin", "busybox"));
-        for (const a of ["sh", "sleep", "cat", "wget", "kill", "rm", "nc"])
-            fs.symlinkSync("busybox", path.join(root, "bin", a));
-        fs.copyFileSync(this.serveBinary, path.join(root, "bin", "serve")); // keeps gcc's 0755
-        for (const p of ["liveness", "health", "version"])
-            fs.writeFileSync(path.join(root, "www", p), `ok ${version}\n`);
-        if (variant !== "no-readiness")
-            fs.writeFileSync(path.join(root, "www", "readiness"), `ready ${version}\n`);
-        // PID 1 traps TERM (or every stop waits 10 s) and refuses to start without its env.
-        fs.writeFileSync(
-            path.join(root, "start"),
-            [
-                "#!/bin/sh",
-                variant === "crash" ? 'echo "boom: the app crashed on start" >&2; exit 1' : "",
-                '[ -n "${DATABASE_URL:-}" ] || { echo "DATABASE_URL is not set: refusing to start" >&2; exit 1; }',
-                `echo "app ${version} starting on :8080"`,
-                // hang: port 8080 accepts connections (the kernel completes the handshake) and
-                // never answers, like an app stuck in its startup; every probe waits its timeout.
-                variant === "hang"
-                    ? "while :; do sleep 100000 | nc -l -p 8080 >/dev/null; done &"
-                    : "serve 8080 /www &",
-                "pid=$!",
-                "trap 'kill \"$pid\"; exit 0' TERM INT",
-                'wait "$pid"',
-                "",
-            ].join("\n"),
-            { mode: 0o755 },
-        );
-        sh(`tar -C ${root} -cf ${root}.tar .`);
-        const list = `${REGISTRY}/${name}:${tag}`;
-        const e = this.env;
-        sh(`podman manifest rm ${list} >/dev/null 2>&1 || true; podman manifest create ${list} >/dev/null`, {
-            env: e,
-        });
-        for (const a of archs) {
-            sh(
-                `podman import --arch ${a} --change 'CMD ["/start"]' ${Object.entries(labels)
-                    // podman import keeps a quoted LABEL value's quotes and backslashes: pass it bare.
-                    .map(([k, v]) => {
-                        if (/[\s']/.test(v)) throw new Error(`lab image label ${k}: no spaces or quotes`);
-                        return `--change 'LABEL ${k}=${v}'`;
-                    })
-                    .join(
-                        " ",
-                    )} ${root}.tar ${list}-${a} >/dev/null && podman manifest add ${list} containers-storage:${list}-${a} >/dev/null`,
-                { env: e },
-            );
-        }
-        sh(
-            `podman manifest push --all --format v2s2 --digestfile ${root}.digest ${list} docker://${list} >/dev/null 2>&1`,
-            { env: e },
-        );
-        // The "VM" shares this storage: drop the build's local images so the host holds only what a
-        // deploy pulls (as a real VM would; image pruning is tested on that).
-        sh(
-            `podman manifest rm ${list} >/dev/null 2>&1; podman rmi ${archs.map((a) => `${list}-${a}`).join(" ")} >/dev/null 2>&1 || true`,
-            { env: e },
-        );
-        return `${REGISTRY}/${name}@${fs.readFileSync(`${root}.digest`, "utf8").trim()}`;
+        return buildTestImage(this, { name, tag, variant, version, archs, labels });
+    }
+
+    /**
+     * The host script and its parts (hostScriptFiles), copied as the deploy copies them: each
+     * file by the same user, the same way, mode 0755.
+     */
+    installScript(p: HostPaths, user = "root"): void {
+        for (const f of hostScriptFiles(p))
+            this.copy(fs.readFileSync(path.join(VM_DIR, f.source), "utf8"), f.remotePath, "0755", user);
     }
 
     /** Everything nginx serves for a path, through the front door. */
@@ -436,30 +388,4 @@ export function parseWrk(out: string): { requests: number; failed: number; raw: 
     return { requests, failed: non2xx + socketErrors, raw: out };
 }
 
-/** Whether this machine can run the lab (the packages .ci/run installs). */
-export function labAvailable(): string | undefined {
-    if (process.getuid?.() !== 0) return "not root: the lab runs sshd and rootful podman";
-    const install =
-        "apt-get install openssh-server podman podman-docker nginx-light docker-registry skopeo wrk apache2-utils busybox-static gcc libc6-dev";
-    for (const bin of [
-        "/usr/sbin/sshd",
-        "/usr/bin/podman",
-        "/usr/bin/docker-registry",
-        "/usr/sbin/nginx",
-        "/usr/bin/wrk",
-        "/usr/bin/skopeo",
-        "/bin/busybox",
-        "/usr/bin/htpasswd",
-        "/usr/bin/gcc",
-    ]) {
-        if (!fs.existsSync(bin)) return `${bin} is missing (${install})`;
-    }
-    if (!staticLibcPresent()) return `libc.a is missing, serve.c cannot be linked statically (${install})`;
-    return undefined;
-}
-
-/** libc.a lives under the multiarch directory of whatever machine this is. */
-function staticLibcPresent(): boolean {
-    const r = spawnSync("gcc", ["-print-file-name=libc.a"], { encoding: "utf8" });
-    return r.status === 0 && path.isAbsolute(r.stdout.trim()) && fs.existsSync(r.stdout.trim());
-}
+export { labAvailable } from "./lab-images";

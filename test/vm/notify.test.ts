@@ -27,7 +27,6 @@ import type { ReceivedRequest } from "../support/receiver";
 
 const skip = labAvailable();
 const ROOT = path.resolve(__dirname, "..", "..");
-const SCRIPT = fs.readFileSync(path.join(ROOT, "components", "vm", "deploy.sh"), "utf8");
 const PD_KEY = "0123456789abcdef0123456789abcdef";
 let lab: Lab;
 let paths: HostPaths;
@@ -88,7 +87,7 @@ before(async () => {
     const v2 = lab.image("app", "v2", "ok", "v2");
     paths = hostPaths("app", lab.hostRoot);
     assert.equal(lab.ssh(prepareCommand(paths)).code, 0);
-    lab.copy(SCRIPT, paths.script, "0755");
+    lab.installScript(paths);
     lab.copy(
         envFileContent({ DATABASE_URL: "postgresql://app:lab@db.internal:5432/app" }),
         paths.envFile,

@@ -7,6 +7,7 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { assertCited } from "./cited";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Lab, labAvailable } from "./lab";
@@ -26,7 +27,6 @@ import {
 } from "../../components/vm/commands";
 
 const skip = labAvailable();
-const SCRIPT = fs.readFileSync(path.resolve(__dirname, "..", "..", "components", "vm", "deploy.sh"), "utf8");
 let lab: Lab;
 const images: Record<string, string> = {};
 
@@ -45,7 +45,7 @@ function install(
 ): Svc {
     const p = hostPaths(service, lab.hostRoot);
     assert.equal(lab.ssh(prepareCommand(p)).code, 0);
-    lab.copy(SCRIPT, p.script, "0755");
+    lab.installScript(p);
     lab.copy(
         envFileContent({ APP_ENV: "staging", DATABASE_URL: "postgresql://app:pw@db.internal:5432/app" }),
         p.envFile,
@@ -257,6 +257,7 @@ test("a readiness that never comes fails within the timeout by the wall clock", 
     });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /was not ready on \/readiness within 4s/);
+    assertCited(r.stderr, "SD-018", /the new version did not become ready/);
     const at = (re: RegExp) => {
         const m = new RegExp(`^(\\d\\d):(\\d\\d):(\\d\\d) .*${re.source}`, "m").exec(r.stderr);
         assert.ok(m, `${re} in ${r.stderr}`);

@@ -8,6 +8,8 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { assertCited } from "./cited";
+import { installService } from "./vm-service-install";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -21,10 +23,7 @@ import {
 } from "./lab";
 import {
     deployCommand,
-    envFileContent,
-    hostPaths,
     parseActive,
-    prepareCommand,
     rollbackCommand,
     statusCommand,
     watchdogCheckCommand,
@@ -33,57 +32,13 @@ import {
 } from "../../components/vm/commands";
 
 const skip = labAvailable();
-const SCRIPT = fs.readFileSync(path.resolve(__dirname, "..", "..", "components", "vm", "deploy.sh"), "utf8");
 let lab: Lab;
 let paths: HostPaths;
 let opts: DeployOptions;
 const images: Record<string, string> = {};
 
-function install(
-    service: string,
-    runtime: "podman" | "docker",
-    subnet: string,
-): { p: HostPaths; o: DeployOptions } {
-    const p = hostPaths(service, lab.hostRoot);
-    assert.equal(lab.ssh(prepareCommand(p)).code, 0);
-    lab.copy(SCRIPT, p.script, "0755");
-    lab.copy(
-        envFileContent({
-            APP_ENV: "staging",
-            DATABASE_URL: "postgresql://app:lab-db-password@db.internal:5432/app",
-            LOG_LEVEL: "debug",
-        }),
-        p.envFile,
-        "0600",
-    );
-    const o: DeployOptions = {
-        service,
-        image: "",
-        imagePlatforms: ["linux/amd64", "linux/arm64"],
-        arch: "amd64",
-        runtime,
-        port: 8080,
-        subnet,
-        readinessPath: "/readiness",
-        livenessPath: "/liveness",
-        healthPath: "/health",
-        memory: "256m",
-        cpus: "0.5",
-        restart: "unless-stopped",
-        drainSeconds: 2,
-        healthTimeoutSeconds: 15,
-        keep: 2,
-        lockTimeoutSeconds: 2,
-        envPlain: ["APP_ENV", "LOG_LEVEL"],
-        envSecret: ["DATABASE_URL"],
-        listen: 8088,
-        serverName: "_",
-        stateDir: lab.stateDir,
-        nginxConf: lab.nginxConf,
-        nginxDir: lab.nginxDir,
-    };
-    return { p, o };
-}
+const install = (service: string, runtime: "podman" | "docker", subnet: string) =>
+    installService(lab, service, runtime, subnet);
 const deploy = (
     image: string,
     extra: Partial<DeployOptions> = {},
@@ -162,6 +117,7 @@ test("failing readiness: the deploy fails with the log tail, the old version ser
     const l = await load;
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /was not ready on \/readiness within 3s/);
+    assertCited(r.stderr, "SD-018", /the new version did not become ready.*deploy again/);
     assert.match(r.stderr, /last 50 lines of app-blue:\n {4}\| app v3-broken starting on :8080/);
     assert.match(r.stderr, /the previous version keeps serving/);
     assert.match(serving(), /ok v2/);
@@ -180,6 +136,11 @@ test("a crash-looping container is refused and removed; the old version serves",
     const r = deploy(images.crash, { listen: NGINX_LISTEN, healthTimeoutSeconds: 20 });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /crash-looping|was not ready/);
+    assertCited(
+        r.stderr,
+        "SD-018",
+        /the new version did not become ready.*the previous version keeps serving/,
+    );
     assert.match(r.stderr, /boom: the app crashed on start/);
     assert.match(serving(), /ok v2/);
 });
@@ -199,6 +160,11 @@ test("an architecture mismatch is refused before anything changes (SD-002: no ma
         /image 127\.0\.0\.1:5000\/app@sha256:[0-9a-f]{64} has no linux\/arm64 manifest \(it holds: amd64 \); this host is arm64/,
     );
     assert.match(r.stderr, /Nothing was changed/);
+    assertCited(
+        r.stderr,
+        "SD-002",
+        /has no linux\/arm64 manifest.*Rebuild with --platform linux\/amd64,linux\/arm64/,
+    );
     assert.equal(containers(), before);
     assert.match(serving(), /ok v2/);
     const declared = deploy(images.v1, { listen: NGINX_LISTEN, arch: "arm64" });
@@ -207,6 +173,11 @@ test("an architecture mismatch is refused before anything changes (SD-002: no ma
         /this host is amd64 but the service is declared arm64: set services\[\]\.architecture of app to amd64 in the stack config/,
     );
     assert.doesNotMatch(declared.stderr, /vm\.architecture/, "no key that does not exist");
+    assertCited(
+        declared.stderr,
+        "SD-003",
+        /this host is amd64 but the service is declared arm64.*Nothing was changed/,
+    );
 });
 
 test("a denied registry login says it is an authentication problem and which registry refused", {
@@ -220,6 +191,7 @@ test("a denied registry login says it is an authentication problem and which reg
     );
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /registry authentication failed: 127\.0\.0\.1:5000 refused user deployer/);
+    assertCited(r.stderr, "SD-017", /refused user deployer.*Check the registry credentials/);
     assert.ok(!r.stderr.includes("wrong-password"));
     assert.match(serving(), /ok v2/);
     const ok = deploy(
@@ -246,6 +218,7 @@ test("a concurrent deploy waits for the lock, then fails naming who holds it and
         second.stderr,
         /another deploy of app holds the lock: pid=\d+ host=\S+ user=root since=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ action=deploy/,
     );
+    assertCited(second.stderr, "SD-022", /holds the lock: pid=.*Wait for it to finish/);
     assert.match(serving(), /ok v1/);
 });
 
