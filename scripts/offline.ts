@@ -573,8 +573,15 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     // the way the engine fails the update on them.
     const late: Error[] = [];
     let loadError: Error | undefined;
+    // A failure that holds registrations back (a rejected dependsOn) leaves the exports unsettled
+    // forever: the first failure also ends the wait for them.
+    let failed: (() => void) | undefined;
+    const firstFailure = new Promise<void>((r) => {
+        failed = r;
+    });
     const onRejection = (e: unknown) => {
         late.push(e instanceof Error ? e : new Error(String(e)));
+        failed?.();
     };
     process.on("unhandledRejection", onRejection);
     const settle = async () => {
@@ -666,7 +673,7 @@ export async function runOffline(opts: OfflineOptions): Promise<OfflineResult> {
     }
     let outputs: Record<string, unknown> = {};
     try {
-        outputs = await resolveOutputs(exported);
+        outputs = (await Promise.race([resolveOutputs(exported), firstFailure])) ?? {};
     } catch (e) {
         late.unshift(e as Error);
     }

@@ -78,4 +78,3 @@ export function certificateAccountProblem(arn: string, accountId: string): strin
     if (account === accountId) return undefined;
     return `${CERTIFICATE_KEY}: ${arn} belongs to account ${account}, but the stack deploys to account ${accountId} (the credentials' account); ACM certificates cannot be used across accounts, so set the ARN of a certificate in ${accountId}`;
 }
-
