@@ -54,7 +54,7 @@ describe("certificate ARN against the stack's region (pure)", () => {
         it(`${name}: ${expected.length === 0 ? "accepted" : "refused"}`, () => {
             const got = certificateArnProblems(arn, region);
             assert.equal(got.length, expected.length, got.join("\n"));
-            expected.forEach((re, i) => assert.match(got[i], re));
+            for (const [i, re] of expected.entries()) assert.match(got[i], re);
         });
 
     it("a region's partition follows botocore's partitions.json", () => {
