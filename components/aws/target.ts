@@ -20,6 +20,7 @@ import { ServiceAlarms } from "./alarms";
 import { FargateService } from "./fargate-service";
 import { AccessLogBucket } from "./access-logs";
 import { SmokeHook } from "./smoke-hook";
+import { CertificateCheck } from "./certificate";
 
 export interface AwsTargetArgs {
     config: StackConfig;
@@ -56,6 +57,13 @@ export class AwsTarget extends pulumi.ComponentResource {
         const bg = cfg.blueGreen!;
         const prefix = `${PROJECT}-${args.stack}`;
 
+        // The certificate is read and judged before the network and the database are registered.
+        const certificate = new CertificateCheck(
+            `${name}-certificate`,
+            { certificateArn: aws_.certificateArn },
+            { parent: this },
+        );
+
         const network = new Network(
             `${name}-net`,
             cfg.network.mode === "existing"
@@ -70,7 +78,7 @@ export class AwsTarget extends pulumi.ComponentResource {
                       cidrBlock: cfg.network.cidrBlock,
                       natGateways: cfg.network.natGateways ?? (cfg.production ? 2 : 1),
                   },
-            { parent: this },
+            { parent: this, dependsOn: certificate.ready },
         );
 
         const topic = new AlarmTopic(
@@ -113,7 +121,7 @@ export class AwsTarget extends pulumi.ComponentResource {
                     finalSnapshotPrefix: prefix,
                     protect: cfg.production,
                 },
-                { parent: this },
+                { parent: this, dependsOn: certificate.ready },
             );
             new DatabaseAlarms(
                 `${name}-pg-alarms`,

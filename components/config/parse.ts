@@ -8,6 +8,7 @@ import {
     readContextDeclaration,
     type KnownDeclaration,
 } from "../contract";
+import { certificateArnProblems } from "../aws/certificate-arn";
 import { awsPlaceholders, describePlaceholder } from "../aws/placeholders";
 import { cite } from "../failures";
 import { PROJECT, suggestKey } from "./common";
@@ -217,6 +218,11 @@ export function parseStackConfig({
         for (const w of r.warnings)
             warnings.push(`${file}: ${keyOf(["services", i, "env", w.variable])}: ${w.message}`);
     }
+    // The certificate serves load balancers of its own region and partition only (components/aws/certificate.ts).
+    const awsRegion = config["aws:region"];
+    if (services.some(([, svc]) => svc.target === "aws") && pieces.aws && awsRegion)
+        for (const message of certificateArnProblems(pieces.aws.certificateArn, awsRegion))
+            problems.push({ key: `${PROJECT}:aws.certificateArn`, message });
     let gcpLocation: StackConfig["gcpLocation"];
     if (services.some(([, svc]) => svc.target === "gcp")) {
         for (const k of ["gcp:project", "gcp:region"]) {

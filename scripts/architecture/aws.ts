@@ -42,8 +42,13 @@ export const AWS: Picture = {
         },
         {
             id: "https",
-            match: typeAndName("aws:lb/listener:Listener", /-https$/),
-            label: (rs) => `listener :${ports(rs)} HTTPS<br/>${inputs(rs[0]).sslPolicy ?? ""}`,
+            // The ACM certificate it serves is read, and checked, before the network exists.
+            match: any(
+                typeAndName("aws:lb/listener:Listener", /-https$/),
+                typeIs("aws:acm/certificate:Certificate"),
+            ),
+            label: (rs) =>
+                `listener :${ports(rs.filter((r) => r.type === "aws:lb/listener:Listener"))} HTTPS<br/>${inputs(find(rs, "aws:lb/listener:Listener")).sslPolicy ?? ""}`,
         },
         {
             id: "prodRule",

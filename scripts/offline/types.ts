@@ -11,6 +11,8 @@ export interface RecordedResource {
     /** Outputs the (mock) provider returned: what a stack policy sees. */
     state: Record<string, unknown>;
     /** URNs each input property depends on, as far as the program's Outputs tell. */
+    /** True once the registration (or read) reached the engine; a failure can hold it back. */
+    registered?: boolean;
     propertyDependencies: Record<string, string[]>;
     /** URNs this resource depends on: explicit dependsOn plus every property dependency. */
     dependencies: string[];
@@ -41,6 +43,11 @@ export interface OfflineOptions {
      * when unknown (the label then cannot be read offline). @default every label unknown
      */
     labels?: (ref: string) => Record<string, string> | undefined;
+    /**
+     * ACM's answer for a certificate the program reads (`aws.acm.Certificate.get`): its status,
+     * or undefined when ACM does not know it. @default every certificate ISSUED
+     */
+    certificates?: (arn: string) => { status: string } | undefined;
     /** The program to run. @default index.ts of the project */
     program?: string;
     /** Extra config entries (full keys) laid over the file, for tests. @default {} */
