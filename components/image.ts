@@ -23,6 +23,7 @@ import {
     type KnownDeclaration,
 } from "./contract";
 import { imageConfigReader } from "./registry";
+import { cite, type FailureCode } from "./failures";
 
 /** A platform some workload needs, and who needs it (for the error message). */
 export interface RequiredPlatform {
@@ -84,12 +85,15 @@ export function missingPlatforms(
     image: string,
     available: readonly string[],
     required: readonly RequiredPlatform[],
+    code: FailureCode = "SD-002",
 ): string[] {
     return required
         .filter((r) => !available.includes(r.platform))
-        .map(
-            (r) =>
+        .map((r) =>
+            cite(
+                code,
                 `image ${image} has no ${r.platform} manifest (it holds ${available.length ? available.join(", ") : "no platform list: not a multi-platform index"}), but ${r.consumer} runs on ${r.platform}; rebuild with --platform ${[...new Set([...available, r.platform])].sort().join(",")}`,
+            ),
         );
 }
 
@@ -158,7 +162,12 @@ export function buildTag(a: {
 export function parseDigestRef(ref: string): { repository: string; digest: string } {
     const m = DIGEST_REF.exec(ref);
     if (!m?.groups)
-        throw new Error(`image reference ${ref} is not pinned by digest (<registry>/<name>@sha256:<digest>)`);
+        throw new Error(
+            cite(
+                "SD-004",
+                `image reference ${ref} is not pinned by digest (<registry>/<name>@sha256:<digest>)`,
+            ),
+        );
     return { repository: m.groups.repo, digest: m.groups.digest };
 }
 
@@ -221,7 +230,7 @@ export class ServiceImage extends pulumi.ComponentResource {
                     const held = args.heldTo;
                     if (held && known) {
                         const r = envAgainstDeclaration(held.service, held.target, held.env, known);
-                        problems.push(...r.errors.map((e) => e.message));
+                        problems.push(...r.errors.map((e) => (e.code ? cite(e.code, e.message) : e.message)));
                         if (!reader.offline) for (const w of r.warnings) pulumi.log.warn(w.message, this);
                     }
                     if (problems.length > 0) throw new Error(problems.join("\n"));
@@ -232,7 +241,7 @@ export class ServiceImage extends pulumi.ComponentResource {
         } else {
             const b = args.image.build;
             if (!args.push) throw new Error(`image ${name}: a build needs a registry to push to`);
-            const problems = missingPlatforms(`build ${name}`, b.platforms, args.required);
+            const problems = missingPlatforms(`build ${name}`, b.platforms, args.required, "SD-001");
             if (problems.length > 0) throw new Error(problems.join("\n"));
             // The app's env declaration travels with the image as one OCI label, so a prebuilt
             // ref can be held to it later (docs/env-contract.md).

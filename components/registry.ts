@@ -39,7 +39,7 @@ const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/;
  */
 export function registryLocation(ref: string): RegistryLocation {
     const at = ref.lastIndexOf("@");
-    if (at < 0) throw new Error(`image reference ${ref} is not pinned by digest`);
+    if (at < 0) throw new Error(cite("SD-004", `image reference ${ref} is not pinned by digest`));
     const digest = ref.slice(at + 1);
     let repo = ref.slice(0, at);
     const lastSlash = repo.lastIndexOf("/");

@@ -141,8 +141,13 @@ test("missing platforms name the platform, the image and who needs it", () => {
     const need = [{ platform: "linux/arm64", consumer: 'aws service "api"' }];
     assert.deepEqual(missingPlatforms("r/api@sha256:x", ["linux/amd64", "linux/arm64"], need), []);
     assert.deepEqual(missingPlatforms("r/api@sha256:x", ["linux/amd64"], need), [
-        'image r/api@sha256:x has no linux/arm64 manifest (it holds linux/amd64), but aws service "api" runs on linux/arm64; rebuild with --platform linux/amd64,linux/arm64',
+        'SD-002: image r/api@sha256:x has no linux/arm64 manifest (it holds linux/amd64), but aws service "api" runs on linux/arm64; rebuild with --platform linux/amd64,linux/arm64 (see docs/failures.md#sd-002)',
     ]);
+    // A build that leaves the platform out is the one-CPU build (SD-001), not a prebuilt image's gap.
+    assert.match(
+        missingPlatforms("build api", ["linux/amd64"], need, "SD-001")[0],
+        /^SD-001: image build api has no linux\/arm64 manifest.*\(see docs\/failures\.md#sd-001\)$/,
+    );
     assert.match(missingPlatforms("r/api@sha256:x", [], need)[0], /not a multi-platform index/);
     assert.deepEqual(
         platformsFromManifests([
@@ -161,7 +166,10 @@ test("digest references parse, tags before the digest are dropped, tags alone ar
         repository: "localhost:5000/api",
         digest: d,
     });
-    assert.throws(() => parseDigestRef("ghcr.io/acme/api:latest"), /not pinned by digest/);
+    assert.throws(
+        () => parseDigestRef("ghcr.io/acme/api:latest"),
+        /^Error: SD-004: image reference ghcr\.io\/acme\/api:latest is not pinned by digest.*\(see docs\/failures\.md#sd-004\)$/,
+    );
 });
 
 test("the build tag follows the context's content", () => {

@@ -179,7 +179,7 @@ test("traffic to a revision the stack never created fails the plan, naming the k
     assert.match(
         stale.stderr,
         new RegExp(
-            `service-deploy:services\\[0\\]\\.cloudRun\\.traffic\\.previous: revision api-9b1c3e5a7d9f-3c4d5e does not exist in this stack \\(its last update left ${A}\\)`,
+            `SD-020: service-deploy:services\\[0\\]\\.cloudRun\\.traffic\\.previous: revision api-9b1c3e5a7d9f-3c4d5e does not exist in this stack \\(its last update left ${A}\\).*\\(see docs/failures\\.md#sd-020\\)`,
         ),
     );
     assert.equal(unknownKeep.code, 1);

@@ -29,6 +29,7 @@
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { cloudRunDeployed, type Deployed } from "../evidence";
+import { cite } from "../failures";
 import * as gcp from "@pulumi/gcp";
 import * as random from "@pulumi/random";
 import type { CloudRunConfig, NormalizedService } from "../config";
@@ -266,9 +267,11 @@ export class CloudRunService extends pulumi.ComponentResource {
             if (unknown.length > 0)
                 throw new Error(
                     unknown
-                        .map(
-                            (u) =>
+                        .map((u) =>
+                            cite(
+                                "SD-020",
                                 `${args.trafficKey}.${u.path}: revision ${u.revision} does not exist in this stack (its last update left ${k.length ? k.join(", ") : "none: a first deploy sends traffic only to the revision it creates"}); Cloud Run refuses traffic to a revision that does not exist. Use the servingRevision output of the last \`pulumi up\`, or remove it`,
+                            ),
                         )
                         .join("\n"),
                 );
