@@ -72,7 +72,10 @@ async function release(doc: any) {
         region: parsed.value.region,
         service: svc.name,
         // The fake's latest ready revision is its last: the one this up created.
-        revisions: [...others.map((name: string) => ({ name, url: "http://127.0.0.1:9/not-smoked" })), { name: revision, url: "" }],
+        revisions: [
+            ...others.map((name: string) => ({ name, url: "http://127.0.0.1:9/not-smoked" })),
+            { name: revision, url: "" },
+        ],
         traffic,
     });
     await google.start();

@@ -186,8 +186,8 @@ test("RELEASE_SPEC carries the contract's keys in order, no undefined status, no
 test("the runner's result line is read back: serving revision, tag URLs; a missing or partial line fails naming what lacks", () => {
     const line = formatReleaseResult({
         service: "api",
-        smoked: true,
-        smoke: { tag: `rev-${B.slice(4)}` },
+        smoked: `rev-${B.slice(4)}`,
+        smoke: { ok: true, results: [] },
         latestReadyRevision: B,
         trafficStatuses: [
             { ...e(B, 10), uri: "https://b" },
@@ -207,7 +207,18 @@ test("the runner's result line is read back: serving revision, tag URLs; a missi
             parseReleaseResult(
                 'release-result: {"service":"api","smoked":true,"trafficStatuses":[{"revision":"x"}]}',
             ),
-        /lacks latestReadyRevision, trafficStatuses/,
+        /off the contract \(smoked: .*; latestReadyRevision: .*; trafficStatuses\.0\.percent: /,
+    );
+    // A resource path where the contract has a short name is refused, not compared as a name.
+    assert.throws(
+        () =>
+            parseReleaseResult(
+                line.replace(
+                    `"latestReadyRevision":"${B}"`,
+                    `"latestReadyRevision":"projects/p/locations/r/services/api/revisions/${B}"`,
+                ),
+            ),
+        /latestReadyRevision: must be a short revision name/,
     );
 });
 

@@ -12,6 +12,7 @@ import { ApiError, AuthError, GoogleApi, type TokenSource } from "./api";
 import {
     type ReleaseSpec,
     resultLine,
+    resultOf,
     type ServiceView,
     servicePath,
     tagUrl,
@@ -91,16 +92,7 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
     let last: ServiceView | undefined;
     let smoke: SmokeReport | null = null;
     const finish = (code: number): number => {
-        if (last)
-            deps.out(
-                resultLine({
-                    service: spec.service,
-                    smoked: spec.smoke?.tag ?? null,
-                    smoke,
-                    latestReadyRevision: last.latestReadyRevision ?? null,
-                    trafficStatuses: trafficLines(last),
-                }),
-            );
+        if (last) deps.out(resultLine(resultOf(spec, last, smoke)));
         return code;
     };
     const fail = (msg: string, e?: unknown): number => {
