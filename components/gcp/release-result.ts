@@ -15,6 +15,17 @@ import { z } from "zod";
 import { type CloudRunCondition, cloudRunDeployed, type Deployed, revisionId } from "../evidence";
 import type { SmokeReport } from "../smoke";
 
+/**
+ * The role that lets the deployer mint the tester's ID tokens: IAM Credentials `generateIdToken`
+ * needs `iam.serviceAccounts.getOpenIdToken` on the tester account
+ * (https://cloud.google.com/iam/docs/reference/credentials/rest/v1/projects.serviceAccounts/generateIdToken).
+ * Two predefined roles carry it: Service Account Token Creator (also access tokens, signBlob,
+ * signJwt) and Service Account OpenID Connect Identity Token Creator, the one Google names for ID
+ * tokens only (https://cloud.google.com/iam/docs/service-account-permissions). The program grants
+ * this one (components/gcp/release.ts) and the runner names it when refused.
+ */
+export const ID_TOKEN_ROLE = "roles/iam.serviceAccountOpenIdTokenCreator";
+
 /** The last stdout line's prefix of the runner's result. */
 export const RELEASE_RESULT_PREFIX = "release-result: ";
 

@@ -164,7 +164,7 @@ export class GoogleApi {
     /**
      * An ID token for `email` (IAMCredentials generateIdToken: `audience` required, `includeEmail`
      * puts `email` in the token, which Cloud Run's invoker check reads). The caller needs
-     * `iam.serviceAccounts.getOpenIdToken` on that account (roles/iam.serviceAccountTokenCreator).
+     * `iam.serviceAccounts.getOpenIdToken` on that account (ID_TOKEN_ROLE, components/gcp/release-result.ts).
      */
     async idToken(email: string, audience: string): Promise<string> {
         const url = `${this.iamApi}/v1/projects/-/serviceAccounts/${encodeURIComponent(email)}:generateIdToken`;

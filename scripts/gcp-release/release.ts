@@ -8,6 +8,7 @@
  * Exit codes: 0 released (or verified), 1 smoke test or API failure, 2 bad spec (scripts/gcp-release.ts).
  */
 import { describeSmoke, runSmoke, type SmokeReport } from "../../components/smoke";
+import { ID_TOKEN_ROLE } from "../../components/gcp/release-result";
 import { ApiError, AuthError, GoogleApi, type TokenSource } from "./api";
 import {
     type ReleaseSpec,
@@ -49,7 +50,7 @@ export function nextStep(e: unknown, spec: Pick<ReleaseSpec, "project" | "region
         return (
             "check the credentials the runner uses (Application Default Credentials: `gcloud auth " +
             "application-default login` on a laptop, workload identity in CI) and their roles: " +
-            "roles/run.admin on the service, and roles/iam.serviceAccountTokenCreator on the tester " +
+            `roles/run.admin on the service, and ${ID_TOKEN_ROLE} on the tester ` +
             "account for a service that is not public"
         );
     if (e.status === 404)
