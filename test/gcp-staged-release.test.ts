@@ -11,7 +11,6 @@ import {
     releaseAudience,
     releasePlan,
     releaseSpecJson,
-    releaseTimeoutMinutes,
     servingOf,
     tagUrlsOf,
     testerAccountId,
@@ -168,19 +167,6 @@ test("RELEASE_SPEC carries the contract's keys in order, no undefined status, no
     ]);
     assert.deepEqual(JSON.parse(json).target[0], e(B, 100));
     assert.deepEqual(JSON.parse(json).checks.checks, [{ path: "/v1" }, { path: "/x", status: 404 }]);
-    assert.equal(
-        releaseTimeoutMinutes({ readinessPath: "/r", healthPath: "/h", checks: [], timeoutSeconds: 5 }),
-        4,
-    );
-    assert.equal(
-        releaseTimeoutMinutes({
-            readinessPath: "/r",
-            healthPath: "/h",
-            checks: [{ path: "/a" }, { path: "/b" }],
-            timeoutSeconds: 60,
-        }),
-        15,
-    );
 });
 
 test("the runner's result line is read back: serving revision, tag URLs; a missing or partial line fails naming what lacks", () => {

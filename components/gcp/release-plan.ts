@@ -110,15 +110,7 @@ export function releaseSpecJson(spec: ReleaseSpec): string {
     });
 }
 
-/**
- * Minutes the release step may take: every check's timeout three times over (a revision at 0%
- * starts cold, and a fresh invoker binding takes a while to apply) plus three minutes for the
- * token, the traffic PATCH and its wait. Pure.
- */
-export function releaseTimeoutMinutes(checks: ReleaseChecks): number {
-    const count = 2 + checks.checks.length;
-    return Math.ceil((count * checks.timeoutSeconds * 3 + 180) / 60);
-}
+export { releaseTimeoutMinutes } from "./release-budget";
 
 /** The audience of a private service's ID tokens: a name under `.invalid` (RFC 2606), so no one owns it. Pure. */
 export function releaseAudience(project: string, region: string, service: string): string {

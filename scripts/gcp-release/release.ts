@@ -8,6 +8,7 @@
  * Exit codes: 0 released (or verified), 1 smoke test or API failure, 2 bad spec (scripts/gcp-release.ts).
  */
 import { describeSmoke, runSmoke, type SmokeReport } from "../../components/smoke";
+import { OPERATION_TIMEOUT_MS } from "../../components/gcp/release-budget";
 import { ID_TOKEN_ROLE } from "../../components/gcp/release-result";
 import { ApiError, AuthError, GoogleApi, type TokenSource } from "./api";
 import {
@@ -33,7 +34,7 @@ export interface ReleaseDeps {
     out: (line: string) => void;
     /** Failures, with what to do next (stderr). */
     err: (line: string) => void;
-    /** How long the traffic operation may run. @default 600000 (10 minutes) */
+    /** How long the traffic operation, and the wait for reconciling, may run. @default OPERATION_TIMEOUT_MS (components/gcp/release-budget.ts) */
     operationTimeoutMs?: number;
 }
 
@@ -148,7 +149,7 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
                 );
                 try {
                     const op = await api.patchTraffic(trafficPatch(spec, spec.target, etag));
-                    const done = await api.waitOperation(op, deps.operationTimeoutMs ?? 600_000);
+                    const done = await api.waitOperation(op, deps.operationTimeoutMs ?? OPERATION_TIMEOUT_MS);
                     if (done.error)
                         return fail(
                             `the traffic update failed: ${done.error.message ?? `code ${done.error.code}`}; ` +
@@ -173,7 +174,7 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
             }
         }
 
-        last = await api.getSettledService(path, deps.operationTimeoutMs ?? 600_000);
+        last = await api.getSettledService(path, deps.operationTimeoutMs ?? OPERATION_TIMEOUT_MS);
         const want = spec.target ?? wantedFromService(last);
         const diff = trafficDiff(want, trafficLines(last));
         if (diff.length > 0)

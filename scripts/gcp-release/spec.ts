@@ -246,10 +246,4 @@ export function transient(status: number): boolean {
     return status === 429 || (status >= 500 && status <= 599);
 }
 
-/** Milliseconds before retry `attempt` (1-based): 500 ms doubling, at most 8 s. Pure. */
-export function backoffMs(attempt: number): number {
-    return Math.min(8000, 500 * 2 ** (attempt - 1));
-}
-
-/** How many times a transient failure is tried in all. */
-export const MAX_ATTEMPTS = 5;
+export { backoffMs, MAX_ATTEMPTS } from "../../components/gcp/release-budget";
