@@ -7,6 +7,7 @@
  *
  * Exit codes: 0 released (or verified), 1 smoke test or API failure, 2 bad spec (scripts/gcp-release.ts).
  */
+import { cite } from "../../components/failures";
 import { describeSmoke, runSmoke, type SmokeReport } from "../../components/smoke";
 import { OPERATION_TIMEOUT_MS } from "../../components/gcp/release-budget";
 import { ID_TOKEN_ROLE } from "../../components/gcp/release-result";
@@ -82,6 +83,28 @@ export function smokeHint(report: SmokeReport, tester: string | null): string {
     return "fix the release (or its smoke checks in services[].smoke)";
 }
 
+/**
+ * The message of a failed smoke test. A revision that never answered its readiness path (no
+ * answer, or one that is not 2xx and not a refusal) is SD-018 "new version never becomes ready",
+ * cited as components/failures.ts `cite` gives it; any other failure names the checks' hint. Pure.
+ */
+export function smokeFailure(
+    report: SmokeReport,
+    at: { revision: string; tag: string; url: string; readinessPath: string; tester: string | null },
+): string {
+    const kept = `traffic was not moved. The revision stays at 0% on ${at.url} for a look`;
+    const ready = report.results.find((r) => r.path === at.readinessPath);
+    const refused = ready?.status === 401 || ready?.status === 403;
+    if (ready && !ready.ok && !refused)
+        return cite(
+            "SD-018",
+            `revision ${at.revision} on tag "${at.tag}" never answered its readiness path ${at.readinessPath} ` +
+                `(${ready.status ?? ready.error}); ${kept}; read the revision's log (Cloud Run console, ` +
+                "the revision's Logs), fix the app, then run `pulumi up` again",
+        );
+    return `smoke test of tag "${at.tag}" failed; ${kept}; ${smokeHint(report, at.tester)}, then run \`pulumi up\` again.`;
+}
+
 /** Run one release; the process exit code (0 or 1). Never throws. */
 export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<number> {
     const api = new GoogleApi({
@@ -131,9 +154,13 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
             for (const line of describeSmoke(smoke).split("\n")) deps.out(`  ${line}`);
             if (!smoke.ok)
                 return fail(
-                    `smoke test of tag "${spec.smoke.tag}" failed; traffic was not moved. ` +
-                        `The revision stays at 0% on ${url.value} for a look; ` +
-                        `${smokeHint(smoke, spec.tester)}, then run \`pulumi up\` again.`,
+                    smokeFailure(smoke, {
+                        revision: revision ?? "?",
+                        tag: spec.smoke.tag,
+                        url: url.value,
+                        readinessPath: spec.checks.readinessPath,
+                        tester: spec.tester,
+                    }),
                 );
             deps.out("smoke test passed");
         }
