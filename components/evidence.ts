@@ -74,6 +74,14 @@ export function ecsDeployed(a: {
     return { digest, healthy: true, evidence: `ECS reached steady state on ${a.serviceTaskDefinition}` };
 }
 
+/**
+ * A Cloud Run revision's short name from its full resource name (`projects/p/locations/r/services/s/revisions/x`,
+ * as the Admin API v2 gives `latestReadyRevision`), or the short name itself. Pure.
+ */
+export function revisionId(name: string): string {
+    return name.split("/").pop() ?? "";
+}
+
 export interface CloudRunCondition {
     type?: string;
     state?: string;
@@ -106,7 +114,7 @@ export function cloudRunDeployed(a: {
             evidence: `the service's Ready condition is ${ready?.state ?? "missing"}${ready?.message ? ` (${ready.message})` : ""}`,
         };
     }
-    const latest = a.latestReadyRevision.split("/").pop() ?? "";
+    const latest = revisionId(a.latestReadyRevision);
     if (latest !== a.revision)
         return {
             digest,

@@ -184,6 +184,13 @@ describe("Cloud Run release runner against loopback Google", () => {
             assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
             assert.equal(w.google.of("PATCH").length, 0);
             assert.match(r.stdout, /GET \/readiness -> timed out after 1 s \(expected 2xx\) FAIL/);
+            // A revision that never answers readiness is SD-018, cited as components/failures.ts cites it.
+            assert.match(
+                r.stderr,
+                new RegExp(
+                    `gcp-release: SD-018: revision ${NEW} on tag "${revisionTag(svc.name, NEW)}" never answered its readiness path /readiness \\(timed out after 1 s\\); traffic was not moved\\..* \\(see docs/failures\\.md#sd-018\\)`,
+                ),
+            );
         } finally {
             await w.close();
         }

@@ -324,7 +324,7 @@ describe("result line and failures", () => {
         const at = (status: number, rpc = "") => nextStep(new ApiError(status, rpc, "GET x", "m"), GOOD);
         assert.match(
             at(403, "PERMISSION_DENIED"),
-            /Application Default Credentials.*roles\/run\.admin.*serviceAccountTokenCreator/,
+            /Application Default Credentials.*roles\/run\.admin.*roles\/iam\.serviceAccountOpenIdTokenCreator on the tester/,
         );
         assert.match(at(404), /service "api" exists in project "acme-services-prod", region "asia-east1"/);
         assert.match(at(409, "ABORTED"), /changed while the release ran/);

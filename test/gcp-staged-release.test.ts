@@ -11,7 +11,6 @@ import {
     releaseAudience,
     releasePlan,
     releaseSpecJson,
-    releaseTimeoutMinutes,
     servingOf,
     tagUrlsOf,
     testerAccountId,
@@ -168,26 +167,13 @@ test("RELEASE_SPEC carries the contract's keys in order, no undefined status, no
     ]);
     assert.deepEqual(JSON.parse(json).target[0], e(B, 100));
     assert.deepEqual(JSON.parse(json).checks.checks, [{ path: "/v1" }, { path: "/x", status: 404 }]);
-    assert.equal(
-        releaseTimeoutMinutes({ readinessPath: "/r", healthPath: "/h", checks: [], timeoutSeconds: 5 }),
-        4,
-    );
-    assert.equal(
-        releaseTimeoutMinutes({
-            readinessPath: "/r",
-            healthPath: "/h",
-            checks: [{ path: "/a" }, { path: "/b" }],
-            timeoutSeconds: 60,
-        }),
-        15,
-    );
 });
 
 test("the runner's result line is read back: serving revision, tag URLs; a missing or partial line fails naming what lacks", () => {
     const line = formatReleaseResult({
         service: "api",
-        smoked: true,
-        smoke: { tag: `rev-${B.slice(4)}` },
+        smoked: `rev-${B.slice(4)}`,
+        smoke: { ok: true, results: [] },
         latestReadyRevision: B,
         trafficStatuses: [
             { ...e(B, 10), uri: "https://b" },
@@ -207,7 +193,18 @@ test("the runner's result line is read back: serving revision, tag URLs; a missi
             parseReleaseResult(
                 'release-result: {"service":"api","smoked":true,"trafficStatuses":[{"revision":"x"}]}',
             ),
-        /lacks latestReadyRevision, trafficStatuses/,
+        /off the contract \(smoked: .*; latestReadyRevision: .*; trafficStatuses\.0\.percent: /,
+    );
+    // A resource path where the contract has a short name is refused, not compared as a name.
+    assert.throws(
+        () =>
+            parseReleaseResult(
+                line.replace(
+                    `"latestReadyRevision":"${B}"`,
+                    `"latestReadyRevision":"projects/p/locations/r/services/api/revisions/${B}"`,
+                ),
+            ),
+        /latestReadyRevision: must be a short revision name/,
     );
 });
 

@@ -10,6 +10,7 @@ import { graphOf, type Graph } from "./mocks";
 import rules from "../scripts/conformance/rules/gcp.json";
 import { revisionName, templateHash } from "../components/gcp/cloud-run-service";
 import { requiredApis } from "../components/gcp/apis";
+import { gcpReleaseStepSuite } from "./gcp-suite-release";
 
 export interface GcpExpectations {
     stack: string;
@@ -373,48 +374,5 @@ export function gcpStackSuite(e: GcpExpectations): void {
         );
     });
 
-    test(`${e.stack}: the first release takes 100% and is smoke-tested right after by the release step, which waits on the service and its invoker`, async () => {
-        const g = await graph();
-        const r = await run();
-        const step = g.one("command:local:Command");
-        const spec = JSON.parse(g.inputs(step).environment.RELEASE_SPEC);
-        const tag = `rev-${r.template.revision.slice(4)}`;
-        assert.deepEqual(
-            r.traffics.map((t: any) => [t.revision, t.percent]),
-            [[r.template.revision, 100]],
-        );
-        assert.deepEqual(spec, {
-            project,
-            region: file["gcp:region"],
-            service: "api",
-            smoke: { tag },
-            target: null,
-            checks: {
-                readinessPath: svcCfg.health.readiness,
-                healthPath: svcCfg.health.health,
-                checks: [],
-                timeoutSeconds: 5,
-            },
-            audience: null,
-            tester: null,
-        });
-        assert.equal(svcCfg.cloudRun.public, true);
-        assert.equal(r.customAudiences, undefined);
-        for (const dep of [
-            g.one("gcp:cloudrunv2/service:Service"),
-            g.one("gcp:cloudrunv2/serviceIamMember:ServiceIamMember"),
-        ])
-            assert.ok(step.dependencies.includes(dep.urn), `the release step waits on ${dep.name}`);
-        assert.equal(g.inputs(step).logging, "none");
-        // Two checks of 5 s, each three times over, plus three minutes: 3.5 -> 4 minutes.
-        assert.deepEqual(step.options.customTimeouts, { create: "4m", update: "4m" });
-        assert.deepEqual(g.result.outputs.services, {
-            ...(g.result.outputs.services as object),
-            api: {
-                ...(g.result.outputs.services as any).api,
-                released: [r.template.revision],
-                servingRevision: r.template.revision,
-            },
-        });
-    });
+    gcpReleaseStepSuite(e.stack, graph);
 }

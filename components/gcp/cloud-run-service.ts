@@ -28,14 +28,15 @@
  */
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { cloudRunDeployed, type Deployed } from "../evidence";
+import type { Deployed } from "../evidence";
 import { cite } from "../failures";
 import * as gcp from "@pulumi/gcp";
 import * as random from "@pulumi/random";
 import type { CloudRunConfig, NormalizedService } from "../config";
 import type { CloudRunSecretEnv } from "./secrets";
 import { CLOUD_RUN_RESERVED_ENV } from "../config";
-import { releaseAudience, releasePlan, servingOf, tagUrlsOf } from "./release-plan";
+import { releaseAudience, releasePlan } from "./release-plan";
+import { releaseOutputs } from "./release-result";
 import { CloudRunRelease } from "./release";
 
 export interface CloudRunServiceArgs {
@@ -361,27 +362,31 @@ export class CloudRunService extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const result = this.release.result;
-        this.url = this.service.uri;
-        // From the runner's result: after a staged release the Service's own outputs show the staged list.
-        this.tagUrls = result.apply(tagUrlsOf);
-        this.revisions = pulumi.all([known, plan]).apply(([k, p]) => revisionsAfter(k, p.target));
-        // Recorded only once the runner succeeded: a failed smoke leaves the revision unreleased.
-        this.released = pulumi.all([plan, result]).apply(([p]) => p.released);
-        this.servingRevision = result.apply(servingOf);
-        this.deployed = pulumi.unsecret(
+        // From the runner's result line (components/gcp/release-result.ts): after a staged release
+        // the Service's own outputs still show the staged list. Names, URLs and a digest: nothing secret.
+        const outputs = pulumi.unsecret(
             pulumi
-                .all([this.service.template, revision, this.service.terminalConditions, result])
-                .apply(([t, rev, conditions, r]) =>
-                    cloudRunDeployed({
+                .all([
+                    this.release.command.stdout,
+                    this.service.template,
+                    revision,
+                    this.service.terminalConditions,
+                ])
+                .apply(([stdout, t, rev, conditions]) =>
+                    releaseOutputs(stdout, {
                         image: t?.containers?.[0]?.image ?? "",
                         revision: rev,
-                        latestReadyRevision: r.latestReadyRevision,
                         terminalConditions: conditions ?? [],
-                        trafficStatuses: r.trafficStatuses,
                     }),
                 ),
         );
+        this.url = this.service.uri;
+        this.tagUrls = outputs.apply((o) => o.tagUrls);
+        this.revisions = pulumi.all([known, plan]).apply(([k, p]) => revisionsAfter(k, p.target));
+        // Recorded only once the runner succeeded: a failed smoke leaves the revision unreleased.
+        this.released = pulumi.all([plan, outputs]).apply(([p]) => p.released);
+        this.servingRevision = outputs.apply((o) => o.servingRevision);
+        this.deployed = outputs.apply((o) => o.deployed);
         this.registerOutputs({
             url: this.url,
             tagUrls: this.tagUrls,

@@ -11,9 +11,6 @@ import { REMEMBERED_REVISIONS, type TrafficEntry, revisionTag, trafficPlan } fro
 /** The command the release step runs, from the project root (the runner's contract). */
 export const RELEASE_COMMAND = "node --require ./scripts/register.js scripts/gcp-release.ts";
 
-/** The last stdout line's prefix of the runner's result. */
-export const RELEASE_RESULT_PREFIX = "release-result: ";
-
 export interface ReleasePlan {
     /**
      * `staged`: a revision that gains traffic has not passed a release; the Service serves
@@ -113,15 +110,7 @@ export function releaseSpecJson(spec: ReleaseSpec): string {
     });
 }
 
-/**
- * Minutes the release step may take: every check's timeout three times over (a revision at 0%
- * starts cold, and a fresh invoker binding takes a while to apply) plus three minutes for the
- * token, the traffic PATCH and its wait. Pure.
- */
-export function releaseTimeoutMinutes(checks: ReleaseChecks): number {
-    const count = 2 + checks.checks.length;
-    return Math.ceil((count * checks.timeoutSeconds * 3 + 180) / 60);
-}
+export { releaseTimeoutMinutes } from "./release-budget";
 
 /** The audience of a private service's ID tokens: a name under `.invalid` (RFC 2606), so no one owns it. Pure. */
 export function releaseAudience(project: string, region: string, service: string): string {
@@ -142,84 +131,11 @@ export function deployerMember(email: string): string {
     return email.endsWith(".gserviceaccount.com") ? `serviceAccount:${email}` : `user:${email}`;
 }
 
-export interface ReleaseTraffic {
-    revision: string;
-    percent: number;
-    tag: string;
-    uri: string;
-}
-
-/** The runner's result, read back from the Cloud Run API after the release. */
-export interface ReleaseResult {
-    service: string;
-    /** Whether this run smoke-tested a tag (false: it only read the traffic back). */
-    smoked: boolean;
-    smoke: { tag: string } | null;
-    latestReadyRevision: string;
-    trafficStatuses: ReleaseTraffic[];
-}
-
-/** The runner's last stdout line for a result. Pure. */
-export function formatReleaseResult(r: ReleaseResult): string {
-    return `${RELEASE_RESULT_PREFIX}${JSON.stringify(r)}`;
-}
-
-/**
- * The result in the runner's stdout: its last `release-result: <json>` line. Throws, saying what
- * is missing, when there is none or it does not hold the contract's fields. Pure.
- */
-export function parseReleaseResult(stdout: string): ReleaseResult {
-    const line = stdout
-        .split("\n")
-        .map((l) => l.trim())
-        .filter((l) => l.startsWith(RELEASE_RESULT_PREFIX))
-        .pop();
-    if (!line)
-        throw new Error(
-            `the release runner printed no "${RELEASE_RESULT_PREFIX.trim()}" line (scripts/gcp-release.ts); its output was: ${stdout.slice(-500) || "(empty)"}`,
-        );
-    let r: any;
-    try {
-        r = JSON.parse(line.slice(RELEASE_RESULT_PREFIX.length));
-    } catch (e) {
-        throw new Error(`the release runner's result is not JSON (${(e as Error).message}): ${line}`);
-    }
-    const problems: string[] = [];
-    if (typeof r?.service !== "string") problems.push("service");
-    if (typeof r?.smoked !== "boolean") problems.push("smoked");
-    if (typeof r?.latestReadyRevision !== "string") problems.push("latestReadyRevision");
-    if (
-        !Array.isArray(r?.trafficStatuses) ||
-        !r.trafficStatuses.every(
-            (t: any) =>
-                typeof t?.revision === "string" &&
-                typeof t?.percent === "number" &&
-                typeof t?.uri === "string",
-        )
-    )
-        problems.push("trafficStatuses[{ revision, percent, tag, uri }]");
-    if (problems.length > 0)
-        throw new Error(`the release runner's result lacks ${problems.join(", ")}: ${line}`);
-    return {
-        service: r.service,
-        smoked: r.smoked,
-        smoke: r.smoke ?? null,
-        latestReadyRevision: r.latestReadyRevision,
-        trafficStatuses: r.trafficStatuses.map((t: any) => ({
-            revision: t.revision,
-            percent: t.percent,
-            tag: typeof t.tag === "string" ? t.tag : "",
-            uri: t.uri,
-        })),
-    };
-}
-
-/** The revision serving the most traffic in a result. Pure. */
-export function servingOf(r: ReleaseResult): string {
-    return [...r.trafficStatuses].sort((a, b) => b.percent - a.percent)[0]?.revision ?? "";
-}
-
-/** Tag -> URL of every tagged revision in a result. Pure. */
-export function tagUrlsOf(r: ReleaseResult): Record<string, string> {
-    return Object.fromEntries(r.trafficStatuses.filter((t) => t.tag).map((t) => [t.tag, t.uri]));
-}
+export {
+    formatReleaseResult,
+    parseReleaseResult,
+    RELEASE_RESULT_PREFIX,
+    type ReleaseResult,
+    servingOf,
+    tagUrlsOf,
+} from "./release-result";

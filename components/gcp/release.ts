@@ -48,6 +48,7 @@ import {
     releaseSpecJson,
     releaseTimeoutMinutes,
 } from "./release-plan";
+import { ID_TOKEN_ROLE } from "./release-result";
 
 /** The project root: where Pulumi.yaml and scripts/ are (the runner's `dir`). */
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
@@ -106,7 +107,7 @@ export class CloudRunRelease extends pulumi.ComponentResource {
                     `${name}-tester-token-creator`,
                     {
                         serviceAccountId: this.tester.name,
-                        role: "roles/iam.serviceAccountOpenIdTokenCreator",
+                        role: ID_TOKEN_ROLE,
                         member: me.email.apply(deployerMember),
                     },
                     { parent: this },

@@ -10,7 +10,13 @@
  * `service`), `google/cloud/run/v2/run_v2.yaml` (GetOperation `GET /v2/{name=projects/* /locations/* /operations/*}`),
  * `google/iam/credentials/v1/iamcredentials.proto` (`POST /v1/{name=projects/* /serviceAccounts/*}:generateIdToken`).
  */
-import { backoffMs, MAX_ATTEMPTS, type ServiceView, type TrafficPatch, transient } from "./spec";
+import {
+    backoffMs,
+    MAX_ATTEMPTS,
+    POLL_MAX_MS,
+    REQUEST_TIMEOUT_MS,
+} from "../../components/gcp/release-budget";
+import { type ServiceView, type TrafficPatch, transient } from "./spec";
 
 export const RUN_API = "https://run.googleapis.com";
 export const IAM_API = "https://iamcredentials.googleapis.com";
@@ -85,7 +91,7 @@ export class GoogleApi {
                         ...(body === undefined ? {} : { "content-type": "application/json" }),
                     },
                     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-                    signal: AbortSignal.timeout(60_000),
+                    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
                 });
                 status = res.status;
                 text = await res.text();
@@ -129,7 +135,7 @@ export class GoogleApi {
         let svc = await this.getService(path);
         for (let i = 1; svc.reconciling && Date.now() - started < timeoutMs; i++) {
             this.o.log(`  ${path} is reconciling; reading it again`);
-            await this.sleep(Math.min(2000, 100 * 2 ** i));
+            await this.sleep(Math.min(POLL_MAX_MS, 100 * 2 ** i));
             svc = await this.getService(path);
         }
         return svc;
@@ -155,7 +161,7 @@ export class GoogleApi {
                     `operation ${cur.name} still running after ${Math.round(timeoutMs / 1000)} s: ` +
                         "look at the service in the console (Revisions tab), then run `pulumi up` again",
                 );
-            await this.sleep(Math.min(2000, 100 * 2 ** i));
+            await this.sleep(Math.min(POLL_MAX_MS, 100 * 2 ** i));
             cur = await this.getOperation(cur.name);
         }
         return cur;
@@ -164,7 +170,7 @@ export class GoogleApi {
     /**
      * An ID token for `email` (IAMCredentials generateIdToken: `audience` required, `includeEmail`
      * puts `email` in the token, which Cloud Run's invoker check reads). The caller needs
-     * `iam.serviceAccounts.getOpenIdToken` on that account (roles/iam.serviceAccountTokenCreator).
+     * `iam.serviceAccounts.getOpenIdToken` on that account (ID_TOKEN_ROLE, components/gcp/release-result.ts).
      */
     async idToken(email: string, audience: string): Promise<string> {
         const url = `${this.iamApi}/v1/projects/-/serviceAccounts/${encodeURIComponent(email)}:generateIdToken`;

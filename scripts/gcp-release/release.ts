@@ -7,11 +7,15 @@
  *
  * Exit codes: 0 released (or verified), 1 smoke test or API failure, 2 bad spec (scripts/gcp-release.ts).
  */
+import { cite } from "../../components/failures";
 import { describeSmoke, runSmoke, type SmokeReport } from "../../components/smoke";
+import { OPERATION_TIMEOUT_MS } from "../../components/gcp/release-budget";
+import { ID_TOKEN_ROLE } from "../../components/gcp/release-result";
 import { ApiError, AuthError, GoogleApi, type TokenSource } from "./api";
 import {
     type ReleaseSpec,
     resultLine,
+    resultOf,
     type ServiceView,
     servicePath,
     tagUrl,
@@ -31,7 +35,7 @@ export interface ReleaseDeps {
     out: (line: string) => void;
     /** Failures, with what to do next (stderr). */
     err: (line: string) => void;
-    /** How long the traffic operation may run. @default 600000 (10 minutes) */
+    /** How long the traffic operation, and the wait for reconciling, may run. @default OPERATION_TIMEOUT_MS (components/gcp/release-budget.ts) */
     operationTimeoutMs?: number;
 }
 
@@ -48,7 +52,7 @@ export function nextStep(e: unknown, spec: Pick<ReleaseSpec, "project" | "region
         return (
             "check the credentials the runner uses (Application Default Credentials: `gcloud auth " +
             "application-default login` on a laptop, workload identity in CI) and their roles: " +
-            "roles/run.admin on the service, and roles/iam.serviceAccountTokenCreator on the tester " +
+            `roles/run.admin on the service, and ${ID_TOKEN_ROLE} on the tester ` +
             "account for a service that is not public"
         );
     if (e.status === 404)
@@ -79,6 +83,28 @@ export function smokeHint(report: SmokeReport, tester: string | null): string {
     return "fix the release (or its smoke checks in services[].smoke)";
 }
 
+/**
+ * The message of a failed smoke test. A revision that never answered its readiness path (no
+ * answer, or one that is not 2xx and not a refusal) is SD-018 "new version never becomes ready",
+ * cited as components/failures.ts `cite` gives it; any other failure names the checks' hint. Pure.
+ */
+export function smokeFailure(
+    report: SmokeReport,
+    at: { revision: string; tag: string; url: string; readinessPath: string; tester: string | null },
+): string {
+    const kept = `traffic was not moved. The revision stays at 0% on ${at.url} for a look`;
+    const ready = report.results.find((r) => r.path === at.readinessPath);
+    const refused = ready?.status === 401 || ready?.status === 403;
+    if (ready && !ready.ok && !refused)
+        return cite(
+            "SD-018",
+            `revision ${at.revision} on tag "${at.tag}" never answered its readiness path ${at.readinessPath} ` +
+                `(${ready.status ?? ready.error}); ${kept}; read the revision's log (Cloud Run console, ` +
+                "the revision's Logs), fix the app, then run `pulumi up` again",
+        );
+    return `smoke test of tag "${at.tag}" failed; ${kept}; ${smokeHint(report, at.tester)}, then run \`pulumi up\` again.`;
+}
+
 /** Run one release; the process exit code (0 or 1). Never throws. */
 export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<number> {
     const api = new GoogleApi({
@@ -91,16 +117,7 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
     let last: ServiceView | undefined;
     let smoke: SmokeReport | null = null;
     const finish = (code: number): number => {
-        if (last)
-            deps.out(
-                resultLine({
-                    service: spec.service,
-                    smoked: spec.smoke?.tag ?? null,
-                    smoke,
-                    latestReadyRevision: last.latestReadyRevision ?? null,
-                    trafficStatuses: trafficLines(last),
-                }),
-            );
+        if (last) deps.out(resultLine(resultOf(spec, last, smoke)));
         return code;
     };
     const fail = (msg: string, e?: unknown): number => {
@@ -137,9 +154,13 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
             for (const line of describeSmoke(smoke).split("\n")) deps.out(`  ${line}`);
             if (!smoke.ok)
                 return fail(
-                    `smoke test of tag "${spec.smoke.tag}" failed; traffic was not moved. ` +
-                        `The revision stays at 0% on ${url.value} for a look; ` +
-                        `${smokeHint(smoke, spec.tester)}, then run \`pulumi up\` again.`,
+                    smokeFailure(smoke, {
+                        revision: revision ?? "?",
+                        tag: spec.smoke.tag,
+                        url: url.value,
+                        readinessPath: spec.checks.readinessPath,
+                        tester: spec.tester,
+                    }),
                 );
             deps.out("smoke test passed");
         }
@@ -155,7 +176,7 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
                 );
                 try {
                     const op = await api.patchTraffic(trafficPatch(spec, spec.target, etag));
-                    const done = await api.waitOperation(op, deps.operationTimeoutMs ?? 600_000);
+                    const done = await api.waitOperation(op, deps.operationTimeoutMs ?? OPERATION_TIMEOUT_MS);
                     if (done.error)
                         return fail(
                             `the traffic update failed: ${done.error.message ?? `code ${done.error.code}`}; ` +
@@ -180,7 +201,7 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
             }
         }
 
-        last = await api.getSettledService(path, deps.operationTimeoutMs ?? 600_000);
+        last = await api.getSettledService(path, deps.operationTimeoutMs ?? OPERATION_TIMEOUT_MS);
         const want = spec.target ?? wantedFromService(last);
         const diff = trafficDiff(want, trafficLines(last));
         if (diff.length > 0)

@@ -8,7 +8,15 @@
  * googleapis/googleapis `google/cloud/run/v2/{service,traffic_target}.proto`.
  */
 import { z } from "zod";
+import {
+    formatReleaseResult,
+    type ReleaseResult,
+    revisionId,
+    type TrafficLine,
+} from "../../components/gcp/release-result";
 import type { SmokeReport } from "../../components/smoke";
+
+export type { ReleaseResult, TrafficLine };
 
 /** Cloud Run service names: lowercase letters, digits and hyphens, a letter first, at most 49. */
 const SERVICE = /^[a-z](?:[-a-z0-9]{0,47}[a-z0-9])?$/;
@@ -109,21 +117,13 @@ export interface ServiceView {
     }[];
 }
 
-/** One traffic entry as the result line reports it. */
-export interface TrafficLine {
-    revision: string | null;
-    percent: number;
-    tag: string | null;
-    uri: string | null;
-}
-
 /**
  * The service's traffic as served. proto3 JSON leaves out zero values, so a revision at 0% comes
  * back without `percent` (https://protobuf.dev/programming-guides/json/): read as 0. Pure.
  */
 export function trafficLines(svc: ServiceView): TrafficLine[] {
     return (svc.trafficStatuses ?? []).map((s) => ({
-        revision: s.revision ?? null,
+        revision: s.revision ? revisionId(s.revision) : null,
         percent: s.percent ?? 0,
         tag: s.tag ?? null,
         uri: s.uri ?? null,
@@ -218,17 +218,27 @@ export function wantedFromService(svc: ServiceView): Want[] {
     }));
 }
 
-export interface ReleaseResult {
-    service: string;
-    smoked: string | null;
-    smoke: SmokeReport | null;
-    latestReadyRevision: string | null;
-    trafficStatuses: TrafficLine[];
+/**
+ * The result line's content for the service as last read (components/gcp/release-result.ts, the
+ * one definition both sides use): revision names short, zero percents as 0. Pure.
+ */
+export function resultOf(
+    spec: Pick<ReleaseSpec, "service" | "smoke">,
+    svc: ServiceView,
+    smoke: SmokeReport | null,
+): ReleaseResult {
+    return {
+        service: spec.service,
+        smoked: spec.smoke?.tag ?? null,
+        smoke,
+        latestReadyRevision: svc.latestReadyRevision ? revisionId(svc.latestReadyRevision) : null,
+        trafficStatuses: trafficLines(svc),
+    };
 }
 
 /** The last stdout line: `release-result: <json>`, one line. Pure. */
 export function resultLine(r: ReleaseResult): string {
-    return `release-result: ${JSON.stringify(r)}`;
+    return formatReleaseResult(r);
 }
 
 /** Statuses worth another try: 429 and 5xx (google.rpc.Code RESOURCE_EXHAUSTED, UNAVAILABLE, ...). Pure. */
@@ -236,10 +246,4 @@ export function transient(status: number): boolean {
     return status === 429 || (status >= 500 && status <= 599);
 }
 
-/** Milliseconds before retry `attempt` (1-based): 500 ms doubling, at most 8 s. Pure. */
-export function backoffMs(attempt: number): number {
-    return Math.min(8000, 500 * 2 ** (attempt - 1));
-}
-
-/** How many times a transient failure is tried in all. */
-export const MAX_ATTEMPTS = 5;
+export { backoffMs, MAX_ATTEMPTS } from "../../components/gcp/release-budget";

@@ -4,7 +4,7 @@
  * plans are stable.
  */
 import * as crypto from "node:crypto";
-import { cloudRunTraffic, offlineReleaseStdout } from "./release";
+import { cloudRunServices, offlineReleaseStdout } from "./release";
 
 export const ACCOUNT = "123456789012";
 
@@ -97,11 +97,20 @@ export function mockState(
                 ...t,
                 uri: t.tag ? `https://${t.tag}---${host}` : "",
             }));
-            cloudRunTraffic.set(`${gcp.project}/${inputs.name ?? name}`, trafficStatuses);
+            const svc = inputs.name ?? name;
+            // A full resource name, as the Admin API v2 answers (revision.proto's Revision pattern).
+            const latestReadyRevision = `projects/${gcp.project}/locations/${gcp.region}/services/${svc}/revisions/${inputs.template?.revision}`;
+            cloudRunServices.set(`${gcp.project}/${svc}`, {
+                name: `projects/${gcp.project}/locations/${gcp.region}/services/${svc}`,
+                uri: `https://${host}`,
+                latestReadyRevision,
+                traffic: inputs.traffics ?? [],
+                trafficStatuses,
+            });
             Object.assign(s, {
                 uri: `https://${host}`,
                 trafficStatuses,
-                latestReadyRevision: inputs.template?.revision,
+                latestReadyRevision,
                 terminalConditions: [{ type: "Ready", state: "CONDITION_SUCCEEDED" }],
             });
             break;

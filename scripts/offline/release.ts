@@ -1,36 +1,47 @@
 /**
- * The offline plan's answer for the Cloud Run release step (components/gcp/release.ts): what the
- * release runner (scripts/gcp-release.ts) prints last, as if its smoke test passed. scripts/offline/mock-state.ts
- * records the traffic each Cloud Run service is written with here, and answers the step from it.
+ * The offline plan's answer for the Cloud Run release step (components/gcp/release.ts): the line
+ * the release runner (scripts/gcp-release.ts) prints last, as if its smoke test passed, built by the
+ * runner's own spec parser and result builder (scripts/gcp-release/spec.ts) from the service as
+ * the Cloud Run API would answer it. scripts/offline/mock-state.ts records each Cloud Run service
+ * as written here, and answers the step from it.
  */
-import { formatReleaseResult, type ReleaseSpec } from "../../components/gcp/release-plan";
-
-/** Traffic each Cloud Run service was last written with (project/name), for the release step's answer. */
-export const cloudRunTraffic = new Map<
-    string,
-    { revision: string; percent: number; tag?: string; uri: string }[]
->();
+import { smokePlan } from "../../components/smoke";
+import { parseSpec, resultLine, resultOf, type ServiceView } from "../gcp-release/spec";
 
 /**
- * What the release runner (scripts/gcp-release.ts) prints last, answered offline as if its smoke
- * test passed: the traffic it moved to, or the traffic the Service wrote when it only read it back.
+ * Each Cloud Run service as the API answers GetService after the Service resource wrote it
+ * (project/name): `latestReadyRevision` a full resource name, `trafficStatuses` with tag URLs.
+ */
+export const cloudRunServices = new Map<string, ServiceView>();
+
+/**
+ * What the release runner prints last, answered offline as if its smoke test passed (every check
+ * answering 200): the traffic it moved to, or the traffic the Service wrote when it only read it
+ * back. "" for a spec the runner would refuse (it prints no result then).
  */
 export function offlineReleaseStdout(specJson: string | undefined): string {
-    if (!specJson) return "";
-    const spec = JSON.parse(specJson) as ReleaseSpec;
-    const written = cloudRunTraffic.get(`${spec.project}/${spec.service}`) ?? [];
+    const parsed = parseSpec(specJson);
+    if (!parsed.ok) return "";
+    const spec = parsed.value;
+    const written = cloudRunServices.get(`${spec.project}/${spec.service}`) ?? {};
     const host = `${spec.service}-abc123xyz-de.a.run.app`;
-    const traffic = spec.target
-        ? spec.target.map((t) => ({ ...t, uri: `https://${t.tag}---${host}` }))
-        : written.map((t) => ({ revision: t.revision, percent: t.percent, tag: t.tag ?? "", uri: t.uri }));
-    const latest = spec.smoke
-        ? (traffic.find((t) => t.tag === spec.smoke!.tag)?.revision ?? "")
-        : ([...traffic].sort((a, b) => b.percent - a.percent)[0]?.revision ?? "");
-    return formatReleaseResult({
-        service: spec.service,
-        smoked: spec.smoke !== null,
-        smoke: spec.smoke,
-        latestReadyRevision: latest,
-        trafficStatuses: traffic,
-    });
+    const svc: ServiceView = spec.target
+        ? {
+              ...written,
+              trafficStatuses: spec.target.map((t) => ({ ...t, uri: `https://${t.tag}---${host}` })),
+          }
+        : written;
+    const smoke = spec.smoke
+        ? {
+              ok: true,
+              results: smokePlan(spec.checks).map((c) => ({
+                  path: c.path,
+                  expected: c.status === undefined ? "2xx" : String(c.status),
+                  status: c.status ?? 200,
+                  ok: true,
+                  durationMs: 0,
+              })),
+          }
+        : null;
+    return resultLine(resultOf(spec, svc, smoke));
 }
