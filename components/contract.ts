@@ -13,7 +13,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { CLOUD_RUN_PROVIDED, credentialLike, declarationFindings } from "../policies/lib";
+import { CLOUD_RUN_PROVIDED, credentialLike, declarationFindings } from "./env-rules";
 import { ENV_DECLARATION_FILE, type KnownDeclaration } from "./contract/declaration";
 import type { FailureCode } from "./failures";
 

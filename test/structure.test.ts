@@ -79,3 +79,17 @@ test(`no tracked source file (.ts, .js, .sh) is over ${MAX_SOURCE_LINES} lines`,
         `source files over ${MAX_SOURCE_LINES} lines (split each by concern):\n${over.join("\n")}`,
     );
 });
+
+test("the program never imports the policy pack: rules both use live under components/", () => {
+    const tracked = execFileSync("git", ["ls-files", "-z", "components", "index.ts"], {
+        cwd: ROOT,
+        encoding: "utf8",
+    })
+        .split("\0")
+        .filter((f) => f.endsWith(".ts") && fs.existsSync(path.join(ROOT, f)));
+    assert.ok(tracked.length > 50, `git ls-files found ${tracked.length} program files`);
+    const offenders = tracked.filter((f) =>
+        /from\s+["'](?:\.\.\/)+policies(?:\/|["'])/.test(fs.readFileSync(path.join(ROOT, f), "utf8")),
+    );
+    assert.deepEqual(offenders, [], `program files importing from policies/: ${offenders.join(", ")}`);
+});
