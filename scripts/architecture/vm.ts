@@ -44,7 +44,7 @@ export const VM: Picture = {
         },
         {
             id: "script",
-            match: any(typeAndName(COPY, /-script$/), typeAndName(COMMAND, /-prepare$/)),
+            match: any(typeAndName(COPY, /-script(-[a-z]+)?$/), typeAndName(COMMAND, /-prepare$/)),
             label: () => "deploy script<br/>checks CPU, digest, env, then switches",
         },
         {
