@@ -48,6 +48,13 @@ test("per host: prepare, the script and the 0600 env file copied, then the deplo
             "vm-api-oci-arm-1-webhook",
         ].sort(),
     );
+    // The script lands after its parts, so the watchdog's timer never starts a new script whose
+    // parts are not on the host yet.
+    const scriptDeps = g
+        .one("command:remote:CopyToRemote", "vm-api-oci-arm-1-script")
+        .options.dependsOn!.map((u) => u.split("::").pop());
+    for (const part of HOST_SCRIPT_PARTS)
+        assert.ok(scriptDeps.includes(`vm-api-oci-arm-1-script-${part}`), part);
     for (const part of HOST_SCRIPT_PARTS) {
         const copy = g.inputs(g.one("command:remote:CopyToRemote", `vm-api-oci-arm-1-script-${part}`));
         assert.equal(copy.remotePath, `/opt/service-deploy/api/host/${part}.sh`);

@@ -177,19 +177,27 @@ export class VmService extends pulumi.ComponentResource {
                     { parent: this, dependsOn: args.after },
                 );
                 // The script and the parts it sources, each copied alike; the script keeps its
-                // logical name, a part is `${n}-script-<part>`.
-                const script = hostScriptFiles(paths).map(
-                    (file, i) =>
-                        new command.remote.CopyToRemote(
-                            i === 0 ? `${n}-script` : `${n}-script-${path.basename(file.source, ".sh")}`,
-                            {
-                                connection,
-                                source: new pulumi.asset.FileAsset(path.join(__dirname, file.source)),
-                                remotePath: file.remotePath,
-                            },
-                            { parent: this, dependsOn: [prepare] },
-                        ),
+                // logical name, a part is `${n}-script-<part>`. The script lands after its parts,
+                // so the watchdog's timer never starts a new script whose parts are missing.
+                const copyFile = (
+                    file: { source: string; remotePath: string },
+                    logical: string,
+                    after: pulumi.Resource[],
+                ) =>
+                    new command.remote.CopyToRemote(
+                        logical,
+                        {
+                            connection,
+                            source: new pulumi.asset.FileAsset(path.join(__dirname, file.source)),
+                            remotePath: file.remotePath,
+                        },
+                        { parent: this, dependsOn: after },
+                    );
+                const [main, ...partFiles] = hostScriptFiles(paths);
+                const parts = partFiles.map((f) =>
+                    copyFile(f, `${n}-script-${path.basename(f.source, ".sh")}`, [prepare]),
                 );
+                const script = [copyFile(main, `${n}-script`, [prepare, ...parts]), ...parts];
                 const envFile = new command.remote.CopyToRemote(
                     `${n}-env`,
                     {
