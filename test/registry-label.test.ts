@@ -171,7 +171,7 @@ test("at preview the image's label holds the env: read with the pull login; a mi
     });
     const { DATABASE_URL: _, ...missing } = appEnv();
     assert.deepEqual(preview(labelled, REGISTRY_PASSWORD, missing), {
-        error: `service "api" reads DATABASE_URL (label ${ENV_LABEL} of ${labelled}), which env does not set; add env.DATABASE_URL`,
+        error: `SD-006: service "api" reads DATABASE_URL (label ${ENV_LABEL} of ${labelled}), which env does not set; add env.DATABASE_URL (see docs/failures.md#sd-006)`,
     });
 });
 
