@@ -79,7 +79,7 @@ test("the runner's API client tries a call MAX_ATTEMPTS times with the backoff t
     const slept: number[] = [];
     const api = new GoogleApi({
         runApi: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        auth: { accessToken: async () => "t" },
+        auth: { requestHeaders: async () => ({ authorization: "Bearer t" }) },
         log: () => {},
         sleep: async (ms) => {
             slept.push(ms);
