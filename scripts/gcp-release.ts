@@ -28,14 +28,17 @@ export function adcTokenSource(project: string): TokenSource {
         projectId: project,
     });
     return {
-        async accessToken() {
-            const token = await auth.getAccessToken();
-            if (!token)
+        // getRequestHeaders (google-auth-library 10.5.0, AuthClient.addSharedMetadataHeaders) adds
+        // `x-goog-user-project` when the credentials carry `quota_project_id`; IAM Credentials may
+        // refuse end-user credentials without it.
+        async requestHeaders() {
+            const headers = Object.fromEntries((await auth.getRequestHeaders()).entries());
+            if (!headers.authorization)
                 throw new Error(
                     "no access token from Application Default Credentials: run `gcloud auth application-default login` " +
                         "(a laptop) or set up workload identity (CI)",
                 );
-            return token;
+            return headers;
         },
     };
 }

@@ -12,10 +12,14 @@ import { test } from "node:test";
 import {
     backoffMs,
     callWorstMs,
+    IAM_RETRY_MAX_MS,
+    IAM_WAIT_MS,
     MAX_ATTEMPTS,
+    OPERATION_TIMEOUT_MS,
     REQUEST_TIMEOUT_MS,
     releaseTimeoutMinutes,
     runnerWorstCaseSeconds,
+    STARTUP_MS,
 } from "../components/gcp/release-budget";
 import { runSmoke } from "../components/smoke";
 import { GoogleApi } from "../scripts/gcp-release/api";
@@ -46,6 +50,12 @@ test("the release step's timeout outlasts the runner's worst case, for every che
             `${n} checks at ${t} s: ${minutes} min is far above ${worst} s`,
         );
     }
+    // The IAM wait (a refused token or readiness check tried again while bindings propagate) is counted.
+    assert.ok(
+        runnerWorstCaseSeconds(checks(0, 1)) * 1000 >=
+            STARTUP_MS + IAM_WAIT_MS + 2 * IAM_RETRY_MAX_MS + 2 * OPERATION_TIMEOUT_MS + 5 * callWorstMs(),
+        "the worst case leaves out the IAM wait",
+    );
     // Each smoke check adds its timeout; duplicates of readiness/health are not run twice.
     assert.equal(runnerWorstCaseSeconds(checks(1, 60)) - runnerWorstCaseSeconds(checks(0, 60)), 60);
     assert.equal(
@@ -79,7 +89,7 @@ test("the runner's API client tries a call MAX_ATTEMPTS times with the backoff t
     const slept: number[] = [];
     const api = new GoogleApi({
         runApi: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        auth: { accessToken: async () => "t" },
+        auth: { requestHeaders: async () => ({ authorization: "Bearer t" }) },
         log: () => {},
         sleep: async (ms) => {
             slept.push(ms);

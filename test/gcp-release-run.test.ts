@@ -228,13 +228,16 @@ describe("Cloud Run release runner against loopback Google", () => {
         }
     });
 
-    it("a private service smoke-tested without a tester fails on 403, says to set one, and never patches", async () => {
+    it("a service that refuses unauthenticated checks with 403 fails naming the allUsers binding, and never patches", async () => {
         const w = await world("private");
         try {
-            const r = await runRunner(baseSpec(), w.google);
+            const r = await runRunner({ ...baseSpec(), iamWaitSeconds: 1 }, w.google);
             assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
             assert.match(r.stdout, /GET \/readiness -> 403 \(expected 2xx\) FAIL/);
-            assert.match(r.stderr, /refuses unauthenticated requests: .*RELEASE_SPEC\.tester/);
+            assert.match(
+                r.stderr,
+                /refuses unauthenticated requests: its `allUsers` invoker binding may not have propagated yet/,
+            );
             assert.equal(w.google.of("PATCH").length, 0);
         } finally {
             await w.close();

@@ -344,11 +344,12 @@ describe("result line and failures", () => {
         const sa = "api-smoke@p-123456.iam.gserviceaccount.com";
         assert.match(
             smokeHint(report(403), null),
-            /refuses unauthenticated requests: .*RELEASE_SPEC\.tester/,
+            /refuses unauthenticated requests: its `allUsers` invoker binding may not have propagated yet.*organization policy/,
         );
+        assert.doesNotMatch(smokeHint(report(403), null), /RELEASE_SPEC/);
         assert.match(
             smokeHint(report(401), sa),
-            /refuses api-smoke@p-123456\.iam\.gserviceaccount\.com's ID token: grant it roles\/run\.invoker/,
+            /refuses api-smoke@p-123456\.iam\.gserviceaccount\.com's ID token: its roles\/run\.invoker binding may not have propagated yet/,
         );
         assert.match(smokeHint(report(500), null), /^fix the release/);
     });

@@ -21,6 +21,23 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export const OPERATION_TIMEOUT_MS = 300_000;
 /** The longest pause between two polls of the operation or the service. */
 export const POLL_MAX_MS = 2000;
+/**
+ * How long a refused generateIdToken (403/404) or readiness check (401/403) is tried again: the
+ * program makes the IAM bindings the release relies on (the `allUsers` invoker, or the tester's
+ * invoker and the deployer's token creator) just before the release step, and Google documents
+ * policy changes as "typically 2 minutes, potentially 7 minutes or longer"
+ * (https://cloud.google.com/iam/docs/access-change-propagation). RELEASE_SPEC.iamWaitSeconds
+ * overrides it (tests).
+ */
+export const IAM_WAIT_MS = 420_000;
+/** The longest pause between two tries while IAM bindings propagate. */
+export const IAM_RETRY_MAX_MS = 10_000;
+
+/** The pause between two tries during an IAM wait of `waitMs`: a tenth of it, 250 ms to IAM_RETRY_MAX_MS. Pure. */
+export function iamRetryMs(waitMs: number): number {
+    return Math.min(IAM_RETRY_MAX_MS, Math.max(250, Math.round(waitMs / 10)));
+}
+
 /** Starting Node and the TypeScript hook, and Application Default Credentials' own token calls. */
 export const STARTUP_MS = 60_000;
 
@@ -32,8 +49,9 @@ export function callWorstMs(): number {
 }
 
 /**
- * The runner's worst case in seconds, every step at its limit: start; read the service; mint the
- * tester's token; each smoke check timing out; the traffic PATCH, then either its operation polled
+ * The runner's worst case in seconds, every step at its limit: start; read the service; the IAM
+ * wait (one deadline shared by the token and the readiness check, each try started before it ends
+ * plus a pause); mint the tester's token; each smoke check timing out; the traffic PATCH, then either its operation polled
  * to the limit or (a lost answer, 409) the service read again; the wait for reconciling to the
  * limit, with a read before and after. Pure.
  */
@@ -44,7 +62,8 @@ export function runnerWorstCaseSeconds(
     const smoke = smokePlan(checks).length * checks.timeoutSeconds * 1000;
     const waitOperation = OPERATION_TIMEOUT_MS + POLL_MAX_MS + call;
     const settle = call + OPERATION_TIMEOUT_MS + POLL_MAX_MS + call;
-    const ms = STARTUP_MS + call + call + smoke + call + Math.max(waitOperation, call) + settle;
+    const iamWait = IAM_WAIT_MS + 2 * IAM_RETRY_MAX_MS;
+    const ms = STARTUP_MS + call + iamWait + call + smoke + call + Math.max(waitOperation, call) + settle;
     return Math.ceil(ms / 1000);
 }
 

@@ -21,9 +21,13 @@ import { type ServiceView, type TrafficPatch, transient } from "./spec";
 export const RUN_API = "https://run.googleapis.com";
 export const IAM_API = "https://iamcredentials.googleapis.com";
 
-/** Where the runner gets an OAuth access token (ADC in production, a loopback STS in tests). */
+/**
+ * Where the runner gets the headers that authorize a call: `authorization` with an OAuth access
+ * token and, when the credentials carry a quota project, `x-goog-user-project` (ADC in
+ * production, a loopback STS in tests).
+ */
 export interface TokenSource {
-    accessToken(): Promise<string>;
+    requestHeaders(): Promise<Record<string, string>>;
 }
 
 export interface ApiOptions {
@@ -82,12 +86,12 @@ export class GoogleApi {
         for (let attempt = 1; ; attempt++) {
             let status = 0;
             let text = "";
-            const token = await this.accessToken();
+            const auth = await this.authHeaders();
             try {
                 const res = await fetch(url, {
                     method,
                     headers: {
-                        authorization: `Bearer ${token}`,
+                        ...auth,
                         ...(body === undefined ? {} : { "content-type": "application/json" }),
                     },
                     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -112,10 +116,10 @@ export class GoogleApi {
         }
     }
 
-    /** The access token, or an AuthError (not retried: google-auth-library retries its own calls). */
-    private async accessToken(): Promise<string> {
+    /** The authorizing headers, or an AuthError (not retried: google-auth-library retries its own calls). */
+    private async authHeaders(): Promise<Record<string, string>> {
         try {
-            return await this.o.auth.accessToken();
+            return await this.o.auth.requestHeaders();
         } catch (e) {
             throw new AuthError(e instanceof Error ? e.message : String(e));
         }

@@ -4,12 +4,15 @@
  * move the traffic to `target` (PATCH with `updateMask=traffic` and the etag read, so a change
  * made meanwhile is refused rather than overwritten); wait for the operation; read the service
  * again and verify the traffic served is the traffic wanted. A failed smoke test changes nothing.
+ * A generateIdToken refused with 403/404, or a readiness check refused with 401/403, is tried again
+ * for the IAM wait (RELEASE_SPEC.iamWaitSeconds, @default IAM_WAIT_MS), since the bindings the
+ * program has just made may still be propagating.
  *
  * Exit codes: 0 released (or verified), 1 smoke test or API failure, 2 bad spec (scripts/gcp-release.ts).
  */
 import { cite } from "../../components/failures";
 import { describeSmoke, runSmoke, type SmokeReport } from "../../components/smoke";
-import { OPERATION_TIMEOUT_MS } from "../../components/gcp/release-budget";
+import { IAM_WAIT_MS, iamRetryMs, OPERATION_TIMEOUT_MS } from "../../components/gcp/release-budget";
 import { ID_TOKEN_ROLE } from "../../components/gcp/release-result";
 import { ApiError, AuthError, GoogleApi, type TokenSource } from "./api";
 import {
@@ -72,13 +75,14 @@ export function smokeHint(report: SmokeReport, tester: string | null): string {
     const refused = report.results.some((r) => r.status === 401 || r.status === 403);
     if (refused && !tester)
         return (
-            "the service refuses unauthenticated requests: give the release a tester account " +
-            "(RELEASE_SPEC.tester) so the checks carry an ID token"
+            "the service refuses unauthenticated requests: its `allUsers` invoker binding may not have " +
+            "propagated yet (IAM changes take typically 2 minutes, potentially 7 or longer), or an " +
+            "organization policy (domain restricted sharing) refused it; wait a few minutes or check the binding"
         );
     if (refused)
         return (
-            `the service refuses ${tester}'s ID token: grant it roles/run.invoker on the service, ` +
-            "and check the audience is one the service accepts"
+            `the service refuses ${tester}'s ID token: its roles/run.invoker binding may not have ` +
+            "propagated yet, or is missing; check it, and that the audience is one the service accepts"
         );
     return "fix the release (or its smoke checks in services[].smoke)";
 }
@@ -94,7 +98,7 @@ export function smokeFailure(
 ): string {
     const kept = `traffic was not moved. The revision stays at 0% on ${at.url} for a look`;
     const ready = report.results.find((r) => r.path === at.readinessPath);
-    const refused = ready?.status === 401 || ready?.status === 403;
+    const refused = readinessRefused(report, at.readinessPath);
     if (ready && !ready.ok && !refused)
         return cite(
             "SD-018",
@@ -103,6 +107,50 @@ export function smokeFailure(
                 "the revision's Logs), fix the app, then run `pulumi up` again",
         );
     return `smoke test of tag "${at.tag}" failed; ${kept}; ${smokeHint(report, at.tester)}, then run \`pulumi up\` again.`;
+}
+
+/** Whether an answer is IAM refusing a binding that may still be propagating: generateIdToken 403/404. Pure. */
+export function idTokenRefused(e: unknown): boolean {
+    return e instanceof ApiError && (e.status === 403 || e.status === 404);
+}
+
+/** Whether the smoke run's readiness check was refused (401/403), as before an invoker binding propagates. Pure. */
+export function readinessRefused(report: SmokeReport, readinessPath: string): boolean {
+    const ready = report.results.find((r) => r.path === readinessPath);
+    return ready?.status === 401 || ready?.status === 403;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * `attempt` until `refused(result or error)` is false or the IAM wait that ends at `deadline` has
+ * passed, pausing between tries; the last result (or its error, thrown).
+ */
+async function whileIamPropagates<T>(
+    what: string,
+    attempt: () => Promise<T>,
+    refused: (r: { value?: T; error?: unknown }) => boolean,
+    deadline: number,
+    pauseMs: number,
+    out: (line: string) => void,
+): Promise<T> {
+    for (;;) {
+        let r: { value?: T; error?: unknown };
+        try {
+            r = { value: await attempt() };
+        } catch (error) {
+            r = { error };
+        }
+        if (!refused(r) || Date.now() >= deadline) {
+            if ("error" in r) throw r.error;
+            return r.value as T;
+        }
+        out(
+            `  ${what} refused: IAM bindings made moments ago may not have propagated yet (typically 2 minutes, ` +
+                `potentially 7 or longer); trying again in ${pauseMs} ms, for ${Math.ceil((deadline - Date.now()) / 1000)} s more`,
+        );
+        await sleep(pauseMs);
+    }
 }
 
 /** Run one release; the process exit code (0 or 1). Never throws. */
@@ -126,6 +174,8 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
         return finish(1);
     };
 
+    const iamWaitMs = (spec.iamWaitSeconds ?? IAM_WAIT_MS / 1000) * 1000;
+    const pauseMs = iamRetryMs(iamWaitMs);
     try {
         deps.out(`reading ${path}`);
         last = await api.getService(path);
@@ -135,22 +185,42 @@ export async function release(spec: ReleaseSpec, deps: ReleaseDeps): Promise<num
             if (!url.ok) return fail(url.error);
             const revision = last.trafficStatuses?.find((s) => s.tag === spec.smoke?.tag)?.revision;
             const headers: Record<string, string> = {};
+            // One IAM wait for the token and the readiness check together (release-budget.ts counts it once).
+            const deadline = Date.now() + iamWaitMs;
             if (spec.tester) {
                 const audience = spec.audience ?? last.uri;
                 if (!audience)
                     return fail("the service has no URL to use as the ID token's audience: set audience");
                 deps.out(`minting an ID token for ${spec.tester} (audience ${audience})`);
-                headers.authorization = `Bearer ${await api.idToken(spec.tester, audience)}`;
+                const tester = spec.tester;
+                const token = await whileIamPropagates(
+                    `generateIdToken for ${tester}`,
+                    () => api.idToken(tester, audience),
+                    (r) => idTokenRefused(r.error),
+                    deadline,
+                    pauseMs,
+                    deps.out,
+                );
+                headers.authorization = `Bearer ${token}`;
             }
             deps.out(`smoke-testing revision ${revision ?? "?"} on tag "${spec.smoke.tag}": ${url.value}`);
-            smoke = await runSmoke({
-                baseUrl: url.value,
-                readinessPath: spec.checks.readinessPath,
-                healthPath: spec.checks.healthPath,
-                checks: spec.checks.checks,
-                timeoutSeconds: spec.checks.timeoutSeconds,
-                headers,
-            });
+            const checks = spec.checks;
+            smoke = await whileIamPropagates(
+                `the readiness check ${checks.readinessPath}`,
+                () =>
+                    runSmoke({
+                        baseUrl: url.value,
+                        readinessPath: checks.readinessPath,
+                        healthPath: checks.healthPath,
+                        checks: checks.checks,
+                        timeoutSeconds: checks.timeoutSeconds,
+                        headers,
+                    }),
+                (r) => r.value !== undefined && readinessRefused(r.value, checks.readinessPath),
+                deadline,
+                pauseMs,
+                deps.out,
+            );
             for (const line of describeSmoke(smoke).split("\n")) deps.out(`  ${line}`);
             if (!smoke.ok)
                 return fail(

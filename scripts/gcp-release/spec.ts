@@ -67,6 +67,12 @@ export const specSchema = z.strictObject({
         .string()
         .regex(/^[a-z0-9][-a-z0-9]*@[a-z0-9.-]+\.gserviceaccount\.com$/, "must be a service account email")
         .nullable(),
+    /**
+     * How long a refused generateIdToken (403/404) or readiness check (401/403) is tried again
+     * while fresh IAM bindings propagate. The program leaves it out; tests shorten it.
+     * @default IAM_WAIT_MS / 1000 (components/gcp/release-budget.ts)
+     */
+    iamWaitSeconds: z.number().int().min(0).max(3600).optional(),
 });
 
 export type ReleaseSpec = z.infer<typeof specSchema>;
