@@ -132,10 +132,20 @@ test("release plans: a revision gaining traffic untested is staged at 0% and smo
     );
 });
 
-test("released revisions: the last released output, or for older outputs the serving revision", () => {
+test("released revisions: the last released output, or for outputs without it every known revision", () => {
     assert.deepEqual(releasedRevisions(undefined, "api"), []);
     assert.deepEqual(releasedRevisions({ api: { released: [B, A] } }, "api"), [B, A]);
-    assert.deepEqual(releasedRevisions({ api: { servingRevision: A, revisions: [B, A] } }, "api"), [A]);
+    assert.deepEqual(releasedRevisions({ api: { servingRevision: A, revisions: [B, A] } }, "api"), [B, A]);
+    // The runbook's rollback on outputs without `released`: B serves, A served before; percent 0
+    // with previous A is a direct write, not refused.
+    const old = { api: { servingRevision: B, revisions: [B, A] } };
+    const rollback = releasePlan(
+        "api",
+        { percent: 0, previous: A, keep: [] },
+        B,
+        releasedRevisions(old, "api"),
+    );
+    assert.equal(rollback.kind, "direct");
     assert.deepEqual(releasedRevisions({ web: { servingRevision: A } }, "api"), []);
 });
 

@@ -52,7 +52,7 @@ export function releasePlan(
     const other = untested.filter((r) => r !== revision);
     if (other.length > 0)
         throw new Error(
-            `previous: revision ${other.join(", ")} would take traffic but has never passed a release's smoke test (it was only deployed at 0%); release it as the new revision (its image and config, percent 10 or 100) so it is tested first`,
+            `previous: revision ${other.join(", ")} would take traffic but has never passed a release's smoke test (it is not in this stack's released output); release it as the new revision (its image and config, percent 10 or 100) so it is tested first`,
         );
     if (untested.length === 0)
         return { kind: "direct", service: target, target, smoke: null, runnerTarget: null, released: after };

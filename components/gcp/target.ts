@@ -65,14 +65,14 @@ export function knownRevisions(lastServices: unknown, service: string): string[]
 
 /**
  * Revisions of a service that passed a release, from the stack's outputs of its last update: its
- * `released`, or for outputs written before that existed, the serving revision (it serves, so it
- * is treated as released). Pure.
+ * `released`, or for outputs written before that existed, every revision it knew (`knownRevisions`):
+ * they all shipped without the smoke gate, so a rollback to any of them is allowed. Pure.
  */
 export function releasedRevisions(lastServices: unknown, service: string): string[] {
     const s = (lastServices as Record<string, any> | undefined)?.[service];
     if (!s || typeof s !== "object") return [];
     if (Array.isArray(s.released)) return s.released.map(String);
-    return s.servingRevision ? [String(s.servingRevision)] : [];
+    return knownRevisions(lastServices, service);
 }
 
 export class GcpTarget extends pulumi.ComponentResource {
