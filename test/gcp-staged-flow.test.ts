@@ -199,3 +199,16 @@ test("a private service smokes with a tester's ID token; a public one needs none
     ))
         assert.ok(cmd.dependencies.includes(r.urn), `the release step waits on ${r.name}`);
 });
+
+test("public true and false name different revisions: the custom audience is a service field, so the revision name hashes it", async () => {
+    const [pub, priv] = await Promise.all([
+        plan(["--stack", "fixture", "--config", variant((svc) => (svc.cloudRun.public = true))]),
+        plan(["--stack", "fixture", "--config", variant((svc) => (svc.cloudRun.public = false))]),
+    ]);
+    const name = (doc: any) => one(doc, "gcp:cloudrunv2/service:Service").inputs.template.revision as string;
+    assert.match(name(pub), /^api-[0-9a-f]{12}-[0-9a-f]{6}$/);
+    assert.match(name(priv), /^api-[0-9a-f]{12}-[0-9a-f]{6}$/);
+    assert.notEqual(name(pub), name(priv));
+    // Hashed only: the template sent carries no custom audience.
+    assert.equal(one(priv, "gcp:cloudrunv2/service:Service").inputs.template.customAudiences, undefined);
+});
