@@ -212,3 +212,27 @@ test("public true and false name different revisions: the custom audience is a s
     // Hashed only: the template sent carries no custom audience.
     assert.equal(one(priv, "gcp:cloudrunv2/service:Service").inputs.template.customAudiences, undefined);
 });
+
+test("the committed gcp-staging config (percent 100, no previous) stages a new digest behind the revision that served last", async () => {
+    const first = await plan(["--stack", "gcp-staging"]);
+    const A = first.outputs.services.api.servingRevision as string;
+    const staging = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8"));
+    const traffic = staging.config["service-deploy:services"][0].cloudRun.traffic;
+    assert.equal(traffic.previous, undefined, "the committed config names no previous");
+    const next = await plan([
+        "--stack",
+        "gcp-staging",
+        "--config",
+        withImage(B, traffic),
+        ...lastOutputsOf(first),
+    ]);
+    const Bname = one(next, "gcp:cloudrunv2/service:Service").inputs.template.revision as string;
+    assert.notEqual(Bname, A);
+    assert.deepEqual(traffics(next), [
+        [Bname, 0],
+        [A, 100],
+    ]);
+    assert.deepEqual(spec(next).smoke, { tag: tagOf(Bname) });
+    assert.deepEqual(spec(next).target, target([Bname, 100]));
+    assert.equal(next.outputs.services.api.servingRevision, Bname);
+});

@@ -29,6 +29,7 @@ test("release plans: a revision gaining traffic untested is staged at 0% and smo
         traffic: { percent: number; previous?: string; keep: string[] };
         revision: string;
         released: string[];
+        lastServing?: string;
         kind: string;
         service: ReturnType<typeof e>[];
         smoke: string | null;
@@ -43,6 +44,30 @@ test("release plans: a revision gaining traffic untested is staged at 0% and smo
             kind: "first",
             service: [e(A, 100)],
             smoke: `rev-${A.slice(4)}`,
+            runnerTarget: null,
+            after: [A],
+        },
+        {
+            why: "no previous but A served last: staged behind A, smoked, then the config's 100%",
+            traffic: { percent: 100, keep: [] },
+            revision: B,
+            released: [A],
+            lastServing: A,
+            kind: "staged",
+            service: [e(B, 0), e(A, 100)],
+            smoke: `rev-${B.slice(4)}`,
+            runnerTarget: [e(B, 100)],
+            after: [B, A],
+        },
+        {
+            why: "no previous, the same revision served last and passed: nothing to smoke",
+            traffic: { percent: 100, keep: [] },
+            revision: A,
+            released: [A],
+            lastServing: A,
+            kind: "direct",
+            service: [e(A, 100)],
+            smoke: null,
             runnerTarget: null,
             after: [A],
         },
@@ -114,7 +139,7 @@ test("release plans: a revision gaining traffic untested is staged at 0% and smo
         },
     ];
     for (const r of rows) {
-        const p = releasePlan("api", r.traffic, r.revision, r.released);
+        const p = releasePlan("api", r.traffic, r.revision, r.released, r.lastServing ?? null);
         assert.equal(p.kind, r.kind, r.why);
         assert.deepEqual(p.service, r.service, r.why);
         assert.deepEqual(p.smoke, r.smoke ? { tag: r.smoke } : null, r.why);

@@ -70,6 +70,8 @@ export interface CloudRunServiceArgs {
      * traffic outside it is smoke-tested at 0% first (components/gcp/release.ts). @default []
      */
     released?: pulumi.Input<string[]>;
+    /** The revision serving at the stack's last update (its `servingRevision` output), or null. @default null */
+    lastServing?: pulumi.Input<string | null>;
     /** The tester's account id when the service is private (`public: false`). @default undefined */
     testerAccountId?: string;
     /** Config key of `cloudRun.traffic`, for messages, e.g. `service-deploy:services[0].cloudRun.traffic`. */
@@ -265,10 +267,15 @@ export class CloudRunService extends pulumi.ComponentResource {
             return k;
         });
         const plan = pulumi
-            .all([revision, known, pulumi.output(args.released ?? [])])
-            .apply(([r, _k, released]) => {
+            .all([
+                revision,
+                known,
+                pulumi.output(args.released ?? []),
+                pulumi.output(args.lastServing ?? null),
+            ])
+            .apply(([r, _k, released, lastServing]) => {
                 try {
-                    return releasePlan(svc.name, cr.traffic, r, released);
+                    return releasePlan(svc.name, cr.traffic, r, released, lastServing);
                 } catch (e) {
                     throw new Error(`${args.trafficKey}.${(e as Error).message}`);
                 }

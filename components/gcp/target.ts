@@ -75,6 +75,12 @@ export function releasedRevisions(lastServices: unknown, service: string): strin
     return knownRevisions(lastServices, service);
 }
 
+/** The revision that served at the stack's last update (its `servingRevision` output), or null. Pure. */
+export function lastServingRevision(lastServices: unknown, service: string): string | null {
+    const s = (lastServices as Record<string, any> | undefined)?.[service];
+    return s && typeof s === "object" && s.servingRevision ? String(s.servingRevision) : null;
+}
+
 export class GcpTarget extends pulumi.ComponentResource {
     public readonly services: Record<string, GcpServiceOutputs> = {};
     public readonly databaseConnectionName?: pulumi.Output<string>;
@@ -222,6 +228,7 @@ export class GcpTarget extends pulumi.ComponentResource {
                     labels,
                     knownRevisions: lastServices.apply((s) => knownRevisions(s, svc.name)),
                     released: lastServices.apply((s) => releasedRevisions(s, svc.name)),
+                    lastServing: lastServices.apply((s) => lastServingRevision(s, svc.name)),
                     testerAccountId: testerAccountId(serviceAccountId(args.stack, svc.name)),
                     trafficKey: `${PROJECT}:services[${index}].cloudRun.traffic`,
                     dependsOn: [...secrets.readers, ...(readsDb && db ? [db.user] : [])],
