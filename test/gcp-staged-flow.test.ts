@@ -199,3 +199,40 @@ test("a private service smokes with a tester's ID token; a public one needs none
     ))
         assert.ok(cmd.dependencies.includes(r.urn), `the release step waits on ${r.name}`);
 });
+
+test("public true and false name different revisions: the custom audience is a service field, so the revision name hashes it", async () => {
+    const [pub, priv] = await Promise.all([
+        plan(["--stack", "fixture", "--config", variant((svc) => (svc.cloudRun.public = true))]),
+        plan(["--stack", "fixture", "--config", variant((svc) => (svc.cloudRun.public = false))]),
+    ]);
+    const name = (doc: any) => one(doc, "gcp:cloudrunv2/service:Service").inputs.template.revision as string;
+    assert.match(name(pub), /^api-[0-9a-f]{12}-[0-9a-f]{6}$/);
+    assert.match(name(priv), /^api-[0-9a-f]{12}-[0-9a-f]{6}$/);
+    assert.notEqual(name(pub), name(priv));
+    // Hashed only: the template sent carries no custom audience.
+    assert.equal(one(priv, "gcp:cloudrunv2/service:Service").inputs.template.customAudiences, undefined);
+});
+
+test("the committed gcp-staging config (percent 100, no previous) stages a new digest behind the revision that served last", async () => {
+    const first = await plan(["--stack", "gcp-staging"]);
+    const A = first.outputs.services.api.servingRevision as string;
+    const staging = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8"));
+    const traffic = staging.config["service-deploy:services"][0].cloudRun.traffic;
+    assert.equal(traffic.previous, undefined, "the committed config names no previous");
+    const next = await plan([
+        "--stack",
+        "gcp-staging",
+        "--config",
+        withImage(B, traffic),
+        ...lastOutputsOf(first),
+    ]);
+    const Bname = one(next, "gcp:cloudrunv2/service:Service").inputs.template.revision as string;
+    assert.notEqual(Bname, A);
+    assert.deepEqual(traffics(next), [
+        [Bname, 0],
+        [A, 100],
+    ]);
+    assert.deepEqual(spec(next).smoke, { tag: tagOf(Bname) });
+    assert.deepEqual(spec(next).target, target([Bname, 100]));
+    assert.equal(next.outputs.services.api.servingRevision, Bname);
+});

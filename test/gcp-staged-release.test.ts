@@ -29,6 +29,7 @@ test("release plans: a revision gaining traffic untested is staged at 0% and smo
         traffic: { percent: number; previous?: string; keep: string[] };
         revision: string;
         released: string[];
+        lastServing?: string;
         kind: string;
         service: ReturnType<typeof e>[];
         smoke: string | null;
@@ -43,6 +44,30 @@ test("release plans: a revision gaining traffic untested is staged at 0% and smo
             kind: "first",
             service: [e(A, 100)],
             smoke: `rev-${A.slice(4)}`,
+            runnerTarget: null,
+            after: [A],
+        },
+        {
+            why: "no previous but A served last: staged behind A, smoked, then the config's 100%",
+            traffic: { percent: 100, keep: [] },
+            revision: B,
+            released: [A],
+            lastServing: A,
+            kind: "staged",
+            service: [e(B, 0), e(A, 100)],
+            smoke: `rev-${B.slice(4)}`,
+            runnerTarget: [e(B, 100)],
+            after: [B, A],
+        },
+        {
+            why: "no previous, the same revision served last and passed: nothing to smoke",
+            traffic: { percent: 100, keep: [] },
+            revision: A,
+            released: [A],
+            lastServing: A,
+            kind: "direct",
+            service: [e(A, 100)],
+            smoke: null,
             runnerTarget: null,
             after: [A],
         },
@@ -114,7 +139,7 @@ test("release plans: a revision gaining traffic untested is staged at 0% and smo
         },
     ];
     for (const r of rows) {
-        const p = releasePlan("api", r.traffic, r.revision, r.released);
+        const p = releasePlan("api", r.traffic, r.revision, r.released, r.lastServing ?? null);
         assert.equal(p.kind, r.kind, r.why);
         assert.deepEqual(p.service, r.service, r.why);
         assert.deepEqual(p.smoke, r.smoke ? { tag: r.smoke } : null, r.why);
@@ -132,10 +157,20 @@ test("release plans: a revision gaining traffic untested is staged at 0% and smo
     );
 });
 
-test("released revisions: the last released output, or for older outputs the serving revision", () => {
+test("released revisions: the last released output, or for outputs without it every known revision", () => {
     assert.deepEqual(releasedRevisions(undefined, "api"), []);
     assert.deepEqual(releasedRevisions({ api: { released: [B, A] } }, "api"), [B, A]);
-    assert.deepEqual(releasedRevisions({ api: { servingRevision: A, revisions: [B, A] } }, "api"), [A]);
+    assert.deepEqual(releasedRevisions({ api: { servingRevision: A, revisions: [B, A] } }, "api"), [B, A]);
+    // The runbook's rollback on outputs without `released`: B serves, A served before; percent 0
+    // with previous A is a direct write, not refused.
+    const old = { api: { servingRevision: B, revisions: [B, A] } };
+    const rollback = releasePlan(
+        "api",
+        { percent: 0, previous: A, keep: [] },
+        B,
+        releasedRevisions(old, "api"),
+    );
+    assert.equal(rollback.kind, "direct");
     assert.deepEqual(releasedRevisions({ web: { servingRevision: A } }, "api"), []);
 });
 

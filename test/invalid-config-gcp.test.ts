@@ -118,6 +118,17 @@ const gcpCases: Case[] = [
     },
     {
         stack: "gcp-staging",
+        name: "an internal-only ingress the release's smoke test cannot reach",
+        mutate: (c) =>
+            cr(c, (x) => {
+                x.ingress = "internal-and-cloud-load-balancing";
+            }),
+        key: "service-deploy:services[0].cloudRun.ingress",
+        message:
+            /internal-and-cloud-load-balancing refuses requests to the run.app tag URL.*use ingress: all with public: false, which keeps the service IAM-private/,
+    },
+    {
+        stack: "gcp-staging",
         name: "a canary without the revision serving the rest",
         mutate: (c) =>
             cr(c, (x) => {

@@ -33,6 +33,18 @@ export function checkCrossField(
             key: `${PROJECT}:database`,
             message: `services on ${dbTargets.join(" and ")} read the database; a stack's database lives on one target, so keep its readers on one`,
         });
+    // The release runner calls the new revision's run.app tag URL from where `pulumi up` runs;
+    // with ingress internal or internal-and-cloud-load-balancing Cloud Run refuses that source there
+    // ("Requests from other sources, including the internet, cannot reach your service at the run.app
+    // URL": https://cloud.google.com/run/docs/securing/ingress).
+    for (const [i, s] of services) {
+        const ingress = s.target === "gcp" ? s.cloudRun?.ingress : undefined;
+        if (ingress && ingress !== "all")
+            problems.push({
+                key: keyOf(["services", i, "cloudRun", "ingress"]),
+                message: `${ingress} refuses requests to the run.app tag URL from outside the VPC, so the release's smoke test (run from where \`pulumi up\` runs) can never reach the new revision and no release can pass; use ingress: all with public: false, which keeps the service IAM-private and testable`,
+            });
+    }
     const usesVm = services.some(([, s]) => s.target === "vm");
     if (usesVm && !raw.vm && !problems.some((p) => p.key.startsWith(`${PROJECT}:vm`)))
         problems.push({

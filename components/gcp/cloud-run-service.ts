@@ -5,7 +5,8 @@
  * the config part an HMAC (under a per-service random key, so it reveals nothing) of the whole
  * rendered revision template except its name: containers, env, secret versions, probes,
  * resources, scaling, egress, volumes, the service account, labels, and whatever a later version
- * adds to the template. The same image and config always make the same name; any change makes a
+ * adds to the template, plus the service's custom audiences (a service field whose change also
+ * makes Cloud Run create a revision). The same image and config always make the same name; any change makes a
  * new one, as Cloud Run requires (it answers 409 to a new configuration under an existing revision
  * name). The traffic list is written out in full from config: the new revision with
  * `traffic.percent`, `traffic.previous` (the last deploy's `servingRevision` output) with the rest,
@@ -28,6 +29,7 @@
  */
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { revisionsAfter, unknownTrafficRevisions } from "./revisions";
 import type { Deployed } from "../evidence";
 import { cite } from "../failures";
 import * as gcp from "@pulumi/gcp";
@@ -38,6 +40,8 @@ import { CLOUD_RUN_RESERVED_ENV } from "../config";
 import { releaseAudience, releasePlan } from "./release-plan";
 import { releaseOutputs } from "./release-result";
 import { CloudRunRelease } from "./release";
+
+export { REMEMBERED_REVISIONS, revisionsAfter, unknownTrafficRevisions } from "./revisions";
 
 export interface CloudRunServiceArgs {
     service: NormalizedService & { cloudRun: CloudRunConfig };
@@ -66,6 +70,8 @@ export interface CloudRunServiceArgs {
      * traffic outside it is smoke-tested at 0% first (components/gcp/release.ts). @default []
      */
     released?: pulumi.Input<string[]>;
+    /** The revision serving at the stack's last update (its `servingRevision` output), or null. @default null */
+    lastServing?: pulumi.Input<string | null>;
     /** The tester's account id when the service is private (`public: false`). @default undefined */
     testerAccountId?: string;
     /** Config key of `cloudRun.traffic`, for messages, e.g. `service-deploy:services[0].cloudRun.traffic`. */
@@ -108,30 +114,6 @@ export function templateHash(key: string, template: Record<string, unknown>): st
         ? containers.map((c: Record<string, unknown>) => ({ ...c, image: undefined }))
         : containers;
     return configHash(key, stableJson({ ...rest, containers: withoutImages }));
-}
-
-/**
- * Traffic entries that name a revision the stack has not created (`known`: its last `revisions`
- * output), each with the config key under `cloudRun.traffic`. Pure.
- */
-export function unknownTrafficRevisions(
-    t: { previous?: string; keep: string[] },
-    known: readonly string[],
-): { path: string; revision: string }[] {
-    const out: { path: string; revision: string }[] = [];
-    if (t.previous && !known.includes(t.previous)) out.push({ path: "previous", revision: t.previous });
-    t.keep.forEach((r, i) => {
-        if (!known.includes(r)) out.push({ path: `keep[${i}]`, revision: r });
-    });
-    return out;
-}
-
-/** How many revisions the `revisions` output remembers (newest first). */
-export const REMEMBERED_REVISIONS = 20;
-
-/** The `revisions` output after this update: this plan's revisions, then the ones known before. Pure. */
-export function revisionsAfter(known: readonly string[], plan: TrafficEntry[]): string[] {
-    return [...new Set([...plan.map((e) => e.revision), ...known])].slice(0, REMEMBERED_REVISIONS);
 }
 
 /** Revision name for an image digest and a config hash. Pure. */
@@ -254,10 +236,16 @@ export class CloudRunService extends pulumi.ComponentResource {
                 },
             ],
         };
-        // Unsecret: an HMAC under a random key tells nothing about the values it covers.
+        const audience = cr.public ? undefined : releaseAudience(args.project, args.region, svc.name);
+        // Unsecret: an HMAC under a random key tells nothing about the values it covers. The
+        // service's customAudiences join the hash (only hashed, not sent in the template): changing
+        // them makes Cloud Run create a revision, which needs a name not used yet.
         const hash = pulumi.unsecret(
             pulumi
-                .all([key.result, pulumi.output(template)])
+                .all([
+                    key.result,
+                    pulumi.output(audience ? { ...template, customAudiences: [audience] } : template),
+                ])
                 .apply(([k, t]) => templateHash(k, t as Record<string, unknown>)),
         );
         const revision = pulumi.all([args.digest, hash]).apply(([d, h]) => revisionName(svc.name, d, h));
@@ -279,15 +267,19 @@ export class CloudRunService extends pulumi.ComponentResource {
             return k;
         });
         const plan = pulumi
-            .all([revision, known, pulumi.output(args.released ?? [])])
-            .apply(([r, _k, released]) => {
+            .all([
+                revision,
+                known,
+                pulumi.output(args.released ?? []),
+                pulumi.output(args.lastServing ?? null),
+            ])
+            .apply(([r, _k, released, lastServing]) => {
                 try {
-                    return releasePlan(svc.name, cr.traffic, r, released);
+                    return releasePlan(svc.name, cr.traffic, r, released, lastServing);
                 } catch (e) {
                     throw new Error(`${args.trafficKey}.${(e as Error).message}`);
                 }
             });
-        const audience = cr.public ? undefined : releaseAudience(args.project, args.region, svc.name);
         const platformsLabel = pulumi.output(args.imagePlatforms).apply((ps) =>
             [...ps]
                 .sort()

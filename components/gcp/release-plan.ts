@@ -15,8 +15,9 @@ export interface ReleasePlan {
     /**
      * `staged`: a revision that gains traffic has not passed a release; the Service serves
      * `previous` and tags the new one at 0%, the runner smokes it, then moves traffic.
-     * `first`: no `previous`; the Service gives the new revision 100% (Cloud Run needs traffic
-     * summing to 100) and the runner smokes it after. `direct`: every revision that gains traffic
+     * With no `previous`, the revision that served at the last update (`lastServing`) stands in
+     * for it while staged. `first`: nothing served before; the Service gives the new revision
+     * 100% (Cloud Run needs traffic summing to 100) and the runner smokes it after. `direct`: every revision that gains traffic
      * has passed a release (a rollback, a canary going to 100); the Service writes the target and
      * the runner only reads it back.
      */
@@ -35,7 +36,8 @@ export interface ReleasePlan {
 
 /**
  * The release for a traffic config (`cloudRun.traffic`), the revision this update creates and
- * the revisions that already passed a release (`released`). Throws, naming `previous`, when a
+ * the revisions that already passed a release (`released`) and the revision that served at the
+ * stack's last update (`lastServing`, null when none did). Throws, naming `previous`, when a
  * revision other than the new one would gain traffic without having passed a release: only the
  * new revision can be tagged at 0% and smoke-tested first. Pure.
  */
@@ -44,6 +46,7 @@ export function releasePlan(
     traffic: { percent: number; previous?: string; keep: string[] },
     revision: string,
     released: readonly string[],
+    lastServing: string | null = null,
 ): ReleasePlan {
     const target = trafficPlan(service, revision, traffic);
     const serving = target.filter((e) => e.percent > 0).map((e) => e.revision);
@@ -52,16 +55,18 @@ export function releasePlan(
     const other = untested.filter((r) => r !== revision);
     if (other.length > 0)
         throw new Error(
-            `previous: revision ${other.join(", ")} would take traffic but has never passed a release's smoke test (it was only deployed at 0%); release it as the new revision (its image and config, percent 10 or 100) so it is tested first`,
+            `previous: revision ${other.join(", ")} would take traffic but has never passed a release's smoke test (it is not in this stack's released output); release it as the new revision (its image and config, percent 10 or 100) so it is tested first`,
         );
     if (untested.length === 0)
         return { kind: "direct", service: target, target, smoke: null, runnerTarget: null, released: after };
     const smoke = { tag: revisionTag(service, revision) };
-    if (!traffic.previous)
+    // Without `previous`, the revision that served last keeps serving while the new one is smoked.
+    const serves = traffic.previous ?? (lastServing !== revision ? lastServing : null);
+    if (!serves)
         return { kind: "first", service: target, target, smoke, runnerTarget: null, released: after };
     return {
         kind: "staged",
-        service: trafficPlan(service, revision, { ...traffic, percent: 0 }),
+        service: trafficPlan(service, revision, { ...traffic, percent: 0, previous: serves }),
         target,
         smoke,
         runnerTarget: target,

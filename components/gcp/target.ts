@@ -65,14 +65,20 @@ export function knownRevisions(lastServices: unknown, service: string): string[]
 
 /**
  * Revisions of a service that passed a release, from the stack's outputs of its last update: its
- * `released`, or for outputs written before that existed, the serving revision (it serves, so it
- * is treated as released). Pure.
+ * `released`, or for outputs written before that existed, every revision it knew (`knownRevisions`):
+ * they all shipped without the smoke gate, so a rollback to any of them is allowed. Pure.
  */
 export function releasedRevisions(lastServices: unknown, service: string): string[] {
     const s = (lastServices as Record<string, any> | undefined)?.[service];
     if (!s || typeof s !== "object") return [];
     if (Array.isArray(s.released)) return s.released.map(String);
-    return s.servingRevision ? [String(s.servingRevision)] : [];
+    return knownRevisions(lastServices, service);
+}
+
+/** The revision that served at the stack's last update (its `servingRevision` output), or null. Pure. */
+export function lastServingRevision(lastServices: unknown, service: string): string | null {
+    const s = (lastServices as Record<string, any> | undefined)?.[service];
+    return s && typeof s === "object" && s.servingRevision ? String(s.servingRevision) : null;
 }
 
 export class GcpTarget extends pulumi.ComponentResource {
@@ -222,6 +228,7 @@ export class GcpTarget extends pulumi.ComponentResource {
                     labels,
                     knownRevisions: lastServices.apply((s) => knownRevisions(s, svc.name)),
                     released: lastServices.apply((s) => releasedRevisions(s, svc.name)),
+                    lastServing: lastServices.apply((s) => lastServingRevision(s, svc.name)),
                     testerAccountId: testerAccountId(serviceAccountId(args.stack, svc.name)),
                     trafficKey: `${PROJECT}:services[${index}].cloudRun.traffic`,
                     dependsOn: [...secrets.readers, ...(readsDb && db ? [db.user] : [])],
