@@ -13,43 +13,27 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import * as YAML from "yaml";
 import { RELEASE_COMMAND } from "../components/gcp/release-plan";
 import { releaseOutputs } from "../components/gcp/release-result";
 import { parseSpec } from "../scripts/gcp-release/spec";
 import { FakeGoogle, startApp } from "./fixtures/gcp-release/fake-google";
 import { runReleaseRunner } from "./fixtures/gcp-release/run-runner";
-import { planCli } from "./mocks";
+import { gcpStagingWith, lastOutputsOf, planJson } from "./gcp-plans";
 
 const ROOT = path.resolve(__dirname, "..");
 const B = `sha256:${"7c".repeat(32)}`;
 let tmp = "";
 
-async function plan(args: string[]): Promise<any> {
-    const r = await planCli([...args, "--json"]);
-    if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-}
+const plan = planJson;
 const one = (doc: any, type: string) => {
     const found = doc.resources.filter((r: any) => r.type === type);
     assert.equal(found.length, 1, type);
     return found[0].inputs;
 };
 const SERVICE = "gcp:cloudrunv2/service:Service";
-function lastOutputs(doc: any): string[] {
-    const file = path.join(fs.mkdtempSync(path.join(tmp, "last-")), "outputs.json");
-    fs.writeFileSync(file, JSON.stringify(doc.outputs));
-    return ["--last-outputs", file];
-}
-function staging(digest: string, traffic: object): string {
-    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8"));
-    const svc = doc.config["service-deploy:services"][0];
-    svc.image.ref = `${svc.image.ref.split("@")[0]}@${digest}`;
-    svc.cloudRun.traffic = traffic;
-    const file = path.join(fs.mkdtempSync(path.join(tmp, "stack-")), "stack.yaml");
-    fs.writeFileSync(file, YAML.stringify(doc));
-    return ["--stack", "fixture", "--config", file].join("\n");
-}
+const lastOutputs = lastOutputsOf;
+const staging = (digest: string, traffic: object) =>
+    ["--stack", "fixture", "--config", gcpStagingWith(digest, traffic)].join("\n");
 
 /**
  * The program's release step run for real: its spec through the runner's parser, then the runner

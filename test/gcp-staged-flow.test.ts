@@ -7,38 +7,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { graphOf, planCli } from "./mocks";
+import { graphOf } from "./mocks";
+import { gcpStagingVariant, gcpStagingWith, lastOutputsOf, planJson } from "./gcp-plans";
 import { RELEASE_COMMAND } from "../components/gcp/release-plan";
 
 const ROOT = path.resolve(__dirname, "..");
 const B = `sha256:${"7c".repeat(32)}`;
 
-async function plan(args: string[]): Promise<any> {
-    const r = await planCli([...args, "--json"]);
-    if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-}
-function lastOutputsOf(doc: any): string[] {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gcp-last-")), "outputs.json");
-    fs.writeFileSync(file, JSON.stringify(doc.outputs));
-    return ["--last-outputs", file];
-}
-/** gcp-staging with `change` applied to its service, as a stack file in a temp dir. */
-function variant(change: (svc: any) => void): string {
-    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8"));
-    change(doc.config["service-deploy:services"][0]);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gcp-flow-")), "stack.yaml");
-    fs.writeFileSync(file, YAML.stringify(doc));
-    return file;
-}
-const withImage = (digest: string, traffic: object) =>
-    variant((svc) => {
-        svc.image.ref = `${svc.image.ref.split("@")[0]}@${digest}`;
-        svc.cloudRun.traffic = traffic;
-    });
+const plan = planJson;
+const variant = gcpStagingVariant;
+const withImage = (digest: string, traffic: object) => gcpStagingWith(digest, traffic);
 const one = (doc: any, type: string) => {
     const found = doc.resources.filter((r: any) => r.type === type);
     assert.equal(found.length, 1, type);

@@ -6,10 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { planCli } from "./mocks";
+import { gcpStagingWith, lastOutputsOf, planJson } from "./gcp-plans";
 import {
     configHash,
     revisionName,
@@ -23,30 +23,9 @@ import { knownRevisions } from "../components/gcp/target";
 const ROOT = path.resolve(__dirname, "..");
 const B = `sha256:${"7c".repeat(32)}`;
 
-async function plan(args: string[]): Promise<any> {
-    const r = await planCli([...args, "--json"]);
-    if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-}
-/** `--last-outputs <file>`: a plan's outputs as the next update's StackReference to itself reads them. */
-function lastOutputsOf(doc: any): string[] {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gcp-last-")), "outputs.json");
-    fs.writeFileSync(file, JSON.stringify(doc.outputs));
-    return ["--last-outputs", file];
-}
 const run = (doc: any) => doc.resources.find((r: any) => r.type === "gcp:cloudrunv2/service:Service").inputs;
-
-/** gcp-staging with another image and traffic, as a stack file in a temp dir. */
-function variant(image: string, traffic: object, extraEnv: Record<string, object> = {}): string {
-    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8"));
-    const svc = doc.config["service-deploy:services"][0];
-    svc.image.ref = `${svc.image.ref.split("@")[0]}@${image}`;
-    svc.cloudRun.traffic = traffic;
-    Object.assign(svc.env, extraEnv);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gcp-traffic-")), "stack.yaml");
-    fs.writeFileSync(file, YAML.stringify(doc));
-    return file;
-}
+const plan = planJson;
+const variant = gcpStagingWith;
 
 test("traffic plans: first deploy, candidate at 0%, canary, promotion, rollback, kept revisions", () => {
     const a = "api-4f2a9c1e7b3d-0a1b2c",
