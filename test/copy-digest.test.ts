@@ -5,13 +5,13 @@
  * arrive unchanged.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { copyDigestCommand, copyScript, plannedCopies, registryLoginCommand } from "../scripts/copy-digest";
-import { LoopbackRegistry, REGISTRY_PASSWORD, REGISTRY_USER, freePort } from "./support/registry";
+import { LoopbackRegistry, REGISTRY_PASSWORD, REGISTRY_USER } from "./support/registry";
 
 const ROOT = path.resolve(__dirname, "..");
 const D = `sha256:${"9c3e".repeat(16)}`;
@@ -80,11 +80,9 @@ describe("copy-digest: the command", () => {
  */
 class TlsRegistry extends LoopbackRegistry {
     ca = "";
-    private server?: ChildProcess;
 
     async start(): Promise<void> {
         const d = this.dir;
-        this.host = `127.0.0.1:${await freePort()}`;
         const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: d, stdio: "ignore" });
         ssl(
             "req",
@@ -132,45 +130,12 @@ class TlsRegistry extends LoopbackRegistry {
             "tls.pem",
         );
         this.ca = fs.readFileSync(path.join(d, "ca.pem"), "utf8");
-        execFileSync("htpasswd", ["-Bbc", `${d}/htpasswd`, REGISTRY_USER, REGISTRY_PASSWORD], {
-            stdio: "ignore",
-        });
-        fs.writeFileSync(
-            `${d}/registry.yml`,
-            [
-                "version: 0.1",
-                "log:",
-                "  level: warn",
-                "storage:",
-                "  filesystem:",
-                `    rootdirectory: ${d}/storage`,
-                "http:",
-                `  addr: ${this.host}`,
-                "  tls:",
-                `    certificate: ${d}/tls.pem`,
-                `    key: ${d}/tls.key`,
-                "auth:",
-                "  htpasswd:",
-                "    realm: loopback",
-                `    path: ${d}/htpasswd`,
-                "",
-            ].join("\n"),
-        );
-        const log = fs.openSync(`${d}/registry.log`, "a");
-        this.server = spawn("/usr/bin/docker-registry", ["serve", `${d}/registry.yml`], {
-            stdio: ["ignore", log, log],
-        });
-        const until = Date.now() + 20_000;
-        while (Date.now() < until) {
-            if ((await this.get("/v2/").catch(() => undefined))?.status === 401) return;
-            await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error(`docker-registry did not come up:\n${fs.readFileSync(`${d}/registry.log`, "utf8")}`);
+        this.tls = { certificate: `${d}/tls.pem`, key: `${d}/tls.key` };
+        await super.start();
     }
 
-    stop(): void {
-        this.server?.kill("SIGTERM");
-        fs.rmSync(this.dir, { recursive: true, force: true });
+    protected override async probe(): Promise<number | undefined> {
+        return (await this.get("/v2/").catch(() => undefined))?.status;
     }
 
     /** GET over TLS verified against the loopback CA. */

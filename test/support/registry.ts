@@ -31,7 +31,14 @@ export async function freePort(): Promise<number> {
 export class LoopbackRegistry {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "sd-registry-"));
     host = "";
+    /** Certificate and key files to serve HTTPS with. @default plain HTTP */
+    protected tls?: { certificate: string; key: string };
     private proc?: ChildProcess;
+
+    /** The status `GET /v2/` answers, or undefined while the registry is not up. */
+    protected async probe(): Promise<number | undefined> {
+        return (await fetch(`http://${this.host}/v2/`).catch(() => undefined))?.status;
+    }
 
     async start(): Promise<void> {
         const port = await freePort();
@@ -51,6 +58,9 @@ export class LoopbackRegistry {
                 `    rootdirectory: ${d}/storage`,
                 "http:",
                 `  addr: ${this.host}`,
+                ...(this.tls
+                    ? ["  tls:", `    certificate: ${this.tls.certificate}`, `    key: ${this.tls.key}`]
+                    : []),
                 "auth:",
                 "  htpasswd:",
                 "    realm: loopback",
@@ -64,12 +74,7 @@ export class LoopbackRegistry {
         });
         const until = Date.now() + 20_000;
         while (Date.now() < until) {
-            try {
-                const r = await fetch(`http://${this.host}/v2/`);
-                if (r.status === 401) return;
-            } catch {
-                // not up yet
-            }
+            if ((await this.probe()) === 401) return;
             await new Promise((r) => setTimeout(r, 100));
         }
         throw new Error(`docker-registry did not come up:\n${fs.readFileSync(`${d}/registry.log`, "utf8")}`);
