@@ -11,68 +11,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import YAML from "yaml";
-import { revisionName, revisionTag } from "../components/gcp/cloud-run-service";
 import { IAM_RETRY_MAX_MS, IAM_WAIT_MS, iamRetryMs } from "../components/gcp/release-budget";
 import { ApiError } from "../scripts/gcp-release/api";
 import { idTokenRefused, readinessRefused } from "../scripts/gcp-release/release";
-import type { ReleaseSpec } from "../scripts/gcp-release/spec";
-import { stackConfigOf } from "../scripts/policy-config";
-import { type AppMode, FakeGoogle, startApp } from "./fixtures/gcp-release/fake-google";
+import { stagedSpec, stagedWorld, TESTER } from "./fixtures/gcp-release/staged";
 import { runReleaseRunner } from "./fixtures/gcp-release/run-runner";
 
-const ROOT = path.join(__dirname, "..");
-const staging = stackConfigOf(path.join(ROOT, "Pulumi.gcp-staging.yaml"));
-const svc = staging.services.find((s) => s.target === "gcp")!;
-const stackFile = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8")).config;
-const OLD = revisionName(svc.name, `sha256:${"9b".repeat(32)}`, "3c4d5e");
-const NEW = revisionName(svc.name, `sha256:${"4f".repeat(32)}`, "0a1b2c");
-const TESTER = "api-smoke@acme-services-staging.iam.gserviceaccount.com";
-
-function spec(extra: Partial<ReleaseSpec> = {}): ReleaseSpec {
-    return {
-        project: stackFile["gcp:project"],
-        region: stackFile["gcp:region"],
-        service: svc.name,
-        smoke: { tag: revisionTag(svc.name, NEW) },
-        target: [
-            { revision: NEW, percent: 100, tag: revisionTag(svc.name, NEW) },
-            { revision: OLD, percent: 0, tag: revisionTag(svc.name, OLD) },
-        ],
-        checks: {
-            readinessPath: svc.health.readiness,
-            healthPath: svc.health.health,
-            checks: svc.smoke.checks,
-            timeoutSeconds: svc.smoke.timeoutSeconds,
-        },
-        audience: null,
-        tester: null,
-        ...extra,
-    };
-}
+const spec = stagedSpec;
 
 let tmp = "";
 
-/** OLD at 100%, NEW tagged at 0% on an app in `mode` that refuses its first `refuseFirst` requests. */
-async function world(mode: AppMode, refuseFirst = 0) {
-    const google = new FakeGoogle({
-        project: stackFile["gcp:project"],
-        region: stackFile["gcp:region"],
-        service: svc.name,
-        revisions: [
-            { name: OLD, url: "http://127.0.0.1:9/old-revision-is-not-smoked" },
-            { name: NEW, url: "" },
-        ],
-        traffic: [
-            { revision: OLD, percent: 100, tag: revisionTag(svc.name, OLD) },
-            { revision: NEW, percent: 0, tag: revisionTag(svc.name, NEW) },
-        ],
-    });
-    await google.start();
-    const app = await startApp(mode, google.idToken, refuseFirst);
-    google.pointRevision(NEW, app.url);
-    return { app, google, close: () => Promise.all([app.close(), google.close()]) };
-}
+const world = stagedWorld;
 
 describe("release runner: IAM propagation and the quota project", () => {
     before(() => {

@@ -14,74 +14,23 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import YAML from "yaml";
-import { revisionName, revisionTag } from "../components/gcp/cloud-run-service";
+import { revisionTag } from "../components/gcp/cloud-run-service";
 import type { ReleaseSpec } from "../scripts/gcp-release/spec";
-import { stackConfigOf } from "../scripts/policy-config";
-import { type AppMode, FakeGoogle, startApp } from "./fixtures/gcp-release/fake-google";
+import type { AppMode, FakeGoogle } from "./fixtures/gcp-release/fake-google";
+import { NEW, OLD, stagedSpec, stagedWorld, svc, TESTER } from "./fixtures/gcp-release/staged";
 import { type Run, runReleaseRunner } from "./fixtures/gcp-release/run-runner";
 
-const ROOT = path.join(__dirname, "..");
-const staging = stackConfigOf(path.join(ROOT, "Pulumi.gcp-staging.yaml"));
-const svc = staging.services.find((s) => s.target === "gcp")!;
-const stackFile = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.gcp-staging.yaml"), "utf8")).config;
-const PROJECT: string = stackFile["gcp:project"];
-const REGION: string = stackFile["gcp:region"];
-const DIGEST = "sha256:4f2a9c1e7b3d5a6f8e0c2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a";
-const OLD = revisionName(
-    svc.name,
-    "sha256:9b1c3e5a7d9f0000000000000000000000000000000000000000000000000000",
-    "3c4d5e",
-);
-const NEW = revisionName(svc.name, DIGEST, "0a1b2c");
-const TESTER = "api-smoke@acme-services-staging.iam.gserviceaccount.com";
-
-function baseSpec(): ReleaseSpec {
-    return {
-        project: PROJECT,
-        region: REGION,
-        service: svc.name,
-        smoke: { tag: revisionTag(svc.name, NEW) },
-        target: [
-            { revision: NEW, percent: 100, tag: revisionTag(svc.name, NEW) },
-            { revision: OLD, percent: 0, tag: revisionTag(svc.name, OLD) },
-        ],
-        checks: {
-            readinessPath: svc.health.readiness,
-            healthPath: svc.health.health,
-            // services[].smoke with one extra check: the stack's own list is empty.
-            checks: [...svc.smoke.checks, { path: "/v1/ping", status: 200 }],
-            timeoutSeconds: svc.smoke.timeoutSeconds,
-        },
-        audience: null,
-        tester: null,
-    };
-}
+/** The staged release, with one extra check: the stack's own list is empty. */
+const baseSpec = (): ReleaseSpec =>
+    stagedSpec({
+        checks: { ...stagedSpec().checks, checks: [...svc.smoke.checks, { path: "/v1/ping", status: 200 }] },
+    });
 
 let tmp = "";
 const runRunner = (spec: unknown, google: FakeGoogle, env: Record<string, string> = {}) =>
     runReleaseRunner(tmp, spec, google, env);
 
-/** The fake API serving OLD at 100% and NEW tagged at 0%, NEW's tag URL on an app in `mode`. */
-async function world(mode: AppMode) {
-    const google = new FakeGoogle({
-        project: PROJECT,
-        region: REGION,
-        service: svc.name,
-        revisions: [
-            { name: OLD, url: "http://127.0.0.1:9/old-revision-is-not-smoked" },
-            { name: NEW, url: "" },
-        ],
-        traffic: [
-            { revision: OLD, percent: 100, tag: revisionTag(svc.name, OLD) },
-            { revision: NEW, percent: 0, tag: revisionTag(svc.name, NEW) },
-        ],
-    });
-    await google.start();
-    const app = await startApp(mode, google.idToken);
-    google.pointRevision(NEW, app.url);
-    return { app, google, close: () => Promise.all([app.close(), google.close()]) };
-}
+const world = (mode: AppMode) => stagedWorld(mode);
 
 function result(stdout: string): any {
     const lines = stdout.trimEnd().split("\n");
